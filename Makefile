@@ -1,0 +1,174 @@
+# Lockstep - the one build file. Explicit object lists, no recursion.
+#
+#   make            build/lockstep.elf (+ .sym, .asm) and build/lockstep.iso
+#   make run        boot the ISO in QEMU, VGA console in this terminal (curses)
+#   make run-serial boot headless, serial console on this terminal (Ctrl-A x quits)
+#   make ktest      build/ktest.elf and build/ktest.iso: the in-kernel test suite
+#   make test       install what is missing, build, run every test level, print a total
+#   make deps       install the Debian packages the project needs (tools/install-deps)
+#
+# Host gcc/binutils in freestanding mode; set CROSS=x86_64-elf- to use a cross toolchain.
+
+CROSS   ?=
+CC      := $(CROSS)gcc
+LD      := $(CROSS)ld
+NM      := $(CROSS)nm
+OBJCOPY := $(CROSS)objcopy
+OBJDUMP := $(CROSS)objdump
+CPP     := $(CROSS)cpp
+HOSTCC  ?= gcc
+PYTHON  ?= /usr/bin/python3
+BUILD   := build
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
+
+INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers
+
+# -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
+# -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
+KERNEL_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -fno-common \
+	-m64 -march=x86-64 -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
+	-mgeneral-regs-only -MMD -MP $(INCLUDES)
+KERNEL_ASFLAGS := -ggdb -m64 -MMD -MP -D__ASSEMBLER__ $(INCLUDES)
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
+	-T $(BUILD)/kernel.ld
+
+# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- kmain ----
+KERNEL_OBJS := \
+	kernel/lib/string.o \
+	kernel/lib/format.o \
+	kernel/lib/kprintf.o \
+	kernel/lib/panic.o \
+	kernel/lib/ksyms.o \
+	kernel/arch/x86_64/boot.o \
+	kernel/arch/x86_64/descriptor.o \
+	kernel/arch/x86_64/gdt.o \
+	kernel/arch/x86_64/idt.o \
+	kernel/arch/x86_64/isr.o \
+	kernel/arch/x86_64/exception.o \
+	kernel/arch/x86_64/trap.o \
+	kernel/arch/x86_64/irq.o \
+	kernel/arch/x86_64/paging.o \
+	kernel/arch/x86_64/backtrace.o \
+	kernel/boot/boot_info.o \
+	kernel/drivers/uart16550.o \
+	kernel/drivers/vga.o \
+	kernel/drivers/pic8259.o \
+	kernel/drivers/pit.o \
+	kernel/drivers/debug_exit.o \
+	kernel/kmain.o
+KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
+
+KTEST_OBJS := \
+	tests/ktest/ktest.o \
+	tests/ktest/ktest_jump.o \
+	tests/ktest/test_kprintf.o \
+	tests/ktest/test_vga.o \
+	tests/ktest/test_cpu_tables.o \
+	tests/ktest/test_exceptions.o \
+	tests/ktest/test_timer.o \
+	tests/ktest/test_boot_info.o
+KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
+
+# ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
+UNIT_TESTS := test_format test_descriptor test_boot_info test_exception
+UNIT_SRC_test_format     := kernel/lib/format.c
+UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
+UNIT_SRC_test_boot_info  := kernel/boot/boot_info.c
+UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
+UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+
+.PHONY: all kernel iso ktest unit run run-serial test deps clean
+.SECONDARY:
+.SECONDEXPANSION:
+
+all: kernel iso
+kernel: $(BUILD)/lockstep.elf $(BUILD)/lockstep.sym $(BUILD)/lockstep.asm
+iso: $(BUILD)/lockstep.iso
+ktest: $(BUILD)/ktest.elf $(BUILD)/ktest.iso
+unit: $(UNIT_BINS)
+
+deps:
+	@tools/install-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(BUILD)/tests/ktest/%.o: tests/ktest/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -Itests/ktest -c $< -o $@
+
+$(BUILD)/kernel.ld: kernel/kernel.ld kernel/arch/x86_64/layout.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CPP) -P -D__ASSEMBLER__ -Ikernel $< -o $@
+
+$(BUILD)/ksyms-empty.o:
+	@mkdir -p $(dir $@)
+	$(Q)tools/gen-ksyms > $(BUILD)/ksyms-empty.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/ksyms-empty.S -o $@
+
+# Two-pass link (see tools/gen-ksyms): link with an empty symbol table, generate the
+# table from that link, link again, and check that no function moved in between and
+# that the file mirrors memory as QEMU's multiboot v1 loader needs (tools/check-image).
+define link_kernel
+$(BUILD)/$(1).elf: $(2) $(BUILD)/ksyms-empty.o $(BUILD)/kernel.ld tools/gen-ksyms tools/check-image
+	@echo "  LD      $$@"
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $(BUILD)/$(1).pass1.elf $(2) $(BUILD)/ksyms-empty.o
+	$(Q)$(NM) -n --defined-only $(BUILD)/$(1).pass1.elf > $(BUILD)/$(1).pass1.nm
+	$(Q)tools/gen-ksyms $(BUILD)/$(1).pass1.nm > $(BUILD)/$(1).ksyms.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/$(1).ksyms.S -o $(BUILD)/$(1).ksyms.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $$@ $(2) $(BUILD)/$(1).ksyms.o
+	$(Q)NM=$(NM) tools/check-image $(BUILD)/$(1).pass1.elf $$@
+endef
+$(eval $(call link_kernel,lockstep,$(KERNEL_OBJS)))
+$(eval $(call link_kernel,ktest,$(KERNEL_OBJS) $(KTEST_OBJS)))
+
+$(BUILD)/%.sym: $(BUILD)/%.elf
+	$(Q)$(NM) -n $< > $@
+
+$(BUILD)/%.asm: $(BUILD)/%.elf
+	@echo "  OBJDUMP $@"
+	$(Q)$(OBJDUMP) -d -S -M att --no-show-raw-insn $< > $@
+
+# GRUB 2 rescue ISO whose menu entry loads the kernel with `multiboot2`.
+define make_iso
+$(BUILD)/$(1).iso: $(BUILD)/$(1).elf tools/make-iso
+	@echo "  ISO     $$@"
+	$(Q)tools/make-iso $$< $$@ "$(2)"
+endef
+$(eval $(call make_iso,lockstep,))
+$(eval $(call make_iso,ktest,ktest))
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $$(UNIT_SRC_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
+
+run: deps all
+	$(PYTHON) tools/qemu.py --iso $(BUILD)/lockstep.iso --display curses \
+		--console-log $(BUILD)/console.log
+
+run-serial: deps all
+	$(PYTHON) tools/qemu.py --iso $(BUILD)/lockstep.iso --display serial \
+		--console-log $(BUILD)/console.log
+
+test: deps
+	@$(PYTHON) tools/run-tests.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

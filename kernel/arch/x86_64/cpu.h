@@ -1,0 +1,240 @@
+/*
+ * cpu.h - every inline assembly instruction the kernel uses, one function each.
+ * Nothing else in the kernel writes `asm`: port I/O, control registers, MSRs, descriptor
+ * table loads, interrupt flag and halt all come through here (xv6 x86.h style).
+ * All functions are IRQ-safe and cannot fail (a bad MSR number faults with #GP).
+ */
+#ifndef LOCKSTEP_ARCH_CPU_H
+#define LOCKSTEP_ARCH_CPU_H
+
+#include "compiler.h"
+
+#define RFLAGS_IF   (1u << 9)     /* interrupts enabled */
+#define RFLAGS_TF   (1u << 8)     /* single step */
+
+static inline void outb(uint16_t port, uint8_t value)
+{
+    __asm__ __volatile__("outb %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t value;
+    __asm__ __volatile__("inb %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static inline void outw(uint16_t port, uint16_t value)
+{
+    __asm__ __volatile__("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t value;
+    __asm__ __volatile__("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static inline void outl(uint16_t port, uint32_t value)
+{
+    __asm__ __volatile__("outl %0, %1" : : "a"(value), "Nd"(port));
+}
+
+/* A write to an unused port: about 1 us of delay for slow ISA devices (the 8259). */
+static inline void io_wait(void)
+{
+    outb(0x80, 0);
+}
+
+static inline void cpu_cli(void)
+{
+    __asm__ __volatile__("cli" : : : "memory");
+}
+
+static inline void cpu_sti(void)
+{
+    __asm__ __volatile__("sti" : : : "memory");
+}
+
+static inline void cpu_hlt(void)
+{
+    __asm__ __volatile__("hlt" : : : "memory");
+}
+
+/* Enable interrupts and halt as one step: an interrupt that arrives after `sti` wakes the
+ * `hlt` (sti's one-instruction interrupt shadow, SDM Vol.2B STI), so no wakeup is lost. */
+static inline void cpu_sti_hlt(void)
+{
+    __asm__ __volatile__("sti; hlt" : : : "memory");
+}
+
+static inline void cpu_pause(void)
+{
+    __asm__ __volatile__("pause");
+}
+
+static inline void cpu_int3(void)
+{
+    __asm__ __volatile__("int3" : : : "memory");
+}
+
+static inline void cpu_ud2(void)
+{
+    __asm__ __volatile__("ud2" : : : "memory");
+}
+
+static inline uint64_t cpu_read_rflags(void)
+{
+    uint64_t rflags;
+    __asm__ __volatile__("pushfq; popq %0" : "=r"(rflags) : : "memory");
+    return rflags;
+}
+
+/* Disable interrupts and return the previous RFLAGS for cpu_irq_restore(). */
+static inline uint64_t cpu_irq_save(void)
+{
+    uint64_t rflags = cpu_read_rflags();
+    cpu_cli();
+    return rflags;
+}
+
+static inline void cpu_irq_restore(uint64_t rflags)
+{
+    if (rflags & RFLAGS_IF)
+        cpu_sti();
+}
+
+static inline uint64_t cpu_read_cr0(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%cr0, %0" : "=r"(value));
+    return value;
+}
+
+static inline uint64_t cpu_read_cr2(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%cr2, %0" : "=r"(value));
+    return value;
+}
+
+static inline uint64_t cpu_read_cr3(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%cr3, %0" : "=r"(value));
+    return value;
+}
+
+static inline void cpu_write_cr3(uint64_t value)
+{
+    __asm__ __volatile__("mov %0, %%cr3" : : "r"(value) : "memory");
+}
+
+static inline uint64_t cpu_read_cr4(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%cr4, %0" : "=r"(value));
+    return value;
+}
+
+static inline uint64_t cpu_read_rbp(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%rbp, %0" : "=r"(value));
+    return value;
+}
+
+static inline uint64_t cpu_read_rsp(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%rsp, %0" : "=r"(value));
+    return value;
+}
+
+static inline uint64_t cpu_rdmsr(uint32_t msr)
+{
+    uint32_t low, high;
+    __asm__ __volatile__("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
+    return ((uint64_t)high << 32) | low;
+}
+
+static inline void cpu_wrmsr(uint32_t msr, uint64_t value)
+{
+    __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+static inline void cpu_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
+                             uint32_t *ecx, uint32_t *edx)
+{
+    __asm__ __volatile__("cpuid" : "=a"(*eax), "=b"(*ebx), "=c"(*ecx), "=d"(*edx)
+                         : "a"(leaf), "c"(subleaf));
+}
+
+static inline void cpu_invlpg(uint64_t virt)
+{
+    __asm__ __volatile__("invlpg (%0)" : : "r"(virt) : "memory");
+}
+
+/* The 10-byte operand of lgdt/lidt/sgdt/sidt (SDM Vol.3A 3.5.1, 6.10). */
+struct descriptor_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __packed;
+ASSERT_SIZE(struct descriptor_pointer, 10);
+
+static inline void cpu_lgdt(const struct descriptor_pointer *pointer)
+{
+    __asm__ __volatile__("lgdt %0" : : "m"(*pointer));
+}
+
+static inline void cpu_lidt(const struct descriptor_pointer *pointer)
+{
+    __asm__ __volatile__("lidt %0" : : "m"(*pointer));
+}
+
+static inline void cpu_sgdt(struct descriptor_pointer *pointer)
+{
+    __asm__ __volatile__("sgdt %0" : "=m"(*pointer));
+}
+
+static inline void cpu_sidt(struct descriptor_pointer *pointer)
+{
+    __asm__ __volatile__("sidt %0" : "=m"(*pointer));
+}
+
+static inline void cpu_ltr(uint16_t selector)
+{
+    __asm__ __volatile__("ltr %0" : : "r"(selector));
+}
+
+static inline uint16_t cpu_str(void)
+{
+    uint16_t selector;
+    __asm__ __volatile__("str %0" : "=r"(selector));
+    return selector;
+}
+
+static inline uint16_t cpu_read_cs(void)
+{
+    uint16_t selector;
+    __asm__ __volatile__("mov %%cs, %0" : "=r"(selector));
+    return selector;
+}
+
+/* Reload CS (through a far return) and the data segment registers after lgdt. */
+static inline void cpu_reload_segments(uint16_t code, uint16_t data)
+{
+    __asm__ __volatile__(
+        "pushq %q0\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "mov %w1, %%ds\n\t"
+        "mov %w1, %%es\n\t"
+        "mov %w1, %%ss\n\t"
+        : : "r"((uint64_t)code), "r"(data) : "rax", "memory");
+}
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * irq.c - hardware interrupt dispatch (irq.h). The handler table is written only at
+ * registration (IRQs off) and read in IRQ context; the counters are written only in IRQ
+ * context and read anywhere (64-bit aligned stores are atomic on x86_64).
+ */
+#include "irq.h"
+#include "errno.h"
+#include "panic.h"
+
+static const struct irq_controller *controller;   /* set once at boot */
+static irq_handler_fn handlers[IRQ_LINES];        /* IRQs off to change */
+static uint64_t counts[IRQ_LINES];                /* IRQ context only */
+static uint64_t spurious[IRQ_LINES];              /* IRQ context only */
+
+void irq_set_controller(const struct irq_controller *c)
+{
+    controller = c;
+}
+
+int irq_register(unsigned line, irq_handler_fn handler)
+{
+    if (line >= IRQ_LINES || !handler)
+        return -EINVAL;
+    if (handlers[line])
+        return -EBUSY;
+    handlers[line] = handler;
+    if (controller)
+        controller->unmask(line);
+    return 0;
+}
+
+void irq_dispatch(struct trap_frame *frame)
+{
+    unsigned line = (unsigned)frame->vector - IRQ_BASE_VECTOR;
+    KASSERT(controller != NULL);
+    if (controller->is_spurious(line)) {
+        spurious[line]++;
+        return;
+    }
+    counts[line]++;
+    if (handlers[line])
+        handlers[line](line, frame);
+    controller->end_of_interrupt(line);
+}
+
+uint64_t irq_count(unsigned line)
+{
+    return line < IRQ_LINES ? counts[line] : 0;
+}
+
+uint64_t irq_spurious_count(unsigned line)
+{
+    return line < IRQ_LINES ? spurious[line] : 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * irq.h - hardware interrupt lines: handler registration, dispatch and counts.
+ * The interrupt controller driver (pic8259) plugs in through struct irq_controller, so
+ * arch code never calls a driver directly. Handlers run with IRQs off, on the
+ * interrupted stack, and must not block; EOI is sent after the handler returns.
+ */
+#ifndef LOCKSTEP_ARCH_IRQ_H
+#define LOCKSTEP_ARCH_IRQ_H
+
+#include "trap.h"
+
+typedef void (*irq_handler_fn)(unsigned line, struct trap_frame *frame);
+
+struct irq_controller {
+    const char *name;
+    /* True if `line` fired spuriously (e.g. 8259 IRQ 7/15 with no ISR bit): no handler
+     * runs and the controller itself sends whatever EOI the case needs. */
+    bool (*is_spurious)(unsigned line);
+    void (*end_of_interrupt)(unsigned line);
+    void (*unmask)(unsigned line);
+};
+
+/* Install the controller. Call once at boot with IRQs off. */
+void irq_set_controller(const struct irq_controller *controller);
+
+/* Attach `handler` to `line` and unmask it. Returns 0, -EINVAL for a bad line, or
+ * -EBUSY if the line has a handler already. IRQs off. */
+int irq_register(unsigned line, irq_handler_fn handler);
+
+/* Called by trap_dispatch for vectors IRQ_BASE_VECTOR .. +15. */
+void irq_dispatch(struct trap_frame *frame);
+
+/* Interrupts delivered on `line` since boot (spurious ones are counted separately). */
+uint64_t irq_count(unsigned line);
+uint64_t irq_spurious_count(unsigned line);
+
+#endif

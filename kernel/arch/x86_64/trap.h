@@ -1,0 +1,81 @@
+/*
+ * trap.h - the trap frame every interrupt and exception handler receives, and the
+ * dispatch interface. isr.S builds the frame; its offsets are pinned here for it.
+ *
+ *   high  ss, rsp, rflags, cs, rip    pushed by the CPU (16-byte aligned, SDM 6.14.2)
+ *         error_code                  by the CPU, or 0 pushed by the stub
+ *         vector                      by the stub
+ *   low   rax ... r15                 by isr_common; rsp points at r15
+ */
+#ifndef LOCKSTEP_ARCH_TRAP_H
+#define LOCKSTEP_ARCH_TRAP_H
+
+#define TRAP_FRAME_RBP      64
+#define TRAP_FRAME_RAX      112
+#define TRAP_FRAME_VECTOR   120
+#define TRAP_FRAME_ERROR    128
+#define TRAP_FRAME_RIP      136
+#define TRAP_FRAME_RSP      160
+#define TRAP_FRAME_SIZE     176
+
+#define EXCEPTION_VECTORS   32
+#define IRQ_BASE_VECTOR     32          /* PIC lines 0-15 -> vectors 32-47 */
+#define IRQ_LINES           16
+#define TRAP_STUB_VECTORS   (IRQ_BASE_VECTOR + IRQ_LINES)
+
+/* Exception vectors (SDM Vol.3A Table 6-1). */
+#define VECTOR_DIVIDE_ERROR     0
+#define VECTOR_DEBUG            1
+#define VECTOR_NMI              2
+#define VECTOR_BREAKPOINT       3
+#define VECTOR_INVALID_OPCODE   6
+#define VECTOR_DOUBLE_FAULT     8
+#define VECTOR_GENERAL_PROTECTION 13
+#define VECTOR_PAGE_FAULT       14
+#define VECTOR_MACHINE_CHECK    18
+
+#ifndef __ASSEMBLER__
+#include "compiler.h"
+
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector;
+    uint64_t error_code;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+ASSERT_SIZE(struct trap_frame, TRAP_FRAME_SIZE);
+ASSERT_OFFSET(struct trap_frame, rbp, TRAP_FRAME_RBP);
+ASSERT_OFFSET(struct trap_frame, rax, TRAP_FRAME_RAX);
+ASSERT_OFFSET(struct trap_frame, vector, TRAP_FRAME_VECTOR);
+ASSERT_OFFSET(struct trap_frame, error_code, TRAP_FRAME_ERROR);
+ASSERT_OFFSET(struct trap_frame, rip, TRAP_FRAME_RIP);
+ASSERT_OFFSET(struct trap_frame, rsp, TRAP_FRAME_RSP);
+
+/* Called by isr_common for every vector, IRQs off (all gates are interrupt gates). */
+void trap_dispatch(struct trap_frame *frame);
+
+/* A hook that may take over an exception after its report is printed: it returns true
+ * if it handled the fault (and may have rewritten the frame to resume elsewhere), false
+ * to let the kernel halt. Used by the in-kernel tests and, later, the GDB stub.
+ * Set with IRQs off; NULL removes it. */
+typedef bool (*trap_recovery_fn)(struct trap_frame *frame);
+void trap_set_recovery(trap_recovery_fn fn);
+
+/* Name of an exception vector ("#PF Page fault"); "reserved" for unassigned vectors. */
+const char *trap_exception_name(unsigned vector);
+
+/* Decode an exception error code into `buf` (always NUL-terminated): page-fault bits
+ * for #PF, the selector fields for #TS/#NP/#SS/#GP/#DF/#AC, the raw value otherwise.
+ * Pure; cannot fail. */
+void trap_describe_error(unsigned vector, uint64_t error_code, char *buf, size_t len);
+
+/* Print the full report of an exception (name, decoded error, CR2, registers,
+ * backtrace) on every console. IRQ-safe; never blocks. */
+void trap_report(const struct trap_frame *frame);
+
+/* How many times each exception vector has been taken since boot. */
+uint64_t trap_exception_count(unsigned vector);
+#endif
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * uart16550.c - National Semiconductor 16550A UART (PC16550D datasheet; QEMU's serial).
+ * QEMU does not pace output to the baud rate, so the transmit wait below almost never
+ * spins there; on hardware it is bounded so a dead port cannot hang the kernel.
+ */
+#include "uart16550.h"
+#include "cpu.h"
+#include "errno.h"
+#include "irq.h"
+
+enum uart_register {
+    UART_DATA = 0,           /* RBR (read) / THR (write); divisor low with DLAB */
+    UART_IER = 1,            /* interrupt enable; divisor high with DLAB */
+    UART_FCR = 2,            /* FIFO control (write) / IIR (read) */
+    UART_LCR = 3,            /* line control */
+    UART_MCR = 4,            /* modem control */
+    UART_LSR = 5,            /* line status */
+};
+
+#define IER_RX_AVAILABLE   0x01    /* interrupt when a byte is received */
+#define FCR_ENABLE         0x01    /* enable FIFOs */
+#define FCR_CLEAR_RX       0x02
+#define FCR_CLEAR_TX       0x04
+#define FCR_TRIGGER_1      0x00    /* receive interrupt after 1 byte */
+#define LCR_8N1            0x03    /* 8 data bits, no parity, 1 stop bit */
+#define LCR_DLAB           0x80    /* divisor latch access */
+#define MCR_DTR            0x01
+#define MCR_RTS            0x02
+#define MCR_OUT2           0x08    /* gates the UART interrupt onto the ISA bus */
+#define MCR_LOOPBACK       0x10
+#define LSR_DATA_READY     0x01
+#define LSR_THR_EMPTY      0x20
+
+#define DIVISOR_115200     1       /* 115200 = 1.8432 MHz / (16 * 1) */
+#define TX_SPIN_LIMIT      100000
+
+struct uart com1;
+
+static struct uart *rx_ports[IRQ_LINES];     /* which UART owns each IRQ line */
+
+int uart_init(struct uart *uart, uint16_t base)
+{
+    uart->base = base;
+    uart->present = false;
+    outb(base + UART_IER, 0);
+    outb(base + UART_LCR, LCR_DLAB);
+    outb(base + UART_DATA, DIVISOR_115200 & 0xff);
+    outb(base + UART_IER, DIVISOR_115200 >> 8);
+    outb(base + UART_LCR, LCR_8N1);
+    outb(base + UART_FCR, FCR_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX | FCR_TRIGGER_1);
+
+    /* Loopback self-test: a byte sent must come back. */
+    outb(base + UART_MCR, MCR_LOOPBACK | MCR_RTS | MCR_DTR);
+    outb(base + UART_DATA, 0xa5);
+    if (inb(base + UART_DATA) != 0xa5)
+        return -EIO;
+    outb(base + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+    uart->present = true;
+    return 0;
+}
+
+void uart_putc(struct uart *uart, uint8_t byte)
+{
+    if (!uart->present)
+        return;
+    for (int i = 0; i < TX_SPIN_LIMIT && !(inb(uart->base + UART_LSR) & LSR_THR_EMPTY); i++)
+        cpu_pause();
+    outb(uart->base + UART_DATA, byte);
+}
+
+void uart_write_text(struct uart *uart, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n')
+            uart_putc(uart, '\r');
+        uart_putc(uart, (uint8_t)text[i]);
+    }
+}
+
+static void uart_console_write(struct console *console, const char *text, size_t len)
+{
+    struct uart *uart = (struct uart *)((char *)console - offsetof(struct uart, console));
+    uart_write_text(uart, text, len);
+}
+
+int uart_console_init(struct uart *uart)
+{
+    uart->console.name = "serial";
+    uart->console.write = uart_console_write;
+    return console_register(&uart->console);
+}
+
+static void rx_interrupt(unsigned line, struct trap_frame *frame)
+{
+    (void)frame;
+    struct uart *uart = rx_ports[line];
+    while (inb(uart->base + UART_LSR) & LSR_DATA_READY) {
+        uint8_t byte = inb(uart->base + UART_DATA);
+        uint32_t head = uart->rx_head;
+        if (head - uart->rx_tail == UART_RX_RING) {
+            uart->rx_dropped++;
+            continue;
+        }
+        uart->rx[head % UART_RX_RING] = byte;
+        barrier();                    /* the byte is stored before the reader sees head */
+        uart->rx_head = head + 1;
+    }
+}
+
+int uart_enable_rx_irq(struct uart *uart, unsigned irq)
+{
+    if (!uart->present)
+        return -EIO;
+    if (irq >= IRQ_LINES)
+        return -EINVAL;
+    rx_ports[irq] = uart;
+    int err = irq_register(irq, rx_interrupt);
+    if (err)
+        return err;
+    outb(uart->base + UART_IER, IER_RX_AVAILABLE);
+    return 0;
+}
+
+bool uart_read_byte(struct uart *uart, uint8_t *byte)
+{
+    uint32_t tail = uart->rx_tail;
+    if (tail == uart->rx_head)
+        return false;
+    *byte = uart->rx[tail % UART_RX_RING];
+    barrier();                        /* read the byte before giving the slot back */
+    uart->rx_tail = tail + 1;
+    return true;
+}

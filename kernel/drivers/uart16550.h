@@ -1,0 +1,57 @@
+/*
+ * uart16550.h - 16550 UART driver (COM ports). Polled transmit; interrupt-driven receive
+ * into a small per-port ring that uart_read_byte() drains.
+ *
+ * Port map (one source: this header; docs/architecture.md shows it):
+ *   COM1 0x3f8 IRQ 4  console (kprintf, shell input)
+ *   COM2 0x2f8 IRQ 3  trace stream
+ *   COM3 0x3e8 IRQ 4  GDB remote protocol
+ */
+#ifndef LOCKSTEP_DRIVERS_UART16550_H
+#define LOCKSTEP_DRIVERS_UART16550_H
+
+#include "compiler.h"
+#include "kprintf.h"
+
+#define COM1_BASE 0x3f8
+#define COM2_BASE 0x2f8
+#define COM3_BASE 0x3e8
+#define COM1_IRQ  4
+#define COM2_IRQ  3
+
+#define UART_RX_RING 256            /* power of two */
+
+struct uart {
+    uint16_t base;
+    bool present;                   /* loopback test passed at init */
+    struct console console;         /* registered by uart_console_init */
+    /* Receive ring: head advanced only by the IRQ handler, tail only by the reader. */
+    uint8_t rx[UART_RX_RING];
+    volatile uint32_t rx_head;
+    volatile uint32_t rx_tail;
+    volatile uint64_t rx_dropped;   /* bytes lost because the ring was full */
+};
+
+/* Program 115200 8N1 with FIFOs; check the chip with a loopback test. Returns 0, or
+ * -EIO if no UART answers at `base` (the port is then left unused). IRQs off. */
+int uart_init(struct uart *uart, uint16_t base);
+
+/* Polled write of one byte (waits for the transmit holding register, bounded). */
+void uart_putc(struct uart *uart, uint8_t byte);
+/* Write text, turning "\n" into "\r\n" for terminals. */
+void uart_write_text(struct uart *uart, const char *text, size_t len);
+
+/* Register `uart` as a kprintf console. Returns 0 or kprintf's error. */
+int uart_console_init(struct uart *uart);
+
+/* Enable the receive interrupt on `irq` (IRQs off). Returns 0 or irq_register's error. */
+int uart_enable_rx_irq(struct uart *uart, unsigned irq);
+
+/* Take one received byte. Returns true and stores it, or false if the ring is empty.
+ * Never blocks; single reader. */
+bool uart_read_byte(struct uart *uart, uint8_t *byte);
+
+/* The console port, initialised first thing in kmain. */
+extern struct uart com1;
+
+#endif

@@ -1,0 +1,9 @@
+/*
+ * version.h - the release string shown in the banner and by `version`.
+ */
+#ifndef LOCKSTEP_VERSION_H
+#define LOCKSTEP_VERSION_H
+
+#define LOCKSTEP_VERSION "0.1.0"
+
+#endif

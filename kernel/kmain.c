@@ -1,0 +1,111 @@
+/*
+ * kmain.c - the table of contents. boot.S calls kmain in long mode on the boot stack,
+ * with IRQs off; each line below brings up one subsystem, in dependency order, and
+ * prints one line about it. Interrupts are enabled only when every handler is in place.
+ */
+#include "boot_info.h"
+#include "cpu.h"
+#include "debug_exit.h"
+#include "gdt.h"
+#include "idt.h"
+#include "kprintf.h"
+#include "layout.h"
+#include "panic.h"
+#include "pic8259.h"
+#include "pit.h"
+#include "trap.h"
+#include "uart16550.h"
+#include "version.h"
+#include "vga.h"
+
+/* The in-kernel test suite (tests/ktest/) defines this in test kernels only. */
+extern void ktest_main(const struct boot_info *boot) __weak;
+
+static struct boot_info boot;
+
+static const void *map_low_memory(uint64_t phys, size_t len, void *ctx)
+{
+    (void)ctx;
+    if (phys >= BOOT_MAP_SIZE || len > BOOT_MAP_SIZE - phys)
+        return NULL;
+    return phys_to_virt(phys);
+}
+
+static void stage(const char *name, const char *fmt, ...) __printf(2, 3);
+
+static void stage(const char *name, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    kprintf("[" ANSI_GREEN " ok " ANSI_RESET "] %-7s", name);
+    kvprintf(fmt, args);
+    kprintf("\n");
+    va_end(args);
+}
+
+static void boot_info_init(uint32_t magic, uint64_t info_phys)
+{
+    const struct boot_memory low_memory = { .map = map_low_memory };
+    const char *error = "";
+    if (boot_info_parse(magic, info_phys, &low_memory, &boot, &error) != 0) {
+        kprintf(ANSI_RED "Lockstep cannot boot: %s" ANSI_RESET
+                " (magic 0x%08x, information at 0x%lx). Halting.\n", error, magic, info_phys);
+        arch_halt();
+    }
+    stage("BOOT", "%s from \"%s\", command line \"%s\"", boot_protocol_name(boot.protocol),
+          boot.loader_name, boot.cmdline);
+    stage("MEMORY", "%lu KiB available in %lu map entries, %lu modules, %u ELF sections%s",
+          boot_info_available_bytes(&boot) / 1024, boot.mmap_count, boot.module_count,
+          boot.elf_sections.count, boot.truncated ? " (some information truncated)" : "");
+}
+
+/* Until the shell exists: echo what arrives on COM1, and sleep in between. */
+static __noreturn void placeholder_prompt(void)
+{
+    kprintf("lockstep> ");
+    for (;;) {
+        uint8_t byte;
+        cpu_cli();
+        if (!uart_read_byte(&com1, &byte)) {
+            cpu_sti_hlt();                 /* no lost wakeup: see cpu.h */
+            continue;
+        }
+        cpu_sti();
+        if (byte == '\r' || byte == '\n')
+            kprintf("\n(no shell yet: the line was not run)\nlockstep> ");
+        else if (byte >= ' ' && byte < 0x7f)
+            kprintf("%c", byte);
+    }
+}
+
+void kmain(uint32_t magic, uint64_t info_phys)
+{
+    uart_init(&com1, COM1_BASE);           /* COM1 first: everything after can report */
+    uart_console_init(&com1);
+    vga_console_init();                    /* the VGA text screen mirrors COM1 */
+    kprintf("\n" ANSI_BOLD "Lockstep %s" ANSI_RESET " booting\n", LOCKSTEP_VERSION);
+    stage("SERIAL", "COM1 at 0x%x, 115200 8N1; VGA text console 80x25", COM1_BASE);
+    boot_info_init(magic, info_phys);      /* multiboot1/2 -> struct boot_info */
+
+    gdt_init();                            /* segments and the TSS's IST stacks */
+    stage("GDT", "kernel and user segments, TSS with IST stacks for #DF, NMI, #MC");
+    idt_init();                            /* 32 exception vectors + 16 IRQ vectors */
+    stage("IDT", "32 exception and 16 IRQ vectors through one trap frame");
+    pic_init();                            /* 8259 pair remapped to vectors 32-47 */
+    stage("PIC", "8259A pair remapped to vectors %u-%u", IRQ_BASE_VECTOR,
+          IRQ_BASE_VECTOR + IRQ_LINES - 1);
+    pit_init();                            /* IRQ 0: the kernel tick */
+    stage("PIT", "channel 0 at %u Hz (divisor %u): 1 tick = %u ms", PIT_HZ, PIT_DIVISOR,
+          1000 / PIT_HZ);
+    uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
+    stage("IRQ", "timer (IRQ 0) and COM1 receive (IRQ 4) unmasked");
+    cpu_sti();                             /* from here on, interrupts arrive */
+    stage("STI", "interrupts enabled");
+
+    if (ktest_main)                        /* test kernels: run the suite and exit */
+        ktest_main(&boot);
+
+    kprintf("\n" ANSI_CYAN "Welcome to Lockstep %s" ANSI_RESET
+            " - every interrupt recorded, replayable, debuggable.\n", LOCKSTEP_VERSION);
+    placeholder_prompt();
+}

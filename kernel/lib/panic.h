@@ -1,0 +1,31 @@
+/*
+ * panic.h - the end of the line for broken invariants, and the arch hooks it needs.
+ * panic() prints "PANIC: message" and a backtrace on every console, then stops the CPU
+ * for good (or hands control to the hook, which tests use to report a failure and exit).
+ * KASSERT checks an invariant and panics with the function name when it is broken.
+ */
+#ifndef LOCKSTEP_LIB_PANIC_H
+#define LOCKSTEP_LIB_PANIC_H
+
+#include "compiler.h"
+
+__noreturn void panic(const char *fmt, ...) __printf(1, 2);
+
+#define KASSERT(cond)                                                              \
+    do {                                                                           \
+        if (!(cond))                                                               \
+            panic("%s: assertion failed: %s (%s:%d)", __func__, #cond, __FILE__,   \
+                  __LINE__);                                                       \
+    } while (0)
+
+/* Called (with IRQs off) after the panic message is printed, before the halt. Returns
+ * only if the hook declines. Set at most one; NULL removes it. */
+typedef void (*panic_hook_fn)(const char *message);
+void panic_set_hook(panic_hook_fn hook);
+
+/* Provided by the architecture (kernel/arch/x86_64/trap.c). */
+void arch_irq_disable(void);
+void arch_backtrace_here(void);          /* print the caller's call chain */
+__noreturn void arch_halt(void);         /* stop this CPU with IRQs off, forever */
+
+#endif

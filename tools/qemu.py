@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""QEMU command lines for Lockstep: the one place every make target and test gets them.
+
+Boot paths:  --iso FILE     GRUB 2 ISO (multiboot2), as `make run` boots
+             --kernel FILE  QEMU's direct loader (multiboot v1), as most tests boot
+Displays:    curses         VGA text console in this terminal, COM1 to --console-log
+             serial         headless; COM1 on this terminal (Ctrl-A x quits)
+             none           headless; COM1 to --console-log or standard output (tests)
+
+Port map (kernel/drivers/uart16550.h): COM1 console, COM2 trace, COM3 GDB stub.
+"""
+import argparse
+import os
+import sys
+
+QEMU = "qemu-system-x86_64"
+MEMORY = "128M"
+DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+# isa-debug-exit: the kernel writes 0x10 (pass) or 0x11 (fail); QEMU exits (v << 1) | 1.
+EXIT_PASS = 33
+EXIT_FAIL = 35
+# Same input, same instruction count, same virtual time: what golden traces need.
+DETERMINISTIC = ["-icount", "shift=0,sleep=off,align=off",
+                 "-rtc", "base=2000-01-01,clock=vm"]
+
+
+def command(image, boot="kernel", display="none", cmdline="", console_log=None,
+            deterministic=False, extra=()):
+    """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso")."""
+    argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
+    argv += DEBUG_EXIT
+    if boot == "kernel":
+        argv += ["-kernel", image]
+        if cmdline:
+            argv += ["-append", cmdline]
+    elif boot == "iso":
+        if cmdline:
+            raise ValueError("the ISO's command line is fixed in its grub.cfg")
+        argv += ["-cdrom", image, "-boot", "d"]
+    else:
+        raise ValueError("unknown boot path %r" % boot)
+
+    log = ",logfile=%s" % console_log if console_log else ""
+    if display == "curses":
+        argv += ["-display", "curses", "-chardev", "null,id=com1" + log,
+                 "-serial", "chardev:com1"]
+    elif display == "serial":
+        argv += ["-display", "none", "-chardev", "stdio,id=com1,mux=on,signal=off" + log,
+                 "-serial", "chardev:com1", "-mon", "chardev=com1,mode=readline"]
+    elif display == "none":
+        argv += ["-display", "none", "-monitor", "none"]
+        argv += ["-serial", "file:%s" % console_log if console_log else "stdio"]
+    else:
+        raise ValueError("unknown display %r" % display)
+
+    if deterministic:
+        argv += DETERMINISTIC
+    return argv + list(extra)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    image = parser.add_mutually_exclusive_group(required=True)
+    image.add_argument("--iso", help="boot this GRUB ISO (multiboot2)")
+    image.add_argument("--kernel", help="boot this ELF with QEMU's loader (multiboot v1)")
+    parser.add_argument("--append", default="", help="kernel command line (--kernel only)")
+    parser.add_argument("--display", choices=["curses", "serial", "none"], default="serial")
+    parser.add_argument("--console-log", help="also write COM1 output to this file")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="icount and a fixed clock (replay and golden tests)")
+    parser.add_argument("--print", action="store_true", help="print the command, do not run")
+    args = parser.parse_args(argv)
+
+    path = args.iso or args.kernel
+    if not os.path.exists(path):
+        parser.error("%s does not exist (run `make` first)" % path)
+    try:
+        cmd = command(path, boot="iso" if args.iso else "kernel", display=args.display,
+                      cmdline=args.append, console_log=args.console_log,
+                      deterministic=args.deterministic)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.print:
+        print(" ".join(cmd))
+        return 0
+    if args.display == "curses" and not sys.stdout.isatty():
+        parser.error("--display curses needs a terminal; use `make run-serial` instead")
+    if args.display == "curses":
+        print("Lockstep: VGA console in curses. Quit: Esc 2 (QEMU monitor), then `quit`.",
+              file=sys.stderr)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
