@@ -109,7 +109,7 @@ $(BUILD)/%.o: %.S
 $(BUILD)/tests/ktest/%.o: tests/ktest/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(KERNEL_CFLAGS) -Itests/ktest -c $< -o $@
+	$(Q)$(CC) $(KERNEL_CFLAGS) -fno-toplevel-reorder -Itests/ktest -c $< -o $@
 
 $(BUILD)/kernel.ld: kernel/kernel.ld kernel/arch/x86_64/layout.h
 	@mkdir -p $(dir $@)

@@ -135,6 +135,23 @@ static const char *selected_test(const struct boot_info *boot, char *buf, size_t
     return buf;
 }
 
+/* Run one test under the jump buffer; true if it passed. Kept apart from the loop so
+ * that no local of the caller lives across the non-local return. */
+static __noinline bool run_one(const struct ktest *t)
+{
+    current = t;
+    failure[0] = '\0';
+    if (ktest_setjmp(&test_jump) == 0) {
+        current->run();
+        current = NULL;
+        return true;
+    }
+    ktest_capture_end();                         /* in case the test was capturing */
+    ktest_disarm_fault();
+    current = NULL;
+    return false;
+}
+
 void ktest_main(const struct boot_info *boot)
 {
     char only_buf[64];
@@ -150,20 +167,13 @@ void ktest_main(const struct boot_info *boot)
     for (const struct ktest *t = __ktest_start; t < __ktest_end; t++) {
         if (only && strcmp(only, t->name) != 0)
             continue;
-        current = t;
-        failure[0] = '\0';
-        if (ktest_setjmp(&test_jump) == 0) {
-            t->run();
+        if (run_one(t)) {
             kprintf("ktest: PASS %s\n", t->name);
             passed++;
         } else {
-            ktest_capture_end();                 /* in case the test was capturing */
-            ktest_disarm_fault();
-            cpu_sti();
             kprintf("ktest: FAIL %s: %s\n", t->name, failure);
             failed++;
         }
-        current = NULL;
     }
     kprintf("ktest: %u passed, %u failed\n", passed, failed);
     debug_exit(failed || (only && passed == 0) ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);

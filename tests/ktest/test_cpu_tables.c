@@ -15,10 +15,10 @@ KTEST(gdt_contents)
 {
     const uint64_t *gdt = gdt_entries();
     KCHECK_EQ(gdt[0], 0);
-    KCHECK_EQ(gdt[GDT_KERNEL_CODE / 8], 0x00af9a000000ffff);
-    KCHECK_EQ(gdt[GDT_KERNEL_DATA / 8], 0x00cf92000000ffff);
-    KCHECK_EQ(gdt[GDT_USER_DATA / 8], 0x00cff2000000ffff);
-    KCHECK_EQ(gdt[GDT_USER_CODE / 8], 0x00affa000000ffff);
+    KCHECK_EQ(gdt[GDT_KERNEL_CODE / 8], 0x00af9b000000ffff);
+    KCHECK_EQ(gdt[GDT_KERNEL_DATA / 8], 0x00cf93000000ffff);
+    KCHECK_EQ(gdt[GDT_USER_DATA / 8], 0x00cff3000000ffff);
+    KCHECK_EQ(gdt[GDT_USER_CODE / 8], 0x00affb000000ffff);
 
     struct descriptor_pointer p;
     cpu_sgdt(&p);

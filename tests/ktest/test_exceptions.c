@@ -21,6 +21,8 @@ static struct ktest_fault fault;
             ktest_fail(__FILE__, __LINE__, "report lacks \"%s\"", text);           \
     } while (0)
 
+static volatile int quotient;          /* a used result: gcc may not drop the division */
+
 static __noinline int divide(volatile int a, volatile int b)
 {
     return a / b;
@@ -50,11 +52,11 @@ KTEST(int3_reports_and_resumes)
 KTEST(divide_error_is_caught)
 {
     ktest_capture_begin(report, sizeof(report));
-    KTEST_EXPECT_FAULT(&fault, divide(1, 0));
+    KTEST_EXPECT_FAULT(&fault, quotient = divide(1, 0));
     ktest_capture_end();
     KCHECK_EQ(fault.vector, VECTOR_DIVIDE_ERROR);
     CHECK_REPORT_HAS("EXCEPTION 0: #DE Divide error");
-    CHECK_REPORT_HAS("<divide+");                    /* RIP resolved to its function */
+    CHECK_REPORT_HAS("<divide");      /* RIP resolved to its function (or a gcc clone) */
 }
 
 KTEST(page_fault_reports_cr2)

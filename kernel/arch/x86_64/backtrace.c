@@ -45,6 +45,16 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
     size_t n = backtrace_collect(rbp, chain, ARRAY_SIZE(chain));
     kprintf("backtrace:\n");
     print_frame(0, rip, false);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        size_t same = 0;                 /* fold runs of one frame (deep recursion) */
+        while (i + same + 1 < n && chain[i + same + 1] == chain[i])
+            same++;
         print_frame(i + 1, chain[i], true);
+        if (same) {
+            kprintf("      ... the same frame %lu more times\n", same);
+            i += same;
+        }
+    }
+    if (n == ARRAY_SIZE(chain))
+        kprintf("      ... (stopped after %lu frames)\n", n);
 }

@@ -17,8 +17,10 @@ static struct tss tss __aligned(16);               /* rsp[0]: IRQs off */
 
 void gdt_init(void)
 {
-    const uint8_t code = SEG_PRESENT | SEG_CODE_DATA | SEG_EXECUTABLE | SEG_RW;
-    const uint8_t data = SEG_PRESENT | SEG_CODE_DATA | SEG_RW;
+    /* The accessed bit is preset, as Linux does: otherwise the CPU writes it into the
+     * GDT on the first segment load, and the table could not be read-only. */
+    const uint8_t code = SEG_PRESENT | SEG_CODE_DATA | SEG_EXECUTABLE | SEG_RW | SEG_ACCESSED;
+    const uint8_t data = SEG_PRESENT | SEG_CODE_DATA | SEG_RW | SEG_ACCESSED;
 
     gdt[0] = 0;
     gdt[GDT_KERNEL_CODE / 8] = descriptor_segment(0, 0xfffff, code | SEG_DPL(0),
