@@ -76,10 +76,11 @@ KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
-UNIT_TESTS := test_format test_descriptor test_boot_info test_exception
+UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
-UNIT_SRC_test_boot_info  := kernel/boot/boot_info.c
+UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
+UNIT_SRC_test_boot_info_mb2 := kernel/boot/boot_info.c
 UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
@@ -109,7 +110,7 @@ $(BUILD)/%.o: %.S
 $(BUILD)/tests/ktest/%.o: tests/ktest/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(KERNEL_CFLAGS) -fno-toplevel-reorder -Itests/ktest -c $< -o $@
+	$(Q)$(CC) $(KERNEL_CFLAGS) -Itests/ktest -c $< -o $@
 
 $(BUILD)/kernel.ld: kernel/kernel.ld kernel/arch/x86_64/layout.h
 	@mkdir -p $(dir $@)
@@ -152,7 +153,7 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)

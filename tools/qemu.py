@@ -25,8 +25,10 @@ DETERMINISTIC = ["-icount", "shift=0,sleep=off,align=off",
 
 
 def command(image, boot="kernel", display="none", cmdline="", console_log=None,
-            deterministic=False, extra=()):
-    """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso")."""
+            deterministic=False, monitor=None, extra=()):
+    """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso").
+
+    monitor: a Unix socket path for the QEMU monitor (display "none" only)."""
     argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
     argv += DEBUG_EXIT
     if boot == "kernel":
@@ -48,7 +50,8 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
         argv += ["-display", "none", "-chardev", "stdio,id=com1,mux=on,signal=off" + log,
                  "-serial", "chardev:com1", "-mon", "chardev=com1,mode=readline"]
     elif display == "none":
-        argv += ["-display", "none", "-monitor", "none"]
+        argv += ["-display", "none", "-monitor",
+                 "unix:%s,server=on,wait=off" % monitor if monitor else "none"]
         argv += ["-serial", "file:%s" % console_log if console_log else "stdio"]
     else:
         raise ValueError("unknown display %r" % display)

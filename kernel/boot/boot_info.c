@@ -28,9 +28,11 @@ static int copy_phys_string(const struct boot_memory *mem, uint64_t phys, char *
         dst[i] = *c;
     }
     dst[i] = '\0';
-    if (i + 1 == dst_size) {
+    if (i + 1 == dst_size) {                      /* full: is there more, or the NUL? */
         const char *c = mem->map(phys + i, 1, mem->ctx);
-        if (c && *c)
+        if (!c)
+            return -EINVAL;                       /* no terminator in readable memory */
+        if (*c)
             *truncated = true;
     }
     return 0;

@@ -90,15 +90,23 @@ static void emit_number(struct out *o, const struct spec *s, uint64_t value, boo
         repeat(o, ' ', pad);
 }
 
+/* Widths and precisions beyond this are clamped, so no padding sum can overflow. */
+#define FIELD_MAX 100000
+
 static int parse_number(const char **p)
 {
     int n = 0;
     while (**p >= '0' && **p <= '9') {
-        if (n < 100000)                 /* absurd widths are clamped, not overflowed */
+        if (n < FIELD_MAX)
             n = n * 10 + (**p - '0');
         (*p)++;
     }
     return n;
+}
+
+static int clamp_field(int n)
+{
+    return n > FIELD_MAX ? FIELD_MAX : n < -FIELD_MAX ? -FIELD_MAX : n;
 }
 
 int format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list args)
@@ -126,7 +134,7 @@ int format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list args)
             else break;
         }
         if (*fmt == '*') {
-            s.width = va_arg(ap, int);
+            s.width = clamp_field(va_arg(ap, int));
             if (s.width < 0) {
                 s.left = true;
                 s.width = -s.width;
@@ -138,7 +146,7 @@ int format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list args)
         if (*fmt == '.') {
             fmt++;
             if (*fmt == '*') {
-                s.precision = va_arg(ap, int);
+                s.precision = clamp_field(va_arg(ap, int));
                 if (s.precision < 0)
                     s.precision = -1;
                 fmt++;

@@ -4,8 +4,9 @@
  *
  * Conversions: %d %i %u %x %X %p %s %c %%, flags - 0 + space #, width and precision
  * (numbers or *), sizes hh h l ll z. %p always prints 0x and 16 hex digits. %s of NULL
- * prints "(null)". An unknown conversion is printed as written, never consumed from the
- * arguments, so a bad format string cannot crash the kernel.
+ * prints "(null)". An unknown conversion is printed as written and consumes no argument
+ * (beyond a `*` width or precision before it), so a bad format string cannot crash the
+ * kernel. Widths and precisions are clamped to 100000.
  */
 #ifndef LOCKSTEP_LIB_FORMAT_H
 #define LOCKSTEP_LIB_FORMAT_H

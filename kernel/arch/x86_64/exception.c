@@ -77,10 +77,12 @@ void trap_describe_error(unsigned vector, uint64_t code, char *buf, size_t len)
             return;
         }
         const char *table = code & SEL_IDT ? "IDT" : code & SEL_LDT ? "LDT" : "GDT";
+        /* The selector is the index and TI bit; the RPL bits are not reported. */
         ksnprintf(buf, len, "%s index %u (selector 0x%x)%s", table,
-                  (unsigned)((code >> 3) & 0x1fff), (unsigned)(code & 0xfff8),
+                  (unsigned)((code >> 3) & 0x1fff),
+                  (unsigned)(code & (code & SEL_IDT ? 0xfff8 : 0xfffc)),
                   code & SEL_EXTERNAL ? ", external event" : "");
     } else {
-        ksnprintf(buf, len, "%s", code ? "unexpected error code" : "none");
+        ksnprintf(buf, len, "%s", code ? "not decoded" : "none");
     }
 }

@@ -66,7 +66,8 @@ void trap_set_recovery(trap_recovery_fn fn);
 const char *trap_exception_name(unsigned vector);
 
 /* Decode an exception error code into `buf` (always NUL-terminated): page-fault bits
- * for #PF, the selector fields for #TS/#NP/#SS/#GP/#DF/#AC, the raw value otherwise.
+ * for #PF, the selector fields for #TS/#NP/#SS/#GP/#DF/#AC; otherwise "none" for a zero
+ * code and "not decoded" for others (the report prints the raw value too).
  * Pure; cannot fail. */
 void trap_describe_error(unsigned vector, uint64_t error_code, char *buf, size_t len);
 

@@ -1,0 +1,142 @@
+"""Whole-system boot tests: both boot paths print every boot stage and the banner on
+COM1; the VGA text screen shows the same; `make run-serial` and `make run` work in a
+real terminal."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pexpect
+import pytest
+
+import qemu
+from conftest import BUILD, ROOT
+
+KERNEL = os.path.join(BUILD, "lockstep.elf")
+ISO = os.path.join(BUILD, "lockstep.iso")
+STAGES = ["SERIAL", "BOOT", "MEMORY", "GDT", "IDT", "PIC", "PIT", "IRQ", "STI"]
+BANNER = "Welcome to Lockstep"
+PROMPT = "lockstep> "
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def wait_for(path, text, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                content = ANSI.sub("", f.read().decode("utf-8", "replace"))
+            if text in content:
+                return content
+        time.sleep(0.05)
+    raise AssertionError("%r did not appear in %s within %ss" % (text, path, timeout))
+
+
+def monitor_command(sock_path, line):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(sock_path)
+        s.sendall(line.encode() + b"\n")
+        time.sleep(0.3)                    # HMP has no completion marker; it is quick
+
+
+class Booted:
+    """QEMU running headless with COM1 in a file and the monitor on a socket."""
+
+    def __init__(self, image, boot):
+        self.dir = tempfile.mkdtemp(prefix="lockstep-boot-", dir=BUILD)
+        self.console = os.path.join(self.dir, "console.log")
+        self.monitor = os.path.join(self.dir, "monitor.sock")
+        argv = qemu.command(image, boot=boot, console_log=self.console, monitor=self.monitor)
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.text = wait_for(self.console, PROMPT)
+
+    def vga_rows(self):
+        dump = os.path.join(self.dir, "vga.bin")
+        monitor_command(self.monitor, 'pmemsave 0xb8000 4000 "%s"' % dump)
+        deadline = time.time() + 10
+        while (not os.path.exists(dump) or os.path.getsize(dump) < 4000) and \
+                time.time() < deadline:
+            time.sleep(0.05)
+        with open(dump, "rb") as f:
+            cells = f.read()
+        return [bytes(cells[r * 160 + c * 2] for c in range(80)).decode("cp437")
+                for r in range(25)], cells
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["kernel", "iso"])
+def booted(request):
+    image = KERNEL if request.param == "kernel" else ISO
+    b = Booted(image, request.param)
+    b.path = request.param
+    yield b
+    b.close()
+
+
+def test_serial_shows_every_stage_in_order_then_banner(booted):
+    positions = [booted.text.find("] %s " % s) for s in STAGES]
+    assert all(p >= 0 for p in positions), booted.text
+    assert positions == sorted(positions), "stages out of order:\n" + booted.text
+    assert booted.text.find(BANNER) > positions[-1]
+    assert booted.text.rstrip().endswith(PROMPT.rstrip())
+
+
+def test_boot_path_reaches_kmain_with_its_protocol(booted):
+    if booted.path == "kernel":
+        assert 'multiboot1 from "qemu"' in booted.text
+    else:
+        assert re.search(r'multiboot2 from "GRUB 2\.\d+', booted.text), booted.text
+        assert re.search(r"\d+ modules, [1-9]\d* ELF sections", booted.text)
+
+
+def test_vga_console_shows_the_same_boot(booted):
+    rows, cells = booted.vga_rows()
+    screen = "\n".join(rows)
+    for stage in STAGES:
+        assert "[ ok ] %s " % stage in screen, screen
+    assert BANNER in screen
+    row = next(i for i, r in enumerate(rows) if r.startswith("[ ok ] GDT"))
+    ok_attribute = cells[row * 160 + 2 * 2 + 1]          # the "o" of " ok "
+    assert ok_attribute & 0x0f == 0x2, "boot stage 'ok' is not green on VGA"
+
+
+def test_make_run_serial_in_a_terminal():
+    child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=120,
+                          encoding="utf-8", dimensions=(40, 120))
+    try:
+        child.expect(r"\] STI ")
+        child.expect(BANNER)
+        child.expect(PROMPT)
+        child.send("hi\r")
+        child.expect("hi")
+        child.expect(PROMPT)
+        child.sendcontrol("a")
+        child.send("x")
+        child.expect(pexpect.EOF, timeout=20)
+    finally:
+        child.close(force=True)
+    log = open(os.path.join(BUILD, "console.log"), encoding="utf-8", errors="replace").read()
+    assert BANNER in log, "COM1 was not mirrored to build/console.log"
+
+
+def test_make_run_shows_vga_in_the_terminal():
+    env = dict(os.environ, TERM="xterm")
+    child = pexpect.spawn("make", ["-s", "run"], cwd=ROOT, timeout=120, env=env,
+                          encoding="utf-8", dimensions=(30, 100))
+    try:
+        child.expect("Welcome")                 # the banner, drawn by curses
+        child.expect("lockstep>")
+    finally:
+        child.terminate(force=True)
+        child.close(force=True)
+    log = open(os.path.join(BUILD, "console.log"), encoding="utf-8", errors="replace").read()
+    assert BANNER in log, "COM1 was not mirrored to build/console.log"
