@@ -33,7 +33,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
 	-m64 -march=x86-64 -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
 	-mgeneral-regs-only -MMD -MP $(INCLUDES)
 KERNEL_ASFLAGS := -ggdb -m64 -MMD -MP -D__ASSEMBLER__ $(INCLUDES)
-KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
+KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	-T $(BUILD)/kernel.ld
 
 # ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- kmain ----
@@ -70,6 +70,7 @@ KTEST_OBJS := \
 	tests/ktest/test_cpu_tables.o \
 	tests/ktest/test_exceptions.o \
 	tests/ktest/test_timer.o \
+	tests/ktest/test_pic.o \
 	tests/ktest/test_boot_info.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 

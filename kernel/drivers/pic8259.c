@@ -74,11 +74,18 @@ static void pic_unmask(unsigned line)
     write_mask();
 }
 
+static void pic_mask(unsigned line)
+{
+    mask |= (uint16_t)(1u << line);
+    write_mask();
+}
+
 static const struct irq_controller pic_controller = {
     .name = "8259A",
     .is_spurious = pic_is_spurious,
     .end_of_interrupt = pic_end_of_interrupt,
     .unmask = pic_unmask,
+    .mask = pic_mask,
 };
 
 void pic_init(void)

@@ -29,6 +29,18 @@ int irq_register(unsigned line, irq_handler_fn handler)
     return 0;
 }
 
+int irq_unregister(unsigned line)
+{
+    if (line >= IRQ_LINES)
+        return -EINVAL;
+    if (!handlers[line])
+        return -ENOENT;
+    if (controller)
+        controller->mask(line);
+    handlers[line] = NULL;
+    return 0;
+}
+
 void irq_dispatch(struct trap_frame *frame)
 {
     unsigned line = (unsigned)frame->vector - IRQ_BASE_VECTOR;

@@ -18,6 +18,7 @@ struct irq_controller {
     bool (*is_spurious)(unsigned line);
     void (*end_of_interrupt)(unsigned line);
     void (*unmask)(unsigned line);
+    void (*mask)(unsigned line);
 };
 
 /* Install the controller. Call once at boot with IRQs off. */
@@ -26,6 +27,10 @@ void irq_set_controller(const struct irq_controller *controller);
 /* Attach `handler` to `line` and unmask it. Returns 0, -EINVAL for a bad line, or
  * -EBUSY if the line has a handler already. IRQs off. */
 int irq_register(unsigned line, irq_handler_fn handler);
+
+/* Mask `line` and detach its handler. Returns 0, -EINVAL for a bad line, or -ENOENT if
+ * it had none. IRQs off. */
+int irq_unregister(unsigned line);
 
 /* Called by trap_dispatch for vectors IRQ_BASE_VECTOR .. +15. */
 void irq_dispatch(struct trap_frame *frame);

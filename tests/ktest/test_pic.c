@@ -1,0 +1,84 @@
+/*
+ * test_pic.c - the 8259 pair: spurious IRQ 7 and 15 are recognised (no handler, counted
+ * apart), and lines on the slave keep arriving, which they only do if every interrupt
+ * gets its EOI on both chips. The slave line used is IRQ 8, the CMOS RTC's periodic
+ * interrupt (MC146818 register A rate, register B PIE, register C read to re-arm).
+ */
+#include "cpu.h"
+#include "irq.h"
+#include "ktest.h"
+#include "pit.h"
+
+enum cmos_port {
+    CMOS_INDEX = 0x70,
+    CMOS_DATA = 0x71,
+};
+
+#define CMOS_NMI_DISABLE   0x80    /* index bit 7: keep NMIs off while indexing */
+#define CMOS_REG_A         0x0a
+#define CMOS_A_RATE_64HZ   0x0a    /* rate 10: 32768 >> (10 - 1) = 64 Hz */
+#define CMOS_REG_B         0x0b
+#define CMOS_B_PERIODIC    0x40    /* PIE: periodic interrupt enable */
+#define CMOS_REG_C         0x0c    /* reading acknowledges the interrupt */
+#define RTC_IRQ            8
+
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(CMOS_INDEX, CMOS_NMI_DISABLE | reg);
+    return inb(CMOS_DATA);
+}
+
+static void cmos_write(uint8_t reg, uint8_t value)
+{
+    outb(CMOS_INDEX, CMOS_NMI_DISABLE | reg);
+    outb(CMOS_DATA, value);
+}
+
+static volatile unsigned rtc_interrupts;
+
+static void rtc_interrupt(unsigned line, struct trap_frame *frame)
+{
+    (void)line, (void)frame;
+    cmos_read(CMOS_REG_C);
+    rtc_interrupts = rtc_interrupts + 1;
+}
+
+KTEST(pic_slave_line_keeps_arriving)
+{
+    uint64_t flags = cpu_irq_save();
+    uint8_t a = cmos_read(CMOS_REG_A), b = cmos_read(CMOS_REG_B);
+    rtc_interrupts = 0;
+    cmos_write(CMOS_REG_A, (uint8_t)((a & 0xf0) | CMOS_A_RATE_64HZ));
+    cmos_write(CMOS_REG_B, b | CMOS_B_PERIODIC);
+    cmos_read(CMOS_REG_C);
+    int err = irq_register(RTC_IRQ, rtc_interrupt);
+    cpu_irq_restore(flags);
+    KCHECK_EQ(err, 0);
+
+    uint64_t deadline = pit_ticks() + 50;                /* 0.5 s: about 32 interrupts */
+    while (rtc_interrupts < 8 && pit_ticks() < deadline)
+        cpu_hlt();
+
+    flags = cpu_irq_save();
+    cmos_write(CMOS_REG_B, b);
+    cmos_write(CMOS_REG_A, a);
+    irq_unregister(RTC_IRQ);
+    cpu_irq_restore(flags);
+    if (rtc_interrupts < 8)
+        ktest_fail(__FILE__, __LINE__, "only %u RTC interrupts on IRQ 8 in 0.5 s",
+                   rtc_interrupts);
+    KCHECK(irq_count(RTC_IRQ) >= 8);
+}
+
+KTEST(pic_spurious_irq7_and_irq15_are_ignored)
+{
+    for (unsigned line = 7; line <= 15; line += 8) {
+        struct trap_frame frame = { .vector = IRQ_BASE_VECTOR + line };
+        uint64_t count = irq_count(line), spurious = irq_spurious_count(line);
+        uint64_t flags = cpu_irq_save();
+        irq_dispatch(&frame);            /* nothing in service: the 8259 would be lying */
+        cpu_irq_restore(flags);
+        KCHECK_EQ(irq_spurious_count(line), spurious + 1);
+        KCHECK_EQ(irq_count(line), count);
+    }
+}
