@@ -18,7 +18,7 @@ OBJDUMP := $(CROSS)objdump
 CPP     := $(CROSS)cpp
 HOSTCC  ?= gcc
 PYTHON  ?= /usr/bin/python3
-BUILD   := build
+BUILD   ?= build
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
@@ -85,7 +85,12 @@ UNIT_SRC_test_boot_info_mb2 := kernel/boot/boot_info.c
 UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
-.PHONY: all kernel iso ktest unit run run-serial test deps clean
+# ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(INCLUDES)
+BENCH_PROGRAMS :=
+BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
+
+.PHONY: all kernel iso ktest unit run run-serial test bench deps clean
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -159,6 +164,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $$(UNIT_SRC_$$*)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
 
+$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_SRC_$*)
+
+bench: deps all $(BENCH_BINS)
+	@BUILD=$(BUILD) $(PYTHON) tools/bench.py
+
 run: deps all
 	$(PYTHON) tools/qemu.py --iso $(BUILD)/lockstep.iso --display curses \
 		--console-log $(BUILD)/console.log
@@ -168,7 +181,7 @@ run-serial: deps all
 		--console-log $(BUILD)/console.log
 
 test: deps
-	@$(PYTHON) tools/run-tests.py
+	@BUILD=$(BUILD) $(PYTHON) tools/run-tests.py
 
 clean:
 	rm -rf $(BUILD)

@@ -15,7 +15,7 @@ import sys
 import xml.etree.ElementTree as ElementTree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 PYTHON = os.environ.get("PYTHON", "/usr/bin/python3")
 
 
@@ -23,7 +23,8 @@ def build():
     """Build everything the tests need; returns True on success (output shown on failure)."""
     make = os.environ.get("MAKE", "make")
     jobs = "-j%d" % (os.cpu_count() or 2)
-    result = subprocess.run([make, "-s", jobs, "all", "ktest", "unit"], cwd=ROOT,
+    result = subprocess.run([make, "-s", jobs, "BUILD=" + os.path.relpath(BUILD, ROOT),
+                             "all", "ktest", "unit"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         print(result.stdout)
