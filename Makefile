@@ -22,7 +22,8 @@ BUILD   ?= build
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
-INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers
+INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers \
+	-Itrace
 
 # -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
 # -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
@@ -36,7 +37,8 @@ KERNEL_ASFLAGS := -ggdb -m64 -MMD -MP -D__ASSEMBLER__ $(INCLUDES)
 KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	-T $(BUILD)/kernel.ld
 
-# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- kmain ----
+# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- kmain;
+# trace/ observes them all through trace/trace.h ----
 KERNEL_OBJS := \
 	kernel/lib/string.o \
 	kernel/lib/format.o \
@@ -54,6 +56,10 @@ KERNEL_OBJS := \
 	kernel/arch/x86_64/paging.o \
 	kernel/arch/x86_64/backtrace.o \
 	kernel/boot/boot_info.o \
+	trace/ring.o \
+	trace/stream.o \
+	trace/table.o \
+	trace/trace.o \
 	kernel/drivers/uart16550.o \
 	kernel/drivers/vga.o \
 	kernel/drivers/pic8259.o \
@@ -71,26 +77,30 @@ KTEST_OBJS := \
 	tests/ktest/test_exceptions.o \
 	tests/ktest/test_timer.o \
 	tests/ktest/test_pic.o \
+	tests/ktest/test_trace.o \
 	tests/ktest/test_boot_info.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
-UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception
+UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
+	test_trace_ring
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
 UNIT_SRC_test_boot_info_mb2 := kernel/boot/boot_info.c
 UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
-UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+UNIT_SRC_test_trace_ring := trace/ring.c trace/stream.c trace/table.c
+UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
+UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(INCLUDES)
 BENCH_PROGRAMS :=
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
-.PHONY: all kernel iso ktest unit run run-serial test bench deps clean
+.PHONY: all kernel iso ktest unit run run-serial trace test bench deps clean
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -159,7 +169,7 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
@@ -174,11 +184,17 @@ bench: deps all $(BENCH_BINS)
 
 run: deps all
 	$(PYTHON) tools/qemu.py --iso $(BUILD)/lockstep.iso --display curses \
-		--console-log $(BUILD)/console.log
+		--console-log $(BUILD)/console.log --trace-out $(BUILD)/trace.bin
 
 run-serial: deps all
 	$(PYTHON) tools/qemu.py --iso $(BUILD)/lockstep.iso --display serial \
-		--console-log $(BUILD)/console.log
+		--console-log $(BUILD)/console.log --trace-out $(BUILD)/trace.bin
+
+# Boot headless for a few seconds and print the decoded trace (no shell needed).
+trace: deps all
+	$(PYTHON) tools/trace.py capture --seconds $(TRACE_SECONDS) \
+		--kernel $(BUILD)/lockstep.elf --out $(BUILD)/trace.bin
+TRACE_SECONDS ?= 3
 
 test: deps
 	@BUILD=$(BUILD) $(PYTHON) tools/run-tests.py

@@ -13,6 +13,7 @@
 #include "panic.h"
 #include "pic8259.h"
 #include "pit.h"
+#include "trace.h"
 #include "trap.h"
 #include "uart16550.h"
 #include "version.h"
@@ -59,14 +60,28 @@ static void boot_info_init(uint32_t magic, uint64_t info_phys)
           boot.elf_sections.count, boot.truncated ? " (some information truncated)" : "");
 }
 
-/* Until the shell exists: echo what arrives on COM1, and sleep in between. */
+static void trace_start(void)
+{
+    bool com2_ok = uart_init(&com2, COM2_BASE) == 0;
+    const struct trace_backend backend = {
+        .write = uart_write_bytes, .ctx = &com2, .clock = pit_clock(), .tick_hz = PIT_HZ,
+    };
+    trace_init(&backend);
+    stage("TRACE", "64 KiB lock-free ring, event table 0x%08x, %s", trace_table_hash(),
+          com2_ok ? "streamed on COM2 (0x2f8)" : "no COM2: recorded, not streamed");
+}
+
+/* Until the shell exists: echo what arrives on COM1; in between, stream the trace and
+ * sleep. */
 static __noreturn void placeholder_prompt(void)
 {
     kprintf("lockstep> ");
     for (;;) {
         uint8_t byte;
+        trace_drain();
         cpu_cli();
         if (!uart_read_byte(&com1, &byte)) {
+            TRACE(idle);
             cpu_sti_hlt();                 /* no lost wakeup: see cpu.h */
             continue;
         }
@@ -85,6 +100,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     vga_console_init();                    /* the VGA text screen mirrors COM1 */
     kprintf("\n" ANSI_BOLD "Lockstep %s" ANSI_RESET " booting\n", LOCKSTEP_VERSION);
     stage("SERIAL", "COM1 at 0x%x, 115200 8N1; VGA text console 80x25", COM1_BASE);
+    trace_start();                         /* the trace ring, streamed on COM2 */
     boot_info_init(magic, info_phys);      /* multiboot1/2 -> struct boot_info */
 
     gdt_init();                            /* segments and the TSS's IST stacks */

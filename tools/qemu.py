@@ -25,10 +25,11 @@ DETERMINISTIC = ["-icount", "shift=0,sleep=off,align=off",
 
 
 def command(image, boot="kernel", display="none", cmdline="", console_log=None,
-            deterministic=False, monitor=None, extra=()):
+            deterministic=False, monitor=None, trace_out=None, extra=()):
     """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso").
 
-    monitor: a Unix socket path for the QEMU monitor (display "none" only)."""
+    monitor: a Unix socket path for the QEMU monitor (display "none" only).
+    trace_out: a file for the trace stream on COM2 (otherwise COM2 goes nowhere)."""
     argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
     argv += DEBUG_EXIT
     if boot == "kernel":
@@ -56,6 +57,7 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
     else:
         raise ValueError("unknown display %r" % display)
 
+    argv += ["-serial", "file:%s" % trace_out if trace_out else "null"]   # COM2: trace
     if deterministic:
         argv += DETERMINISTIC
     return argv + list(extra)
@@ -70,6 +72,7 @@ def main(argv=None):
     parser.add_argument("--append", default="", help="kernel command line (--kernel only)")
     parser.add_argument("--display", choices=["curses", "serial", "none"], default="serial")
     parser.add_argument("--console-log", help="also write COM1 output to this file")
+    parser.add_argument("--trace-out", help="write the trace stream (COM2) to this file")
     parser.add_argument("--deterministic", action="store_true",
                         help="icount and a fixed clock (replay and golden tests)")
     parser.add_argument("--print", action="store_true", help="print the command, do not run")
@@ -81,7 +84,7 @@ def main(argv=None):
     try:
         cmd = command(path, boot="iso" if args.iso else "kernel", display=args.display,
                       cmdline=args.append, console_log=args.console_log,
-                      deterministic=args.deterministic)
+                      deterministic=args.deterministic, trace_out=args.trace_out)
     except ValueError as err:
         parser.error(str(err))
     if args.print:

@@ -27,11 +27,12 @@ _Static_assert(PIT_DIVISOR > 0 && PIT_DIVISOR <= 65535, "PIT divisor out of rang
 
 static volatile uint64_t ticks;   /* written only by the IRQ 0 handler */
 
-static void tick(unsigned line, struct trap_frame *frame)
+static uint16_t tick(unsigned line, struct trap_frame *frame)
 {
     (void)line;
     (void)frame;
     ticks = ticks + 1;
+    return (uint16_t)ticks;                 /* the tick this interrupt started */
 }
 
 int pit_init(void)
@@ -45,6 +46,11 @@ int pit_init(void)
 uint64_t pit_ticks(void)
 {
     return ticks;
+}
+
+const volatile uint64_t *pit_clock(void)
+{
+    return &ticks;
 }
 
 uint16_t pit_read_count(unsigned channel)

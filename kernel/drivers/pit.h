@@ -19,6 +19,9 @@ int pit_init(void);
 /* Ticks since pit_init. IRQ-safe; never blocks. */
 uint64_t pit_ticks(void);
 
+/* The tick counter itself, for the trace ring to stamp records with. */
+const volatile uint64_t *pit_clock(void);
+
 /* Current count of channel `channel` (0-2), latched. For tests and calibration. */
 uint16_t pit_read_count(unsigned channel);
 

@@ -34,7 +34,7 @@ enum uart_register {
 #define DIVISOR_115200     1       /* 115200 = 1.8432 MHz / (16 * 1) */
 #define TX_SPIN_LIMIT      100000
 
-struct uart com1;
+struct uart com1, com2;
 
 static struct uart *rx_ports[IRQ_LINES];     /* which UART owns each IRQ line */
 
@@ -77,6 +77,13 @@ void uart_write_text(struct uart *uart, const char *text, size_t len)
     }
 }
 
+void uart_write_bytes(const void *bytes, size_t len, void *ctx)
+{
+    struct uart *uart = ctx;
+    for (size_t i = 0; i < len; i++)
+        uart_putc(uart, ((const uint8_t *)bytes)[i]);
+}
+
 static void uart_console_write(struct console *console, const char *text, size_t len)
 {
     struct uart *uart = (struct uart *)((char *)console - offsetof(struct uart, console));
@@ -90,12 +97,19 @@ int uart_console_init(struct uart *uart)
     return console_register(&uart->console);
 }
 
-static void rx_interrupt(unsigned line, struct trap_frame *frame)
+/* Returns the first byte received (the trace payload), 0 if none was waiting. */
+static uint16_t rx_interrupt(unsigned line, struct trap_frame *frame)
 {
     (void)frame;
     struct uart *uart = rx_ports[line];
+    uint16_t first = 0;
+    bool got = false;
     while (inb(uart->base + UART_LSR) & LSR_DATA_READY) {
         uint8_t byte = inb(uart->base + UART_DATA);
+        if (!got) {
+            first = byte;
+            got = true;
+        }
         uint32_t head = uart->rx_head;
         if (head - uart->rx_tail == UART_RX_RING) {
             uart->rx_dropped++;
@@ -105,6 +119,7 @@ static void rx_interrupt(unsigned line, struct trap_frame *frame)
         barrier();                    /* the byte is stored before the reader sees head */
         uart->rx_head = head + 1;
     }
+    return first;
 }
 
 int uart_enable_rx_irq(struct uart *uart, unsigned irq)

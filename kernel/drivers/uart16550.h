@@ -41,6 +41,10 @@ void uart_putc(struct uart *uart, uint8_t byte);
 /* Write text, turning "\n" into "\r\n" for terminals. */
 void uart_write_text(struct uart *uart, const char *text, size_t len);
 
+/* Write raw bytes (no newline translation): a byte sink for binary streams, with the
+ * struct uart as `ctx`. */
+void uart_write_bytes(const void *bytes, size_t len, void *uart);
+
 /* Register `uart` as a kprintf console. Returns 0 or kprintf's error. */
 int uart_console_init(struct uart *uart);
 
@@ -52,6 +56,6 @@ int uart_enable_rx_irq(struct uart *uart, unsigned irq);
 bool uart_read_byte(struct uart *uart, uint8_t *byte);
 
 /* The console port, initialised first thing in kmain. */
-extern struct uart com1;
+extern struct uart com1, com2;
 
 #endif

@@ -5,5 +5,6 @@
 #define LOCKSTEP_VERSION_H
 
 #define LOCKSTEP_VERSION "0.1.0"
+#define LOCKSTEP_VERSION_CODE 0x000100      /* major << 16 | minor << 8 | patch */
 
 #endif

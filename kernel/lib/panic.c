@@ -4,15 +4,22 @@
  * the halt instead of recursing.
  */
 #include "panic.h"
+#include "errno.h"
 #include "format.h"
 #include "kprintf.h"
 
-static panic_hook_fn hook;      /* set at boot or by tests, IRQs off */
-static int panicking;           /* only written with IRQs off */
+static panic_hook_fn hooks[PANIC_HOOKS];   /* added at boot or by tests, IRQs off */
+static int panicking;                      /* only written with IRQs off */
 
-void panic_set_hook(panic_hook_fn fn)
+int panic_add_hook(panic_hook_fn fn)
 {
-    hook = fn;
+    for (size_t i = 0; i < PANIC_HOOKS; i++) {
+        if (!hooks[i]) {
+            hooks[i] = fn;
+            return 0;
+        }
+    }
+    return -ENOSPC;
 }
 
 void panic(const char *fmt, ...)
@@ -29,8 +36,8 @@ void panic(const char *fmt, ...)
 
     kprintf("\n" ANSI_RED "PANIC: %s" ANSI_RESET "\n", message);
     arch_backtrace_here();
-    if (hook)
-        hook(message);
+    for (size_t i = 0; i < PANIC_HOOKS && hooks[i]; i++)
+        hooks[i](message);
     kprintf("kernel halted.\n");
     arch_halt();
 }

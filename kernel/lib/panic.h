@@ -18,10 +18,13 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
                   __LINE__);                                                       \
     } while (0)
 
-/* Called (with IRQs off) after the panic message is printed, before the halt. Returns
- * only if the hook declines. Set at most one; NULL removes it. */
+/* Hooks run (with IRQs off) after the panic message and backtrace are printed, before
+ * the halt, in the order they were added: the trace flushes its last events, the test
+ * harness reports the failure and exits. A hook may not return.
+ * Returns 0, or -ENOSPC when PANIC_HOOKS are registered already. */
+#define PANIC_HOOKS 4
 typedef void (*panic_hook_fn)(const char *message);
-void panic_set_hook(panic_hook_fn hook);
+int panic_add_hook(panic_hook_fn hook);
 
 /* Provided by the architecture (kernel/arch/x86_64/trap.c). */
 void arch_irq_disable(void);

@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "panic.h"
 #include "string.h"
+#include "trace.h"
 #include "trap.h"
 
 extern const struct ktest __ktest_start[], __ktest_end[];
@@ -159,7 +160,7 @@ void ktest_main(const struct boot_info *boot)
     unsigned passed = 0, failed = 0;
 
     ktest_boot = boot;
-    panic_set_hook(on_panic);
+    panic_add_hook(on_panic);
     trap_set_recovery(recover);
     kprintf("ktest: running %ld tests (boot: %s)\n", (long)(__ktest_end - __ktest_start),
             boot_protocol_name(boot->protocol));
@@ -176,5 +177,6 @@ void ktest_main(const struct boot_info *boot)
         }
     }
     kprintf("ktest: %u passed, %u failed\n", passed, failed);
+    trace_flush();                               /* the host may be reading COM2 */
     debug_exit(failed || (only && passed == 0) ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
 }

@@ -36,11 +36,12 @@ static void cmos_write(uint8_t reg, uint8_t value)
 
 static volatile unsigned rtc_interrupts;
 
-static void rtc_interrupt(unsigned line, struct trap_frame *frame)
+static uint16_t rtc_interrupt(unsigned line, struct trap_frame *frame)
 {
     (void)line, (void)frame;
     cmos_read(CMOS_REG_C);
     rtc_interrupts = rtc_interrupts + 1;
+    return 0;
 }
 
 KTEST(pic_slave_line_keeps_arriving)

@@ -6,6 +6,7 @@
 #include "irq.h"
 #include "errno.h"
 #include "panic.h"
+#include "trace.h"
 
 static const struct irq_controller *controller;   /* set once at boot */
 static irq_handler_fn handlers[IRQ_LINES];        /* IRQs off to change */
@@ -50,9 +51,10 @@ void irq_dispatch(struct trap_frame *frame)
         return;
     }
     counts[line]++;
-    if (handlers[line])
-        handlers[line](line, frame);
+    TRACE(irq_enter, .vector = (uint8_t)frame->vector);
+    uint16_t payload = handlers[line] ? handlers[line](line, frame) : 0;
     controller->end_of_interrupt(line);
+    TRACE(irq_exit, .vector = (uint8_t)frame->vector, .data = payload);
 }
 
 uint64_t irq_count(unsigned line)

@@ -3,13 +3,17 @@
  * The interrupt controller driver (pic8259) plugs in through struct irq_controller, so
  * arch code never calls a driver directly. Handlers run with IRQs off, on the
  * interrupted stack, and must not block; EOI is sent after the handler returns.
+ * Every delivered interrupt is traced: irq_enter before the handler, irq_exit (with the
+ * handler's payload) after the EOI. Spurious interrupts are counted, not traced.
  */
 #ifndef LOCKSTEP_ARCH_IRQ_H
 #define LOCKSTEP_ARCH_IRQ_H
 
 #include "trap.h"
 
-typedef void (*irq_handler_fn)(unsigned line, struct trap_frame *frame);
+/* A handler returns the 16 bits that make this interrupt reproducible (the scancode
+ * read, the tick reached); the trace records them in the irq_exit event. */
+typedef uint16_t (*irq_handler_fn)(unsigned line, struct trap_frame *frame);
 
 struct irq_controller {
     const char *name;

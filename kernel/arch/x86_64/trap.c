@@ -11,6 +11,7 @@
 #include "kprintf.h"
 #include "ksyms.h"
 #include "panic.h"
+#include "trace.h"
 
 static trap_recovery_fn recovery;                  /* IRQs off to change */
 static uint64_t exception_counts[EXCEPTION_VECTORS];
@@ -61,6 +62,8 @@ static void exception(struct trap_frame *frame)
 {
     unsigned vector = (unsigned)frame->vector;
     exception_counts[vector]++;
+    TRACE(exception, .vector = (uint8_t)vector, .error_code = frame->error_code,
+          .rip = frame->rip);
     trap_report(frame);
     if (vector == VECTOR_BREAKPOINT || vector == VECTOR_NMI) {
         kprintf("    (resuming)\n");

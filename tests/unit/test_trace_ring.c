@@ -1,0 +1,316 @@
+/*
+ * test_trace_ring.c - the trace ring and drain (trace/ring.[ch], trace/stream.c) on the
+ * host: nested emits at every window of the fast path (as an IRQ would land), wraparound,
+ * exact drop counts on overflow, and the framing of the stream (docs/trace-format.md).
+ * A small parser here reads the stream back; tests/unit/test_trace_decode.py checks the
+ * Python decoder against streams from this same C code.
+ */
+#include "unit.h"
+
+static void nest_point(int where);
+#define TRACE_RING_NEST_POINT(where) nest_point(where)
+#include "trace.h"
+#include "stream.h"
+
+static uint64_t clock_ticks;
+static uint32_t words[64];                   /* a small ring: 64 words, 256 bytes */
+static struct trace_ring ring;
+static uint8_t out[1 << 20];                 /* what the drain wrote */
+static size_t out_len;
+static struct trace_stream stream;
+
+static void sink(const void *bytes, size_t len, void *ctx)
+{
+    (void)ctx;
+    if (out_len + len > sizeof(out))
+        UNIT_FAIL("test stream buffer full");
+    memcpy(out + out_len, bytes, len);
+    out_len += len;
+}
+
+/* Nesting: when armed for `where`, the next pass through that point emits a mark. */
+static int nest_at = -1;
+static uint32_t nest_value;
+static bool nest_ticks;                       /* the nested emitter is the timer: tick++ */
+
+static void nest_point(int where)
+{
+    if (where != nest_at)
+        return;
+    nest_at = -1;                             /* once: the nested emit must not nest */
+    if (nest_ticks)
+        clock_ticks++;
+    const struct trace_mark m = { .value = nest_value };
+    trace_ring_emit(&ring, TRACE_ID_mark, &m, sizeof(m));
+}
+
+static void setup(uint32_t capacity)
+{
+    trace_ring_init(&ring, words, capacity, &clock_ticks);
+    ring.enabled = true;
+    trace_stream_init(&stream, sink, NULL, trace_table_hash(), 100);
+    clock_ticks = 0;
+    out_len = 0;
+    nest_at = -1;
+    nest_ticks = false;
+}
+
+static void mark(uint32_t value)
+{
+    const struct trace_mark m = { .value = value };
+    trace_ring_emit(&ring, TRACE_ID_mark, &m, sizeof(m));
+}
+
+/* ---- reading the stream back ---- */
+struct parsed {
+    uint8_t id;
+    uint32_t seq;                             /* full, reconstructed */
+    uint64_t tick;
+    uint32_t payload[TRACE_MAX_RECORD_WORDS];
+};
+static struct parsed records[8192];
+static size_t record_count, sync_count;
+
+static void parse(void)
+{
+    size_t pos = 0;
+    uint32_t seq = 0;
+    uint64_t tick = 0;
+    record_count = sync_count = 0;
+    while (pos < out_len) {
+        if (out[pos] == TRACE_ID_FRAME) {
+            CHECK(pos + TRACE_FRAME_SIZE <= out_len);
+            if (memcmp(out + pos, "\xffLKTRACE", 8) == 0) {
+                struct trace_header_frame h;
+                memcpy(&h, out + pos, sizeof(h));
+                CHECK_EQ(pos, 0);
+                CHECK_EQ(h.version, TRACE_STREAM_VERSION);
+                CHECK_EQ(h.table_hash, trace_table_hash());
+            } else {
+                struct trace_sync_frame f;
+                memcpy(&f, out + pos, sizeof(f));
+                CHECK(memcmp(f.magic, "\xffLKSYNC\0", 8) == 0);
+                CHECK_EQ(f.seq, seq);            /* sync frames agree with the records */
+                CHECK_EQ(f.tick, tick);
+                sync_count++;
+            }
+            pos += TRACE_FRAME_SIZE;
+            continue;
+        }
+        uint32_t header;
+        memcpy(&header, out + pos, 4);
+        int payload = trace_payload_words(header & 0xff);
+        CHECK(payload >= 0);
+        CHECK(pos + 4 + 4 * (size_t)payload <= out_len);
+        CHECK_EQ((header >> 8) & 0xff, seq & 0xff);
+        uint64_t next_tick = tick + (((header >> 16) - tick) & 0xffff);
+        CHECK(record_count < sizeof(records) / sizeof(records[0]));
+        struct parsed *r = &records[record_count++];
+        r->id = header & 0xff;
+        r->seq = seq++;
+        r->tick = tick = next_tick;
+        memcpy(r->payload, out + pos + 4, 4 * (size_t)payload);
+        pos += 4 + 4 * (size_t)payload;
+    }
+}
+
+static void drain_all(void)
+{
+    trace_stream_drain(&stream, &ring, SIZE_MAX);
+}
+
+TEST(emit_drain_round_trip)
+{
+    setup(64);
+    clock_ticks = 7;
+    mark(11);
+    const struct trace_exception e = { .vector = 14, .error_code = 2, .rip = 0xffffffff80101234 };
+    trace_ring_emit(&ring, TRACE_ID_exception, &e, sizeof(e));
+    trace_ring_emit(&ring, TRACE_ID_idle, NULL, 0);
+    CHECK_EQ(trace_ring_used(&ring), 2 + 6 + 1);
+    drain_all();
+    CHECK_EQ(trace_ring_used(&ring), 0);
+    CHECK_EQ(out_len, TRACE_FRAME_SIZE + 8 + 24 + 4);
+    parse();
+    CHECK_EQ(record_count, 3);
+    CHECK_EQ(records[0].id, TRACE_ID_mark);
+    CHECK_EQ(records[0].payload[0], 11);
+    CHECK_EQ(records[0].tick, 7);
+    CHECK_EQ(records[1].id, TRACE_ID_exception);
+    struct trace_exception got;
+    memcpy(&got, records[1].payload, sizeof(got));
+    CHECK_EQ(got.vector, 14);
+    CHECK_EQ(got.error_code, 2);
+    CHECK_EQ(got.rip, 0xffffffff80101234);
+    CHECK_EQ(records[2].id, TRACE_ID_idle);
+}
+
+TEST(disabled_ring_records_nothing)
+{
+    setup(64);
+    ring.enabled = false;
+    mark(1);
+    CHECK_EQ(trace_ring_used(&ring), 0);
+    CHECK_EQ(ring.reserve >> 32, 0);
+}
+
+/* An IRQ between reading the tick and the compare-and-swap: the outer CAS fails, it
+ * retries after the nested record, and both records are whole and in order. */
+TEST(nested_emit_before_reservation)
+{
+    setup(64);
+    clock_ticks = 3;
+    nest_at = 0;
+    nest_value = 2;
+    mark(1);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 2);
+    CHECK_EQ(records[0].payload[0], 2);           /* the nested one claimed first */
+    CHECK_EQ(records[1].payload[0], 1);
+    CHECK_EQ(records[1].seq, 1);
+}
+
+/* An IRQ after the reservation, with the outer record half written: the nested record
+ * goes after it, and the outer one is completed undisturbed. */
+TEST(nested_emit_mid_record)
+{
+    setup(64);
+    nest_at = 1;
+    nest_value = 2;
+    mark(1);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 2);
+    CHECK_EQ(records[0].payload[0], 1);
+    CHECK_EQ(records[1].payload[0], 2);
+}
+
+/* The tick advances inside the window (the timer interrupt is the nested emitter):
+ * ticks still rise in ring order, and the outer record carries the newer tick when
+ * the nesting forced it to retry. */
+TEST(nested_emit_keeps_ticks_monotonic)
+{
+    setup(64);
+    nest_ticks = true;
+    for (uint32_t i = 0; i < 200; i++) {
+        nest_at = (int)(i % 3) - 1;              /* -1: no nesting, 0 or 1: nest there */
+        nest_value = 1000 + i;
+        mark(i);
+        if (i % 8 == 7)
+            drain_all();
+    }
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 200 + 133);           /* 133 of the 200 had a nested mark */
+    for (size_t i = 1; i < record_count; i++)
+        CHECK(records[i].tick >= records[i - 1].tick);
+    CHECK_EQ(records[record_count - 1].tick, 133);
+    CHECK_EQ(ring.dropped_total, 0);
+}
+
+TEST(wraparound_keeps_every_record)
+{
+    setup(64);
+    uint32_t expected = 0;
+    for (uint32_t i = 0; i < 5000; i++) {
+        clock_ticks = i / 3;
+        if (i % 5 == 0) {
+            const struct trace_syscall_enter s = { .task = 1, .number = (uint16_t)i,
+                                                   .arg0 = i, .arg1 = ~(uint64_t)i };
+            trace_ring_emit(&ring, TRACE_ID_syscall_enter, &s, sizeof(s));
+        } else {
+            mark(i);
+        }
+        expected++;
+        if (trace_ring_used(&ring) > 40)
+            drain_all();
+    }
+    drain_all();
+    parse();
+    CHECK_EQ(ring.dropped_total, 0);
+    CHECK_EQ(record_count, expected);
+    for (uint32_t i = 0; i < record_count; i++) {
+        if (i % 5 == 0) {
+            struct trace_syscall_enter s;
+            memcpy(&s, records[i].payload, sizeof(s));
+            CHECK_EQ(records[i].id, TRACE_ID_syscall_enter);
+            CHECK_EQ(s.number, (uint16_t)i);
+            CHECK_EQ(s.arg1, ~(uint64_t)i);
+        } else {
+            CHECK_EQ(records[i].payload[0], i);
+        }
+        CHECK_EQ(records[i].tick, i / 3);
+    }
+    CHECK(sync_count >= 5000 * 8 / TRACE_SYNC_INTERVAL - 1);   /* frames every 4 KiB */
+}
+
+TEST(overflow_counts_drops_exactly)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32; i++)           /* 32 marks of 2 words fill 64 words */
+        mark(i);
+    CHECK_EQ(trace_ring_used(&ring), 64);
+    for (uint32_t i = 0; i < 17; i++)
+        mark(100 + i);                          /* all lost */
+    CHECK_EQ(ring.dropped_total, 17);
+    CHECK_EQ(ring.pending_drops, 17);
+    drain_all();
+    mark(999);                                   /* first writes drop(17), then itself */
+    CHECK_EQ(ring.pending_drops, 0);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 34);
+    CHECK_EQ(records[31].payload[0], 31);
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 17);
+    CHECK_EQ(records[33].payload[0], 999);
+    CHECK_EQ(records[33].seq, 33);               /* dropped events take no seq */
+}
+
+TEST(drops_accumulate_while_still_full)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32; i++)
+        mark(i);
+    for (uint32_t i = 0; i < 5; i++)
+        mark(i);                                 /* 5 dropped */
+    trace_stream_drain(&stream, &ring, 1);       /* frees 2 words: not enough for 4 */
+    mark(1);                                     /* drop+mark need 4: dropped too */
+    CHECK_EQ(ring.pending_drops, 6);
+    CHECK_EQ(ring.dropped_total, 6);
+    trace_stream_drain(&stream, &ring, 1);       /* now 4 words free */
+    trace_ring_record_drops(&ring);              /* a drop record alone, 2 words */
+    CHECK_EQ(ring.pending_drops, 0);
+    drain_all();
+    parse();
+    CHECK_EQ(records[record_count - 1].id, TRACE_ID_drop);
+    CHECK_EQ(records[record_count - 1].payload[0], 6);
+}
+
+TEST(nested_emit_into_a_full_ring_is_counted)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 31; i++)
+        mark(i);                                 /* 62 of 64 words */
+    nest_at = 0;                                 /* nested mark takes the last 2 words */
+    nest_value = 77;
+    mark(1);                                     /* ...so the outer one is dropped */
+    CHECK_EQ(ring.dropped_total, 1);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 32);
+    CHECK_EQ(records[31].payload[0], 77);
+}
+
+TEST(table_sizes_match_the_structs)
+{
+    CHECK_EQ(trace_payload_words(TRACE_ID_mark), 1);
+    CHECK_EQ(trace_payload_words(TRACE_ID_idle), 0);
+    CHECK_EQ(trace_payload_words(TRACE_ID_exception), 5);
+    CHECK_EQ(trace_payload_words(TRACE_ID_task_spawn), 5);
+    CHECK_EQ(trace_payload_words(0), -1);
+    CHECK_EQ(trace_payload_words(200), -1);
+    CHECK_EQ(trace_payload_words(TRACE_ID_FRAME), -1);
+    CHECK_EQ(trace_payload_words(1000), -1);
+}

@@ -1,0 +1,355 @@
+#!/usr/bin/python3
+"""Decode Lockstep trace streams (the bytes the kernel writes to COM2).
+
+  trace.py decode FILE [--json] [--out OUT]   one event per line (text or JSON lines)
+  trace.py capture [--seconds N] [--kernel ELF] [--out FILE]
+                                              boot headless, record COM2, decode
+  trace.py table                              the event table, from trace/events.def
+
+The event table is parsed from trace/events.def, the same file the kernel is built from,
+and its hash must match the one in the stream, so a stream from another build is refused
+rather than misread. Text format (docs/trace-format.md): `SEQ TICK EVENT field=value...`;
+lines starting with '#' report drops, corruption, resynchronisation and truncation.
+"""
+import argparse
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EVENTS_DEF = os.path.join(ROOT, "trace", "events.def")
+
+HEADER_MAGIC = b"\xffLKTRACE"
+SYNC_MAGIC = b"\xffLKSYNC\x00"
+FRAME_SIZE = 24
+STREAM_VERSION = 1
+
+# The field types of events.def: size in bytes and how each is shown.
+TYPES = {
+    "u8": (1, "dec"), "u16": (2, "dec"), "u32": (4, "dec"),
+    "x32": (4, "hex"), "x64": (8, "hex"), "str16": (16, "str"),
+    "waker": (2, "waker"), "result": (1, "result"),
+}
+STRUCT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+class TraceError(Exception):
+    """A problem the user must fix (bad table, stream from another build, bad file)."""
+
+
+class Event:
+    def __init__(self, event_id, name, fields):
+        self.id = event_id
+        self.name = name
+        self.fields = fields                       # [(type, name)]
+        self.size = sum(TYPES[t][0] for t, _ in fields)
+
+
+class EventTable:
+    """The events of trace/events.def, and the table hash the kernel computes."""
+
+    LINE = re.compile(r"^\s*TRACE_EVENT\(\s*(\w+)\s*,\s*(\w+)\s*(?:,(.*))?\)\s*$")
+    FIELD = re.compile(r"FIELD\(\s*(\w+)\s*,\s*(\w+)\s*\)")
+
+    def __init__(self, path=EVENTS_DEF):
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError as err:
+            raise TraceError("cannot read the event table: %s" % err)
+        # Drop comments but keep line numbers for messages.
+        text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+        self.events = {}
+        canonical = []
+        for number, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            where = "%s:%d" % (os.path.relpath(path, ROOT), number)
+            m = self.LINE.match(line)
+            if not m:
+                raise TraceError("%s: expected TRACE_EVENT(id, name, FIELD(type, name)...)"
+                                 % where)
+            id_token, name, rest = m.group(1), m.group(2), m.group(3) or ""
+            fields = self.FIELD.findall(rest)
+            if self.FIELD.sub("", rest).strip():
+                raise TraceError("%s: only FIELD(type, name) may follow the name" % where)
+            for field_type, _ in fields:
+                if field_type not in TYPES:
+                    raise TraceError("%s: unknown field type %r" % (where, field_type))
+            event_id = int(id_token, 0)
+            if not 0 < event_id < 255 or event_id in self.events:
+                raise TraceError("%s: id %s is out of range or used twice" % (where, id_token))
+            event = Event(event_id, name, fields)
+            if event.size % 4:
+                raise TraceError("%s: payload of %s is not a multiple of 4 bytes" % (where, name))
+            self.events[event_id] = event
+            canonical.append("%s:%s:%s;" % (id_token, name,
+                                            "".join("%s %s," % f for f in fields)))
+        self.hash = fnv1a("".join(canonical).encode())
+
+    def __iter__(self):
+        return iter(sorted(self.events.values(), key=lambda e: e.id))
+
+
+def fnv1a(data):
+    h = 2166136261
+    for byte in data:
+        h = ((h ^ byte) * 16777619) & 0xffffffff
+    return h
+
+
+class Record:
+    """One decoded event: seq, tick, name, an ordered dict of visible fields, and the
+    byte offset of its record in the stream."""
+
+    def __init__(self, seq, tick, event, values, offset=None):
+        self.seq, self.tick, self.name, self.offset = seq, tick, event.name, offset
+        self.values = {}
+        for (field_type, name), value in zip(event.fields, values):
+            if not name.startswith("_"):
+                self.values[name] = (field_type, value)
+
+    def text(self):
+        parts = ["%7d %9d %s" % (self.seq, self.tick, self.name)]
+        parts += ["%s=%s" % (name, show(t, v)) for name, (t, v) in self.values.items()]
+        return " ".join(parts)
+
+    def json(self):
+        d = {"seq": self.seq, "tick": self.tick, "event": self.name}
+        for name, (field_type, value) in self.values.items():
+            d[name] = show(field_type, value) if field_type in ("waker", "result") else value
+        return json.dumps(d)
+
+
+class Note:
+    """Something about the stream rather than an event: '# ...' in text output."""
+
+    def __init__(self, kind, offset, message):
+        self.kind, self.offset, self.message = kind, offset, message
+
+    def text(self):
+        return "# %s at byte %d: %s" % (self.kind, self.offset, self.message)
+
+    def json(self):
+        return json.dumps({"note": self.kind, "offset": self.offset, "message": self.message})
+
+
+def show(field_type, value):
+    style = TYPES[field_type][1]
+    if style == "hex":
+        return "0x%x" % value
+    if style == "str":
+        return value.split(b"\0", 1)[0].decode("ascii", "replace")
+    if style == "waker":
+        if value == 0:
+            return "kernel"
+        return "irq%d" % (value & 0xff) if value & 0x8000 else "task%d" % value
+    if style == "result":
+        return {0: "pending", 1: "ready"}.get(value, "result%d" % value)
+    return str(value)
+
+
+def unpack_fields(event, payload):
+    values, offset = [], 0
+    for field_type, _ in event.fields:
+        size = TYPES[field_type][0]
+        chunk = payload[offset:offset + size]
+        values.append(chunk if field_type == "str16"
+                      else struct.unpack("<" + STRUCT_CODES[size], chunk)[0])
+        offset += size
+    return values
+
+
+def decode(data, table):
+    """Yield Record and Note items for the byte string `data`."""
+    pos, seq, tick = 0, None, None
+    lost_from = None                   # seq at the last corruption, to count the loss
+    trusted = False                    # a frame with our table hash has been seen
+    n = len(data)
+
+    def foreign(frame_hash, what):
+        """The first frame decides the build; later bad frames are just corruption."""
+        if frame_hash == table.hash:
+            return False
+        if not trusted:
+            check_hash(frame_hash, table)      # raises: a stream from another build
+        return "%s with a wrong table hash" % what
+
+    def corrupt(at, why):
+        nonlocal pos, seq, lost_from
+        lost_from = seq if seq is not None else lost_from
+        found = data.find(SYNC_MAGIC, at + 1)
+        seq = None
+        if found < 0:
+            pos = n
+            return Note("corrupt", at, "%s; no sync frame follows (%d bytes skipped)"
+                        % (why, n - at))
+        pos = found
+        return Note("corrupt", at, "%s; skipping %d bytes to the next sync frame"
+                    % (why, found - at))
+
+    while pos < n:
+        if data[pos] == 0xff:
+            frame = data[pos:pos + FRAME_SIZE]
+            if len(frame) < FRAME_SIZE:
+                yield Note("truncated", pos, "stream ends inside a frame")
+                return
+            magic = frame[:8]
+            if magic == HEADER_MAGIC:
+                version, size, table_hash, tick_hz, ring = struct.unpack("<HHIII", frame[8:])
+                if version != STREAM_VERSION and not trusted:
+                    raise TraceError("stream format version %d; this decoder reads %d"
+                                     % (version, STREAM_VERSION))
+                bad = foreign(table_hash, "header frame") or (
+                    version != STREAM_VERSION and "header frame with a wrong version")
+                if bad:
+                    yield corrupt(pos, bad)
+                    continue
+                trusted = True
+                if seq is not None:
+                    yield Note("restart", pos, "a new stream header (the kernel rebooted?)")
+                seq, tick, lost_from = 0, 0, None
+                pos += FRAME_SIZE
+                continue
+            if magic == SYNC_MAGIC:
+                table_hash, sync_seq, sync_tick = struct.unpack("<IIQ", frame[8:])
+                bad = foreign(table_hash, "sync frame")
+                if bad:
+                    yield corrupt(pos, bad)
+                    continue
+                trusted = True
+                if seq is None:
+                    if lost_from is not None:
+                        yield Note("resync", pos, "seq %d, tick %d: %d events lost"
+                                   % (sync_seq, sync_tick, (sync_seq - lost_from) & 0xffffffff))
+                    else:
+                        yield Note("resync", pos, "stream joined at seq %d, tick %d"
+                                   % (sync_seq, sync_tick))
+                elif sync_seq != seq:
+                    yield Note("gap", pos, "sync frame says seq %d, expected %d" % (sync_seq, seq))
+                seq, tick, lost_from = sync_seq, sync_tick, None
+                pos += FRAME_SIZE
+                continue
+            yield corrupt(pos, "bad frame magic")
+            continue
+        if seq is None:
+            if pos == 0:
+                found = data.find(SYNC_MAGIC)
+                yield Note("truncated", 0, "stream starts without its header; %s" %
+                           ("skipping %d bytes to the first sync frame" % found if found >= 0
+                            else "no sync frame to start from"))
+                pos = found if found >= 0 else n
+            else:
+                yield corrupt(pos, "record where a frame was expected")
+            continue
+        event = table.events.get(data[pos])
+        if event is None:
+            yield corrupt(pos, "unknown event id %d" % data[pos])
+            continue
+        if pos + 4 + event.size > n:
+            yield Note("truncated", pos, "stream ends inside a %s record" % event.name)
+            return
+        header = struct.unpack_from("<I", data, pos)[0]
+        if (header >> 8) & 0xff != seq & 0xff:
+            yield corrupt(pos, "sequence byte %d where %d was due"
+                          % ((header >> 8) & 0xff, seq & 0xff))
+            continue
+        tick += ((header >> 16) - tick) & 0xffff
+        payload = data[pos + 4:pos + 4 + event.size]
+        yield Record(seq, tick, event, unpack_fields(event, payload), pos)
+        seq += 1
+        pos += 4 + event.size
+
+
+def check_hash(stream_hash, table):
+    if stream_hash != table.hash:
+        raise TraceError("stream from a different build: its event table hash is 0x%08x, "
+                         "trace/events.def here gives 0x%08x" % (stream_hash, table.hash))
+
+
+def write_decoded(data, table, out, as_json=False):
+    """Decode `data` to `out`; returns (events, dropped, notes)."""
+    events = dropped = notes = 0
+    for item in decode(data, table):
+        out.write((item.json() if as_json else item.text()) + "\n")
+        if isinstance(item, Record):
+            events += 1
+            if item.name == "drop":
+                dropped += item.values["count"][1]
+        else:
+            notes += 1
+    return events, dropped, notes
+
+
+def capture(seconds, kernel, out_path, deterministic=False):
+    """Boot `kernel` headless for `seconds`, recording COM2 to `out_path`."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import qemu
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = qemu.command(kernel, console_log=os.path.join(tmp, "console.log"),
+                            trace_out=out_path, deterministic=deterministic)
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(seconds)
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+        if process.returncode not in (0, -15):
+            raise TraceError("QEMU failed: %s" % err.decode(errors="replace").strip())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("decode", help="decode a captured stream")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    p.add_argument("--out", help="write here instead of standard output")
+    p = sub.add_parser("capture", help="boot headless, record COM2 and decode it")
+    p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--kernel", default=os.path.join(ROOT, "build", "lockstep.elf"))
+    p.add_argument("--out", default=os.path.join(ROOT, "build", "trace.bin"),
+                   help="where to keep the raw stream")
+    p.add_argument("--json", action="store_true")
+    sub.add_parser("table", help="print the event table and its hash")
+    args = parser.parse_args(argv)
+
+    try:
+        table = EventTable()
+        if args.command == "table":
+            print("event table hash 0x%08x" % table.hash)
+            for e in table:
+                print("%3d %-14s %2d bytes  %s" % (e.id, e.name, 4 + e.size,
+                      " ".join("%s:%s" % f for f in e.fields if not f[1].startswith("_"))))
+            return 0
+        if args.command == "capture":
+            if not os.path.exists(args.kernel):
+                raise TraceError("%s does not exist (run `make` first)" % args.kernel)
+            capture(args.seconds, args.kernel, args.out)
+            path, out = args.out, sys.stdout
+        else:
+            path = args.file
+            out = open(args.out, "w") if args.out else sys.stdout
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as err:
+            raise TraceError("cannot read %s: %s" % (path, err))
+        events, dropped, notes = write_decoded(data, table, out, args.json)
+        print("trace: %d events, %d dropped, %d stream notes, %d bytes (%.2f bytes/event)"
+              % (events, dropped, notes, len(data), len(data) / events if events else 0),
+              file=sys.stderr)
+    except TraceError as err:
+        print("trace: error: %s" % err, file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+/*
+ * trace.c - the kernel's one trace ring and stream (trace.h): set-up, switching,
+ * draining and statistics. Called by kmain
+ * (trace_init), by anything that records (TRACE), and by the idle loop (trace_drain).
+ */
+#include "trace.h"
+#include "panic.h"
+#include "stream.h"
+#include "version.h"
+
+#define TRACE_RING_WORDS 16384                 /* 64 KiB */
+_Static_assert((TRACE_RING_WORDS & (TRACE_RING_WORDS - 1)) == 0, "ring: power of two");
+
+struct trace_ring trace_ring;
+static uint32_t ring_words[TRACE_RING_WORDS];
+static struct trace_stream stream;             /* the drain only */
+static bool draining;                          /* the drain only: refuse re-entry */
+
+static void flush_on_panic(const char *message)
+{
+    (void)message;
+    trace_flush();                             /* the last events reach the host */
+}
+
+void trace_init(const struct trace_backend *backend)
+{
+    panic_add_hook(flush_on_panic);
+    trace_ring_init(&trace_ring, ring_words, TRACE_RING_WORDS, backend->clock);
+    trace_stream_init(&stream, backend->write, backend->ctx, trace_table_hash(),
+                      backend->tick_hz);
+    WRITE_ONCE(trace_ring.enabled, true);
+    TRACE(boot, .version = LOCKSTEP_VERSION_CODE, .tick_hz = backend->tick_hz);
+}
+
+void trace_set_enabled(bool enabled)
+{
+    WRITE_ONCE(trace_ring.enabled, enabled);
+}
+
+size_t trace_drain(void)
+{
+    if (draining || !stream.write)
+        return 0;
+    draining = true;
+    size_t n = trace_stream_drain(&stream, &trace_ring, SIZE_MAX);
+    draining = false;
+    return n;
+}
+
+size_t trace_flush(void)
+{
+    trace_ring_record_drops(&trace_ring);
+    return trace_drain();
+}
+
+void trace_get_stats(struct trace_stats *stats)
+{
+    *stats = (struct trace_stats){
+        .recorded = trace_ring.reserve >> 32,
+        .dropped = trace_ring.dropped_total,
+        .drained = stream.records,
+        .stream_bytes = stream.bytes,
+        .used_words = trace_ring_used(&trace_ring),
+        .capacity_words = trace_ring.capacity,
+        .table_hash = stream.table_hash,
+        .enabled = trace_ring.enabled,
+    };
+}

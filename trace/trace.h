@@ -1,0 +1,103 @@
+/*
+ * trace.h - the public face of the trace ring: event payloads, TRACE() to record one,
+ * and the calls that set up, switch and drain the ring. Everything else in the kernel
+ * reaches tracing only through this header.
+ *
+ *   TRACE(irq_enter, .vector = 33);          record one event (any context, IRQ-safe,
+ *                                            lock-free, never blocks, never allocates)
+ *
+ * Event kinds and their fields come from trace/events.def (X-macros below). The backend
+ * (the byte sink the drain writes to, the tick counter records are stamped with) is
+ * handed in by kmain; trace/ depends on nothing but kernel/lib.
+ */
+#ifndef LOCKSTEP_TRACE_H
+#define LOCKSTEP_TRACE_H
+
+#include "compiler.h"
+
+/* Field types of events.def (tools/trace.py knows the same names and sizes). */
+typedef uint8_t  trace_u8;
+typedef uint16_t trace_u16;
+typedef uint32_t trace_u32;
+typedef uint32_t trace_x32;
+typedef uint64_t trace_x64;
+typedef char     trace_str16[16];
+typedef uint16_t trace_waker;
+typedef uint8_t  trace_result;
+
+/* One packed payload struct per event: struct trace_irq_enter { uint8_t vector; ... }. */
+#define FIELD(type, name) trace_##type name;
+#define TRACE_EVENT(id, name, ...) struct trace_##name { __VA_ARGS__ } __packed;
+#include "events.def"
+#undef TRACE_EVENT
+#undef FIELD
+
+enum trace_event_id {
+#define TRACE_EVENT(id, name, ...) TRACE_ID_##name = id,
+#include "events.def"
+#undef TRACE_EVENT
+    TRACE_ID_FRAME = 0xff,               /* first byte of stream frames (header, sync) */
+};
+
+#define TRACE_EVENT(id, name, ...)                                                    \
+    _Static_assert(sizeof(struct trace_##name) % 4 == 0,                            \
+                   "trace event " #name ": payload must be a multiple of 4 bytes");    \
+    _Static_assert((id) > 0 && (id) < TRACE_ID_FRAME, "trace event " #name ": bad id");
+#include "events.def"
+#undef TRACE_EVENT
+
+#define TRACE_WAKER_KERNEL       0
+#define TRACE_WAKER_IRQ(vector)  ((uint16_t)(0x8000 | (vector)))
+#define TRACE_WAKER_TASK(task)   ((uint16_t)(task))
+#define TRACE_POLL_PENDING       0
+#define TRACE_POLL_READY         1
+
+#include "ring.h"
+
+/* Record one event: TRACE(name, .field = value, ...). Unnamed fields are zero. */
+#define TRACE(name, ...)                                                              \
+    trace_ring_emit(&trace_ring, TRACE_ID_##name,                                     \
+                    &(const struct trace_##name){ __VA_ARGS__ },                      \
+                    sizeof(struct trace_##name))
+
+struct trace_backend {
+    /* Writes stream bytes out (COM2 in the kernel). Called only by the drain. */
+    void (*write)(const void *bytes, size_t len, void *ctx);
+    void *ctx;
+    const volatile uint64_t *clock;      /* the tick counter records are stamped with */
+    uint32_t tick_hz;
+};
+
+/* Set up the ring over its static buffer, start recording and emit the `boot` event.
+ * Call once, early in boot, with IRQs off. Cannot fail. */
+void trace_init(const struct trace_backend *backend);
+
+/* Turn recording on or off (trace on|off). IRQ-safe. */
+void trace_set_enabled(bool enabled);
+
+/* Move recorded events to the backend, in order, framed as docs/trace-format.md says.
+ * Task context only (never from an IRQ handler): it produces no events itself.
+ * Returns the number of records written. Never blocks beyond the backend's writes. */
+size_t trace_drain(void);
+
+/* End of a run (test exit, panic): record any pending drop count, then drain all. */
+size_t trace_flush(void);
+
+struct trace_stats {
+    uint64_t recorded;        /* records in the ring since boot (drop records included) */
+    uint64_t dropped;         /* events lost to a full ring */
+    uint64_t drained;         /* records written to the backend */
+    uint64_t stream_bytes;    /* bytes written to the backend, frames included */
+    uint32_t used_words, capacity_words;
+    uint32_t table_hash;
+    bool enabled;
+};
+void trace_get_stats(struct trace_stats *stats);
+
+/* FNV-1a hash of the event table as compiled (tools/trace.py computes the same). */
+uint32_t trace_table_hash(void);
+
+/* Payload size in 32-bit words of event `id`, or -1 for an unknown id. */
+int trace_payload_words(unsigned id);
+
+#endif
