@@ -79,6 +79,7 @@ KTEST_OBJS := \
 	tests/ktest/test_pic.o \
 	tests/ktest/test_trace.o \
 	tests/ktest/test_boot_info.o
+KTEST_OBJS += tools/bench/kbench_trace.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
@@ -96,8 +97,10 @@ UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
-BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(INCLUDES)
-BENCH_PROGRAMS :=
+# -fno-pie: absolute addresses as in the kernel's code model, so counts match its code.
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fno-pie -no-pie $(INCLUDES)
+BENCH_PROGRAMS := trace_emit
+BENCH_SRC_trace_emit := trace/ring.c trace/stream.c trace/table.c
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
 .PHONY: all kernel iso ktest unit run run-serial trace test bench deps clean
@@ -122,6 +125,11 @@ $(BUILD)/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(BUILD)/tools/bench/kbench_%.o: tools/bench/kbench_%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -Itests/ktest -c $< -o $@
 
 $(BUILD)/tests/ktest/%.o: tests/ktest/%.c
 	@mkdir -p $(dir $@)
@@ -179,7 +187,7 @@ $(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_SRC_$*)
 
-bench: deps all $(BENCH_BINS)
+bench: deps all ktest $(BENCH_BINS)
 	@BUILD=$(BUILD) $(PYTHON) tools/bench.py
 
 run: deps all

@@ -5,6 +5,7 @@
   trace.py capture [--seconds N] [--kernel ELF] [--out FILE]
                                               boot headless, record COM2, decode
   trace.py table                              the event table, from trace/events.def
+  trace.py doc [--check]                      regenerate the event list of the docs
 
 The event table is parsed from trace/events.def, the same file the kernel is built from,
 and its hash must match the one in the stream, so a stream from another build is refused
@@ -24,9 +25,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVENTS_DEF = os.path.join(ROOT, "trace", "events.def")
 
-HEADER_MAGIC = b"\xffLKTRACE"
-SYNC_MAGIC = b"\xffLKSYNC\x00"
-FRAME_SIZE = 24
+HEADER_MAGIC = b"L\xffTRAC"
+SYNC_MAGIC = b"L\xffSYNC"
+FRAME_SIZE = 32
+FRAME_ID = 0xff                        # byte 1 of a frame; no event has this id
 STREAM_VERSION = 1
 
 # The field types of events.def: size in bytes and how each is shown.
@@ -167,7 +169,7 @@ def unpack_fields(event, payload):
 
 def decode(data, table):
     """Yield Record and Note items for the byte string `data`."""
-    pos, seq, tick = 0, None, None
+    pos, seq, tick, head = 0, None, None, None   # head: word position of the next record
     lost_from = None                   # seq at the last corruption, to count the loss
     trusted = False                    # a frame with our table hash has been seen
     n = len(data)
@@ -194,14 +196,18 @@ def decode(data, table):
                     % (why, found - at))
 
     while pos < n:
-        if data[pos] == 0xff:
+        if pos + 1 < n and data[pos + 1] == FRAME_ID:
             frame = data[pos:pos + FRAME_SIZE]
             if len(frame) < FRAME_SIZE:
                 yield Note("truncated", pos, "stream ends inside a frame")
                 return
-            magic = frame[:8]
+            magic = frame[:6]
+            if magic in (HEADER_MAGIC, SYNC_MAGIC) and \
+                    struct.unpack_from("<H", frame, 6)[0] != fnv1a(frame[8:]) & 0xffff:
+                yield corrupt(pos, "damaged frame (check field does not match)")
+                continue
             if magic == HEADER_MAGIC:
-                version, size, table_hash, tick_hz, ring = struct.unpack("<HHIII", frame[8:])
+                version, size, table_hash, tick_hz, ring = struct.unpack("<HHIII", frame[8:24])
                 if version != STREAM_VERSION and not trusted:
                     raise TraceError("stream format version %d; this decoder reads %d"
                                      % (version, STREAM_VERSION))
@@ -213,11 +219,11 @@ def decode(data, table):
                 trusted = True
                 if seq is not None:
                     yield Note("restart", pos, "a new stream header (the kernel rebooted?)")
-                seq, tick, lost_from = 0, 0, None
+                seq, tick, head, lost_from = 0, 0, 0, None
                 pos += FRAME_SIZE
                 continue
             if magic == SYNC_MAGIC:
-                table_hash, sync_seq, sync_tick = struct.unpack("<IIQ", frame[8:])
+                table_hash, sync_seq, sync_head, sync_tick = struct.unpack("<IIQQ", frame[8:])
                 bad = foreign(table_hash, "sync frame")
                 if bad:
                     yield corrupt(pos, bad)
@@ -230,9 +236,10 @@ def decode(data, table):
                     else:
                         yield Note("resync", pos, "stream joined at seq %d, tick %d"
                                    % (sync_seq, sync_tick))
-                elif sync_seq != seq:
-                    yield Note("gap", pos, "sync frame says seq %d, expected %d" % (sync_seq, seq))
-                seq, tick, lost_from = sync_seq, sync_tick, None
+                elif sync_seq != seq or sync_head != head:
+                    yield Note("gap", pos, "sync frame says seq %d at word %d, expected %d at %d"
+                               % (sync_seq, sync_head, seq, head))
+                seq, tick, head, lost_from = sync_seq, sync_tick, sync_head, None
                 pos += FRAME_SIZE
                 continue
             yield corrupt(pos, "bad frame magic")
@@ -247,22 +254,25 @@ def decode(data, table):
             else:
                 yield corrupt(pos, "record where a frame was expected")
             continue
-        event = table.events.get(data[pos])
+        if pos + 4 > n:
+            yield Note("truncated", pos, "stream ends inside a record header")
+            return
+        header = struct.unpack_from("<I", data, pos)[0]
+        event = table.events.get((header >> 8) & 0xff)
         if event is None:
-            yield corrupt(pos, "unknown event id %d" % data[pos])
+            yield corrupt(pos, "unknown event id %d" % ((header >> 8) & 0xff))
+            continue
+        if header & 0xff != head & 0xff:
+            yield corrupt(pos, "position byte %d where %d was due" % (header & 0xff, head & 0xff))
             continue
         if pos + 4 + event.size > n:
             yield Note("truncated", pos, "stream ends inside a %s record" % event.name)
             return
-        header = struct.unpack_from("<I", data, pos)[0]
-        if (header >> 8) & 0xff != seq & 0xff:
-            yield corrupt(pos, "sequence byte %d where %d was due"
-                          % ((header >> 8) & 0xff, seq & 0xff))
-            continue
         tick += ((header >> 16) - tick) & 0xffff
         payload = data[pos + 4:pos + 4 + event.size]
         yield Record(seq, tick, event, unpack_fields(event, payload), pos)
         seq += 1
+        head += 1 + event.size // 4
         pos += 4 + event.size
 
 
@@ -301,6 +311,37 @@ def capture(seconds, kernel, out_path, deterministic=False):
             raise TraceError("QEMU failed: %s" % err.decode(errors="replace").strip())
 
 
+DOC_BEGIN = "<!-- event table: generated by `tools/trace.py doc --update`; do not edit -->"
+DOC_END = "<!-- end of the generated event table -->"
+
+
+def event_table_markdown(table):
+    """The event list of docs/trace-format.md, from trace/events.def."""
+    lines = [DOC_BEGIN, "",
+             "Event table hash: `0x%08x`." % table.hash, "",
+             "| id | event | record bytes | fields (type) |", "| --- | --- | --- | --- |"]
+    for e in table:
+        fields = ", ".join("`%s` (%s)" % (n, t) for t, n in e.fields if not n.startswith("_"))
+        lines.append("| %d | `%s` | %d | %s |" % (e.id, e.name, 4 + e.size, fields or "-"))
+    return "\n".join(lines + ["", DOC_END])
+
+
+def update_doc(path, table, check_only=False):
+    """Rewrite the generated part of `path`; returns True if it was already current."""
+    with open(path) as f:
+        text = f.read()
+    begin, end = text.find(DOC_BEGIN), text.find(DOC_END)
+    if begin < 0 or end < begin:
+        raise TraceError("%s has no generated event table markers" % path)
+    new = text[:begin] + event_table_markdown(table) + text[end + len(DOC_END):]
+    if new == text:
+        return True
+    if not check_only:
+        with open(path, "w") as f:
+            f.write(new)
+    return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -316,6 +357,8 @@ def main(argv=None):
                    help="where to keep the raw stream")
     p.add_argument("--json", action="store_true")
     sub.add_parser("table", help="print the event table and its hash")
+    p = sub.add_parser("doc", help="regenerate the event list in docs/trace-format.md")
+    p.add_argument("--check", action="store_true", help="only say whether it is current")
     args = parser.parse_args(argv)
 
     try:
@@ -326,6 +369,12 @@ def main(argv=None):
                 print("%3d %-14s %2d bytes  %s" % (e.id, e.name, 4 + e.size,
                       " ".join("%s:%s" % f for f in e.fields if not f[1].startswith("_"))))
             return 0
+        if args.command == "doc":
+            path = os.path.join(ROOT, "docs", "trace-format.md")
+            current = update_doc(path, table, check_only=args.check)
+            print("%s is %s" % (os.path.relpath(path, ROOT), "current" if current else
+                                "out of date" if args.check else "updated"))
+            return 0 if current or not args.check else 1
         if args.command == "capture":
             if not os.path.exists(args.kernel):
                 raise TraceError("%s does not exist (run `make` first)" % args.kernel)

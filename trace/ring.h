@@ -2,78 +2,97 @@
  * ring.h - the lock-free trace ring: reservation by compare-and-swap, so an interrupt
  * handler may record while the code it interrupted is in the middle of recording.
  *
- *   words[capacity]   (32-bit words, capacity a power of two)
- *   +--------+---------+--------+------+-----------------+--------+-------
- *   | hdr    | payload | hdr    | hdr  | payload ...     | (free) |
- *   +--------+---------+--------+------+-----------------+--------+-------
- *   ^ tail: advanced only by the reader (the drain), after it has copied a record out
- *                                                        ^ head: advanced only by writers
- *   reserve = head | seq << 32: one 64-bit word, so a writer claims its space and its
- *   sequence number in a single compare-and-swap; a nested writer that gets in between
- *   makes the outer CAS fail and retry, so ring order, sequence order and tick order
- *   always agree. Head and tail are free-running word counters (masked on access).
- *   Record header word: event id (bits 0-7) | seq low 8 (8-15) | tick low 16 (16-31).
+ *   words[mask + 1 + TRACE_RING_SLACK]            (32-bit words)
+ *   +------+---------+------+------+-------------+--------+- - - - - -+
+ *   | hdr  | payload | hdr  | hdr  | payload ... | (free) |  slack    |
+ *   +------+---------+------+------+-------------+--------+- - - - - -+
+ *   ^ tail & mask: advanced only by the reader, after it has copied a record out
+ *                                                ^ head & mask: advanced only by writers
  *
- * Full ring: the record is not written; pending_drops counts it, and the next writer
- * that finds room first writes a `drop` record with the count (so no loss is silent).
+ * head and tail are 64-bit word counts that never wrap in practice. A record starts at
+ * head & mask and runs on linearly, into the slack past the end if need be, so no record
+ * is ever split (its overflow words stand in for the ring's first words, which the next
+ * record, starting at (head + words) & mask, leaves alone). Record header word:
+ *   bits 0-7 head & 0xff (lets a decoder check it is in step) | 8-15 event id | 16-31 tick
+ *
+ * Writers: read head, check head + words <= limit, read the tick, compare-and-swap head.
+ * A nested writer that gets in between makes the outer CAS fail and retry, so ring order
+ * and tick order always agree. `limit` is tail + capacity while recording is on and no
+ * drops are pending, and 0 otherwise: that one comparison keeps disabled tracing, a full
+ * ring and pending drops off the fast path. Whoever changes limit stores it first and
+ * then re-checks the flags, so a concurrent "close the gate" always wins.
+ *
+ * Full ring: the event is not written; pending_drops counts it, and the next writer that
+ * finds room first writes a `drop` record with the count, so no loss is silent. (A writer
+ * that slips in between a nested drop and its drop record is recorded before it.)
  * The reader runs only in task context, never inside a writer, so every record below
  * head is complete when it reads it. Interrupts are never disabled here.
  *
  * SMP: this ring is per CPU. With more CPUs each would own one ring (written only by
- * its own CPU, nesting as here) and the reader would merge them by tick and sequence,
- * as Linux ftrace does with its per-CPU buffers; a reader on another CPU would then also
- * need a commit counter so it never reads a reserved but unwritten record.
+ * its own CPU, nesting as here) and the reader would merge them by tick, as Linux ftrace
+ * does with its per-CPU buffers; a reader on another CPU would also need a commit count
+ * so that it never reads a reserved but unwritten record.
  */
 #ifndef LOCKSTEP_TRACE_RING_H
 #define LOCKSTEP_TRACE_RING_H
 
 #include "compiler.h"
 
+#define TRACE_RING_SLACK 8                     /* words: the largest record (exception: 6) */
+
 struct trace_ring {
-    uint32_t *words;                   /* set at init */
-    uint32_t capacity;                 /* words, a power of two; set at init */
-    uint64_t reserve;                  /* writers only, by compare-and-swap */
-    uint32_t tail;                     /* the reader only */
+    uint64_t head;                     /* writers only, by compare-and-swap */
+    uint64_t limit;                    /* see above: writers, reader, trace_set_enabled */
+    uint64_t tail;                     /* the reader only */
+    uint32_t mask;                     /* capacity - 1 (capacity a power of two); init */
     uint32_t pending_drops;            /* writers: +1 when full; taken by the next writer */
     uint64_t dropped_total;            /* writers: events lost since boot */
     const volatile uint64_t *clock;    /* tick counter; set at init */
     bool enabled;                      /* anyone, READ_ONCE/WRITE_ONCE */
+    uint32_t words[];                  /* capacity + TRACE_RING_SLACK words */
 };
 
-extern struct trace_ring trace_ring;
+/* Define a ring with room for `capacity` words (zeroed, so it lands in .bss). */
+#define TRACE_RING_DEFINE(name, capacity) \
+    struct trace_ring name = { .words = { [(capacity) + TRACE_RING_SLACK - 1] = 0 } }
 
 /* Test builds define this to run a nested emit at the worst moments (tests/unit). */
 #ifndef TRACE_RING_NEST_POINT
 #define TRACE_RING_NEST_POINT(where) do { } while (0)
 #endif
 
-#define TRACE_RECORD_HEADER(id, seq, tick) \
-    ((uint32_t)(id) | ((uint32_t)(seq) & 0xff) << 8 | ((uint32_t)(tick) & 0xffff) << 16)
+#define TRACE_RECORD_HEADER(head, id, tick) \
+    (((uint32_t)(head) & 0xff) | (uint32_t)(id) << 8 | (uint32_t)(tick) << 16)
 
-/* Set up `ring` over `words` (capacity a power of two, >= 16), disabled. Cannot fail. */
-void trace_ring_init(struct trace_ring *ring, uint32_t *words, uint32_t capacity,
+/* Set up `ring` (defined by TRACE_RING_DEFINE with `capacity`, a power of two >= 16),
+ * recording off. Cannot fail. */
+void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
                      const volatile uint64_t *clock);
 
-/* The slow path: record pending drops first, or count this event as dropped. */
+/* Turn recording on or off. IRQ-safe. */
+void trace_ring_set_enabled(struct trace_ring *ring, bool enabled);
+
+/* The slow path: recording off, ring full, or drops to record first. Payloads of up
+ * to 8 bytes come by value (`small`), larger ones by pointer, so that the fast path
+ * never has to keep a small payload in memory. */
 void trace_ring_emit_slow(struct trace_ring *ring, unsigned id, const void *payload,
-                          uint32_t bytes);
+                          uint32_t bytes, uint64_t small);
 
 /* Write a `drop` record now if drops are pending and there is room. */
 void trace_ring_record_drops(struct trace_ring *ring);
 
-/* Copy the record that starts at `head` (claimed with sequence number `seq`) in. */
-static inline void trace_ring_store(struct trace_ring *ring, uint32_t head, uint32_t seq,
-                                    unsigned id, uint32_t tick, const void *payload,
-                                    uint32_t words)
+/* Reader: `tail` has moved on; reopen the gate for writers. */
+void trace_ring_release(struct trace_ring *ring, uint64_t tail);
+
+/* Copy the record that starts at word `head` in. */
+static inline void trace_ring_store(struct trace_ring *ring, uint64_t head, unsigned id,
+                                    uint32_t tick, const void *payload, uint32_t words)
 {
-    uint32_t mask = ring->capacity - 1;
-    ring->words[head & mask] = TRACE_RECORD_HEADER(id, seq, tick);
+    uint32_t *at = &ring->words[head & ring->mask];
+    at[0] = TRACE_RECORD_HEADER(head, id, tick);
     TRACE_RING_NEST_POINT(1);                     /* nested emit mid-record */
-    for (uint32_t i = 1; i < words; i++) {
-        uint32_t w;
-        __builtin_memcpy(&w, (const char *)payload + 4 * (i - 1), 4);
-        ring->words[(head + i) & mask] = w;
-    }
+    if (words > 1)
+        __builtin_memcpy(&at[1], payload, 4 * (words - 1));
 }
 
 /* Record one event (`bytes` of payload, a multiple of 4). IRQ-safe, reentrant,
@@ -81,31 +100,31 @@ static inline void trace_ring_store(struct trace_ring *ring, uint32_t head, uint
 static inline void trace_ring_emit(struct trace_ring *ring, unsigned id, const void *payload,
                                    uint32_t bytes)
 {
-    if (!READ_ONCE(ring->enabled))
-        return;
-    if (READ_ONCE(ring->pending_drops)) {
-        trace_ring_emit_slow(ring, id, payload, bytes);
-        return;
-    }
     uint32_t words = 1 + bytes / 4;
-    uint64_t old = READ_ONCE(ring->reserve);
+    uint64_t small = 0;                           /* bytes is a constant: one branch stays */
+    if (bytes <= 8) {
+        if (bytes)
+            __builtin_memcpy(&small, payload, bytes);
+        payload = &small;
+    }
+    uint64_t head = READ_ONCE(ring->head);
     uint32_t tick;
     do {
-        if ((uint32_t)old + words - READ_ONCE(ring->tail) > ring->capacity) {
-            trace_ring_emit_slow(ring, id, payload, bytes);
+        if (head + words > READ_ONCE(ring->limit)) {
+            trace_ring_emit_slow(ring, id, bytes <= 8 ? NULL : payload, bytes, small);
             return;
         }
         tick = (uint32_t)*ring->clock;
         TRACE_RING_NEST_POINT(0);                 /* nested emit between read and CAS */
-    } while (!__atomic_compare_exchange_n(&ring->reserve, &old, old + words + (1ull << 32),
-                                          false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    trace_ring_store(ring, (uint32_t)old, (uint32_t)(old >> 32), id, tick, payload, words);
+    } while (!__atomic_compare_exchange_n(&ring->head, &head, head + words, false,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    trace_ring_store(ring, head, id, tick, payload, words);
 }
 
 /* Words recorded and not yet read. */
-static inline uint32_t trace_ring_used(const struct trace_ring *ring)
+static inline uint64_t trace_ring_used(const struct trace_ring *ring)
 {
-    return (uint32_t)READ_ONCE(ring->reserve) - READ_ONCE(ring->tail);
+    return READ_ONCE(ring->head) - READ_ONCE(ring->tail);
 }
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * stream.c - the drain: ring records -> framed byte stream (stream.h). It reads the ring
- * from tail to head, copies each whole record out, then advances tail, so writers never
- * reuse words before they are copied. It records no events of its own.
+ * from tail to head, copies each whole record out, then releases the words to writers,
+ * so they are never reused before they are copied. It records no events of its own.
  */
 #include "stream.h"
 #include "trace.h"
@@ -15,6 +15,17 @@ void trace_stream_init(struct trace_stream *s,
     };
 }
 
+uint16_t trace_frame_check(const void *frame)
+{
+    const uint8_t *bytes = frame;
+    uint32_t hash = 2166136261u;
+    for (size_t i = 8; i < TRACE_FRAME_SIZE; i++) {
+        hash ^= bytes[i];
+        hash *= 16777619u;
+    }
+    return (uint16_t)hash;
+}
+
 static void put(struct trace_stream *s, const void *bytes, size_t len)
 {
     s->write(bytes, len, s->ctx);
@@ -23,50 +34,53 @@ static void put(struct trace_stream *s, const void *bytes, size_t len)
 
 static void send_header(struct trace_stream *s, const struct trace_ring *ring)
 {
-    const struct trace_header_frame h = {
-        .magic = "\xffLKTRACE", .version = TRACE_STREAM_VERSION, .size = TRACE_FRAME_SIZE,
-        .table_hash = s->table_hash, .tick_hz = s->tick_hz, .ring_words = ring->capacity,
+    struct trace_header_frame h = {
+        .magic = "L\xffTRAC", .version = TRACE_STREAM_VERSION, .size = TRACE_FRAME_SIZE,
+        .table_hash = s->table_hash, .tick_hz = s->tick_hz, .ring_words = ring->mask + 1,
     };
+    h.check = trace_frame_check(&h);
     put(s, &h, sizeof(h));
     s->header_sent = true;
 }
 
-static void send_sync(struct trace_stream *s)
+static void send_sync(struct trace_stream *s, uint64_t head)
 {
-    const struct trace_sync_frame f = {
-        .magic = "\xffLKSYNC", .table_hash = s->table_hash, .seq = s->seq, .tick = s->tick,
+    struct trace_sync_frame f = {
+        .magic = "L\xffSYNC", .table_hash = s->table_hash, .seq = s->seq, .head = head,
+        .tick = s->tick,
     };
+    f.check = trace_frame_check(&f);
     put(s, &f, sizeof(f));
     s->since_sync = 0;
 }
 
 size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_t max_records)
 {
-    uint32_t mask = ring->capacity - 1;
-    uint32_t head = (uint32_t)READ_ONCE(ring->reserve);
-    uint32_t tail = ring->tail;
+    uint64_t head = READ_ONCE(ring->head);
+    uint64_t tail = ring->tail;
     size_t n = 0;
 
     if (!s->header_sent)
         send_header(s, ring);
     while (tail != head && n < max_records) {
+        const uint32_t *at = &ring->words[tail & ring->mask];
         uint32_t record[TRACE_MAX_RECORD_WORDS];
-        record[0] = ring->words[tail & mask];
-        int payload = trace_payload_words(record[0] & 0xff);
-        if (payload < 0 || (uint32_t)payload + 1 > head - tail) {
+        record[0] = at[0];
+        int payload = trace_payload_words((record[0] >> 8) & 0xff);
+        if (payload < 0 || (record[0] & 0xff) != (tail & 0xff) ||
+            (uint64_t)payload + 1 > head - tail) {
             /* Cannot happen unless memory was overwritten: skip what is there. */
             s->corrupt += head - tail;
             tail = head;
             break;
         }
         for (int i = 1; i <= payload; i++)
-            record[i] = ring->words[(tail + (uint32_t)i) & mask];
-        barrier();                             /* copied out before the words are freed */
-        tail += 1 + (uint32_t)payload;
-        WRITE_ONCE(ring->tail, tail);
-
+            record[i] = at[i];
         if (s->since_sync >= TRACE_SYNC_INTERVAL)
-            send_sync(s);
+            send_sync(s, tail);
+        tail += 1 + (uint32_t)payload;
+        trace_ring_release(ring, tail);         /* copied out: writers may reuse them */
+
         uint32_t tick16 = record[0] >> 16;
         s->tick += (tick16 - s->tick) & 0xffff;   /* ticks only move forward */
         s->seq++;
@@ -76,6 +90,6 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
         s->records++;
         n++;
     }
-    WRITE_ONCE(ring->tail, tail);
+    trace_ring_release(ring, tail);
     return n;
 }

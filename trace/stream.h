@@ -1,16 +1,21 @@
 /*
- * stream.h - the wire format the drain writes (docs/trace-format.md):
+ * stream.h - the wire format the drain writes (docs/trace-format.md). Little-endian.
  *
- *   header frame  ff 'L' 'K' 'T' 'R' 'A' 'C' 'E' | u16 version | u16 size (24)
- *                 | u32 table hash | u32 tick_hz | u32 ring capacity (words)
- *   records       exactly as in the ring: u32 header (id | seq8 | tick16), payload
- *   sync frame    ff 'L' 'K' 'S' 'Y' 'N' 'C' 00 | u32 table hash | u32 seq of the next
- *                 record | u64 full tick of the previous record     (24 bytes)
+ *   header frame  'L' ff 'T' 'R' 'A' 'C' | u16 check | u16 version | u16 size (32)
+ *                 | u32 table hash | u32 tick_hz | u32 ring capacity (words) | 8 zero
+ *   records       exactly as in the ring: u32 header (head8 | id << 8 | tick16 << 16),
+ *                 then the payload
+ *   sync frame    'L' ff 'S' 'Y' 'N' 'C' | u16 check | u32 table hash | u32 seq of the
+ *                 next record | u64 position (head) of the next record, in words
+ *                 | u64 full tick of the previous record                    (32 bytes)
+ *   check         low 16 bits of FNV-1a over frame bytes 8-31, so a damaged frame is
+ *                 never believed
  *
- * A sync frame precedes the first record after every TRACE_SYNC_INTERVAL bytes of
- * records, so a decoder that starts late or meets corruption can find its place again.
- * The frames depend only on the records, never on when the drain ran, so the same
- * events always produce the same bytes. All integers are little-endian.
+ * Byte 1 of every record is its event id, and id 0xff never names an event, so a frame
+ * is recognised by that byte. A sync frame precedes the first record after every
+ * TRACE_SYNC_INTERVAL bytes of records, so a decoder that starts late or meets
+ * corruption can find its place again; frames depend only on the records, never on when
+ * the drain ran, so the same events always produce the same bytes.
  */
 #ifndef LOCKSTEP_TRACE_STREAM_H
 #define LOCKSTEP_TRACE_STREAM_H
@@ -18,28 +23,35 @@
 #include "ring.h"
 
 #define TRACE_STREAM_VERSION  1
-#define TRACE_FRAME_SIZE      24
+#define TRACE_FRAME_SIZE      32
 #define TRACE_SYNC_INTERVAL   4096
-#define TRACE_MAX_RECORD_WORDS 16             /* the largest payload is 20 bytes */
+#define TRACE_MAX_RECORD_WORDS TRACE_RING_SLACK
 
 struct trace_header_frame {
-    char magic[8];                             /* "\xffLKTRACE" */
+    char magic[6];                             /* "L\xffTRAC" */
+    uint16_t check;
     uint16_t version;
     uint16_t size;
     uint32_t table_hash;
     uint32_t tick_hz;
     uint32_t ring_words;
+    uint64_t reserved;
 } __packed;
 ASSERT_SIZE(struct trace_header_frame, TRACE_FRAME_SIZE);
 
 struct trace_sync_frame {
-    char magic[8];                             /* "\xffLKSYNC\0" */
+    char magic[6];                             /* "L\xffSYNC" */
+    uint16_t check;
     uint32_t table_hash;
     uint32_t seq;
+    uint64_t head;
     uint64_t tick;
 } __packed;
 ASSERT_SIZE(struct trace_sync_frame, TRACE_FRAME_SIZE);
-ASSERT_OFFSET(struct trace_sync_frame, tick, 16);
+ASSERT_OFFSET(struct trace_sync_frame, check, 6);
+ASSERT_OFFSET(struct trace_header_frame, version, 8);
+ASSERT_OFFSET(struct trace_sync_frame, head, 16);
+ASSERT_OFFSET(struct trace_sync_frame, tick, 24);
 
 struct trace_stream {
     void (*write)(const void *bytes, size_t len, void *ctx);
@@ -52,6 +64,9 @@ struct trace_stream {
     uint64_t tick;                             /* full tick of the last record */
     uint64_t records, bytes, corrupt;          /* written so far; ring words skipped */
 };
+
+/* The check field of a frame: low 16 bits of FNV-1a over bytes 8-31. Pure. */
+uint16_t trace_frame_check(const void *frame);
 
 /* Set up a stream for the ring's records. Cannot fail. */
 void trace_stream_init(struct trace_stream *stream,

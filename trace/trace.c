@@ -11,8 +11,7 @@
 #define TRACE_RING_WORDS 16384                 /* 64 KiB */
 _Static_assert((TRACE_RING_WORDS & (TRACE_RING_WORDS - 1)) == 0, "ring: power of two");
 
-struct trace_ring trace_ring;
-static uint32_t ring_words[TRACE_RING_WORDS];
+TRACE_RING_DEFINE(trace_ring, TRACE_RING_WORDS);
 static struct trace_stream stream;             /* the drain only */
 static bool draining;                          /* the drain only: refuse re-entry */
 
@@ -25,16 +24,16 @@ static void flush_on_panic(const char *message)
 void trace_init(const struct trace_backend *backend)
 {
     panic_add_hook(flush_on_panic);
-    trace_ring_init(&trace_ring, ring_words, TRACE_RING_WORDS, backend->clock);
+    trace_ring_init(&trace_ring, TRACE_RING_WORDS, backend->clock);
     trace_stream_init(&stream, backend->write, backend->ctx, trace_table_hash(),
                       backend->tick_hz);
-    WRITE_ONCE(trace_ring.enabled, true);
+    trace_ring_set_enabled(&trace_ring, true);
     TRACE(boot, .version = LOCKSTEP_VERSION_CODE, .tick_hz = backend->tick_hz);
 }
 
 void trace_set_enabled(bool enabled)
 {
-    WRITE_ONCE(trace_ring.enabled, enabled);
+    trace_ring_set_enabled(&trace_ring, enabled);
 }
 
 size_t trace_drain(void)
@@ -56,12 +55,12 @@ size_t trace_flush(void)
 void trace_get_stats(struct trace_stats *stats)
 {
     *stats = (struct trace_stats){
-        .recorded = trace_ring.reserve >> 32,
+        .recorded_words = trace_ring.head,
         .dropped = trace_ring.dropped_total,
         .drained = stream.records,
         .stream_bytes = stream.bytes,
         .used_words = trace_ring_used(&trace_ring),
-        .capacity_words = trace_ring.capacity,
+        .capacity_words = trace_ring.mask + 1,
         .table_hash = stream.table_hash,
         .enabled = trace_ring.enabled,
     };

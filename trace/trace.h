@@ -54,6 +54,8 @@ enum trace_event_id {
 
 #include "ring.h"
 
+extern struct trace_ring trace_ring;         /* the kernel's ring (trace.c) */
+
 /* Record one event: TRACE(name, .field = value, ...). Unnamed fields are zero. */
 #define TRACE(name, ...)                                                              \
     trace_ring_emit(&trace_ring, TRACE_ID_##name,                                     \
@@ -84,11 +86,12 @@ size_t trace_drain(void);
 size_t trace_flush(void);
 
 struct trace_stats {
-    uint64_t recorded;        /* records in the ring since boot (drop records included) */
+    uint64_t recorded_words;  /* words written to the ring since boot */
     uint64_t dropped;         /* events lost to a full ring */
     uint64_t drained;         /* records written to the backend */
     uint64_t stream_bytes;    /* bytes written to the backend, frames included */
-    uint32_t used_words, capacity_words;
+    uint64_t used_words;
+    uint32_t capacity_words;
     uint32_t table_hash;
     bool enabled;
 };

@@ -16,6 +16,7 @@
 #include "trap.h"
 
 extern const struct ktest __ktest_start[], __ktest_end[];
+extern const struct ktest __kbench_start[], __kbench_end[];
 
 struct ktest_jump ktest_fault_jump;
 static struct ktest_jump test_jump;          /* back to the runner loop */
@@ -121,12 +122,14 @@ void ktest_capture_end(void)
     console_unregister(&capture.console);
 }
 
-static const char *selected_test(const struct boot_info *boot, char *buf, size_t size)
+/* The value of `key` (e.g. "ktest=") on the command line, copied into buf; NULL if absent. */
+static const char *option(const struct boot_info *boot, const char *key, char *buf,
+                          size_t size)
 {
-    const char *p = strstr(boot->cmdline, "ktest=");
+    const char *p = strstr(boot->cmdline, key);
     if (!p)
         return NULL;
-    p += 6;
+    p += strlen(key);
     size_t n = 0;
     while (p[n] && p[n] != ' ' && n + 1 < size) {
         buf[n] = p[n];
@@ -156,8 +159,21 @@ static __noinline bool run_one(const struct ktest *t)
 void ktest_main(const struct boot_info *boot)
 {
     char only_buf[64];
-    const char *only = selected_test(boot, only_buf, sizeof(only_buf));
+    const char *only = option(boot, "ktest=", only_buf, sizeof(only_buf));
+    const char *bench = option(boot, "kbench=", only_buf, sizeof(only_buf));
     unsigned passed = 0, failed = 0;
+
+    if (bench) {                                 /* make bench: one benchmark, then exit */
+        for (const struct ktest *b = __kbench_start; b < __kbench_end; b++) {
+            if (strcmp(bench, b->name) == 0) {
+                b->run();
+                trace_flush();
+                debug_exit(DEBUG_EXIT_SUCCESS);
+            }
+        }
+        kprintf("kbench: no benchmark named %s\n", bench);
+        debug_exit(DEBUG_EXIT_FAILURE);
+    }
 
     ktest_boot = boot;
     panic_add_hook(on_panic);

@@ -20,6 +20,14 @@ struct ktest {
 };
 ASSERT_SIZE(struct ktest, 16);           /* kernel.ld collects them as an array */
 
+/* A kernel benchmark: not a test (it asserts nothing). Run only when the boot command
+ * line says kbench=NAME; it prints "kbench: NAME key=value ..." lines for make bench. */
+#define KBENCH(fn)                                                                  \
+    static void fn(void);                                                           \
+    static const struct ktest kbench_entry_##fn __used __section(".kbench")         \
+        __aligned(8) = { #fn, fn };                                                 \
+    static void fn(void)
+
 #define KTEST(fn)                                                                   \
     static void fn(void);                                                           \
     static const struct ktest ktest_entry_##fn __used __section(".ktest")           \

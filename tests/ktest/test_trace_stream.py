@@ -48,3 +48,15 @@ def test_marks_survive_nested_interrupts(tmp_path):
     assert timer, "no timer interrupt landed while the marks were recorded"
     ticks = [i.tick for i in items]
     assert ticks == sorted(ticks)
+
+
+def test_make_trace_shows_a_booting_kernel():
+    result = subprocess.run(["make", "-s", "trace", "TRACE_SECONDS=1"],
+                            cwd=os.path.dirname(BUILD), capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, BUILD=os.path.basename(BUILD)))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "      0         0 boot version=0x100 tick_hz=100"
+    assert any(l.endswith(" irq_enter vector=32") for l in lines)
+    assert any(l.endswith(" idle") for l in lines)
+    assert "0 dropped" in result.stderr

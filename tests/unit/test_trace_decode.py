@@ -57,13 +57,15 @@ def test_text_and_json_forms(stream, table):
 
 
 def test_table_hash_matches_the_kernel(stream, table):
-    assert stream[:8] == tracetool.HEADER_MAGIC
+    assert stream[:6] == tracetool.HEADER_MAGIC == b"L\xffTRAC"
     assert int.from_bytes(stream[12:16], "little") == table.hash
 
 
 def test_stream_from_another_build_is_refused(stream, table):
     other = bytearray(stream)
     other[12] ^= 0xff
+    check = tracetool.fnv1a(bytes(other[8:32])) & 0xffff     # a well-formed frame
+    other[6:8] = check.to_bytes(2, "little")
     with pytest.raises(tracetool.TraceError, match="different build"):
         decoded(bytes(other), table)
 
@@ -73,7 +75,7 @@ def test_corruption_is_reported_and_decoding_resumes_at_a_sync_frame(stream, tab
     # records carry no checksum, docs/trace-format.md).
     at = next(r.offset for r in decoded(stream, table) if r.offset >= 5000)
     damaged = bytearray(stream)
-    damaged[at:at + 40] = b"\x99" * 40
+    damaged[at:at + 40] = b"\x00\x99" * 20
     items = decoded(bytes(damaged), table)
     notes = [i for i in items if isinstance(i, tracetool.Note)]
     assert [n.kind for n in notes] == ["corrupt", "resync"]
@@ -95,6 +97,17 @@ def test_truncated_start_joins_at_the_first_sync_frame(stream, table):
     assert marks == list(range(marks[0], MARKS))
 
 
+def test_damaged_frame_is_not_believed(stream, table):
+    sync = stream.find(tracetool.SYNC_MAGIC)
+    damaged = bytearray(stream)
+    damaged[sync + 12] ^= 0x01                  # the seq field of the first sync frame
+    items = decoded(bytes(damaged), table)
+    notes = [i for i in items if isinstance(i, tracetool.Note)]
+    assert notes[0].kind == "corrupt" and "check field" in notes[0].message
+    assert notes[0].offset == sync
+    assert notes[1].kind == "resync"
+
+
 def test_truncated_end_is_reported(stream, table):
     items = decoded(stream[:-3], table)
     assert items[-1].kind == "truncated"
@@ -106,9 +119,9 @@ def test_random_damage_never_crashes(stream, table):
     for _ in range(300):
         damaged = bytearray(stream[:6000])
         for _ in range(rng.randint(1, 6)):
-            at = rng.randrange(24, len(damaged))     # keep the header: same build
+            at = rng.randrange(32, len(damaged))     # keep the header: same build
             damaged[at] = rng.randrange(256)
-        cut = rng.randrange(24, len(damaged) + 1)
+        cut = rng.randrange(32, len(damaged) + 1)
         records = [i for i in decoded(bytes(damaged[:cut]), table)
                    if isinstance(i, tracetool.Record)]
         seqs = [r.seq for r in records]
@@ -124,7 +137,23 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     missing = run_cli("decode", str(tmp_path / "nothing.bin"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
     garbage = tmp_path / "garbage.bin"
-    garbage.write_bytes(os.urandom(2000).replace(b"\xff", b"\x00"))
+    garbage.write_bytes(bytes(random.Random(5).randrange(255) for _ in range(2000)))
     result = run_cli("decode", str(garbage))
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert result.stdout.startswith("# truncated at byte 0")
+
+
+def test_docs_event_table_is_generated_from_events_def(table):
+    path = os.path.join(ROOT, "docs", "trace-format.md")
+    assert tracetool.update_doc(path, table, check_only=True), \
+        "docs/trace-format.md is stale: run tools/trace.py doc"
+
+
+def test_bad_event_table_is_reported_with_its_line(tmp_path):
+    bad = tmp_path / "events.def"
+    bad.write_text("/* comment */\nTRACE_EVENT(1, boot, FIELD(u24, x))\n")
+    with pytest.raises(tracetool.TraceError, match=r"events.def:2: unknown field type 'u24'"):
+        tracetool.EventTable(str(bad))
+    bad.write_text("TRACE_EVENT(1, a)\nTRACE_EVENT(1, b)\n")
+    with pytest.raises(tracetool.TraceError, match="used twice"):
+        tracetool.EventTable(str(bad))

@@ -13,8 +13,8 @@ static void nest_point(int where);
 #include "stream.h"
 
 static uint64_t clock_ticks;
-static uint32_t words[64];                   /* a small ring: 64 words, 256 bytes */
-static struct trace_ring ring;
+static TRACE_RING_DEFINE(ring, 64);          /* a small ring: 64 words, 256 bytes */
+static uint32_t *const words = ring.words;
 static uint8_t out[1 << 20];                 /* what the drain wrote */
 static size_t out_len;
 static struct trace_stream stream;
@@ -46,8 +46,9 @@ static void nest_point(int where)
 
 static void setup(uint32_t capacity)
 {
-    trace_ring_init(&ring, words, capacity, &clock_ticks);
-    ring.enabled = true;
+    memset(words, 0, (64 + TRACE_RING_SLACK) * sizeof(uint32_t));
+    trace_ring_init(&ring, capacity, &clock_ticks);
+    trace_ring_set_enabled(&ring, true);
     trace_stream_init(&stream, sink, NULL, trace_table_hash(), 100);
     clock_ticks = 0;
     out_len = 0;
@@ -65,6 +66,7 @@ static void mark(uint32_t value)
 struct parsed {
     uint8_t id;
     uint32_t seq;                             /* full, reconstructed */
+    uint64_t head;                            /* word position in the ring */
     uint64_t tick;
     uint32_t payload[TRACE_MAX_RECORD_WORDS];
 };
@@ -75,12 +77,16 @@ static void parse(void)
 {
     size_t pos = 0;
     uint32_t seq = 0;
-    uint64_t tick = 0;
+    uint64_t tick = 0, head = 0;
     record_count = sync_count = 0;
     while (pos < out_len) {
-        if (out[pos] == TRACE_ID_FRAME) {
+        CHECK(pos + 4 <= out_len);
+        if (out[pos + 1] == TRACE_ID_FRAME) {
             CHECK(pos + TRACE_FRAME_SIZE <= out_len);
-            if (memcmp(out + pos, "\xffLKTRACE", 8) == 0) {
+            uint16_t check;
+            memcpy(&check, out + pos + 6, 2);
+            CHECK_EQ(check, trace_frame_check(out + pos));
+            if (memcmp(out + pos, "L\xffTRAC", 6) == 0) {
                 struct trace_header_frame h;
                 memcpy(&h, out + pos, sizeof(h));
                 CHECK_EQ(pos, 0);
@@ -89,8 +95,9 @@ static void parse(void)
             } else {
                 struct trace_sync_frame f;
                 memcpy(&f, out + pos, sizeof(f));
-                CHECK(memcmp(f.magic, "\xffLKSYNC\0", 8) == 0);
+                CHECK(memcmp(f.magic, "L\xffSYNC", 6) == 0);
                 CHECK_EQ(f.seq, seq);            /* sync frames agree with the records */
+                CHECK_EQ(f.head, head);
                 CHECK_EQ(f.tick, tick);
                 sync_count++;
             }
@@ -99,15 +106,17 @@ static void parse(void)
         }
         uint32_t header;
         memcpy(&header, out + pos, 4);
-        int payload = trace_payload_words(header & 0xff);
+        int payload = trace_payload_words((header >> 8) & 0xff);
         CHECK(payload >= 0);
         CHECK(pos + 4 + 4 * (size_t)payload <= out_len);
-        CHECK_EQ((header >> 8) & 0xff, seq & 0xff);
+        CHECK_EQ(header & 0xff, head & 0xff);    /* the record is where it should be */
         uint64_t next_tick = tick + (((header >> 16) - tick) & 0xffff);
         CHECK(record_count < sizeof(records) / sizeof(records[0]));
         struct parsed *r = &records[record_count++];
-        r->id = header & 0xff;
+        r->id = (header >> 8) & 0xff;
         r->seq = seq++;
+        r->head = head;
+        head += 1 + (uint64_t)payload;
         r->tick = tick = next_tick;
         memcpy(r->payload, out + pos + 4, 4 * (size_t)payload);
         pos += 4 + 4 * (size_t)payload;
@@ -148,10 +157,32 @@ TEST(emit_drain_round_trip)
 TEST(disabled_ring_records_nothing)
 {
     setup(64);
-    ring.enabled = false;
+    trace_ring_set_enabled(&ring, false);
     mark(1);
-    CHECK_EQ(trace_ring_used(&ring), 0);
-    CHECK_EQ(ring.reserve >> 32, 0);
+    CHECK_EQ(ring.head, 0);
+    trace_ring_set_enabled(&ring, true);
+    mark(2);
+    CHECK_EQ(ring.head, 2);
+}
+
+/* Records never split: one that starts near the end runs into the slack words. */
+TEST(record_at_the_end_runs_into_the_slack)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 31; i++)
+        mark(i);                                  /* words 0..61 */
+    drain_all();
+    const struct trace_exception e = { .vector = 6, .error_code = 0, .rip = 42 };
+    trace_ring_emit(&ring, TRACE_ID_exception, &e, sizeof(e));   /* words 62..67 */
+    CHECK_EQ(ring.head, 68);
+    mark(99);                                     /* at 68 & 63 = 4: after the overflow */
+    CHECK_EQ(words[4] >> 8 & 0xff, TRACE_ID_mark);
+    CHECK_EQ(words[5], 99);
+    drain_all();
+    parse();
+    CHECK_EQ(records[31].id, TRACE_ID_exception);
+    CHECK_EQ(records[31].payload[3], 42);         /* rip, low word: in the slack */
+    CHECK_EQ(records[32].payload[0], 99);
 }
 
 /* An IRQ between reading the tick and the compare-and-swap: the outer CAS fails, it
@@ -255,7 +286,9 @@ TEST(overflow_counts_drops_exactly)
         mark(100 + i);                          /* all lost */
     CHECK_EQ(ring.dropped_total, 17);
     CHECK_EQ(ring.pending_drops, 17);
+    CHECK_EQ(ring.limit, 0);                     /* closed: the next writer goes slow */
     drain_all();
+    CHECK_EQ(ring.limit, 0);                     /* still closed: drops to record */
     mark(999);                                   /* first writes drop(17), then itself */
     CHECK_EQ(ring.pending_drops, 0);
     drain_all();
@@ -266,6 +299,7 @@ TEST(overflow_counts_drops_exactly)
     CHECK_EQ(records[32].payload[0], 17);
     CHECK_EQ(records[33].payload[0], 999);
     CHECK_EQ(records[33].seq, 33);               /* dropped events take no seq */
+    CHECK_EQ(ring.limit, ring.tail + 64);        /* the gate is open again */
 }
 
 TEST(drops_accumulate_while_still_full)

@@ -13,8 +13,7 @@
 #include "../trace_all_kinds.h"
 
 static uint64_t ticks;
-static uint32_t words[1024];
-static struct trace_ring ring;
+static TRACE_RING_DEFINE(ring, 1024);
 static struct trace_stream stream;
 
 static void sink(const void *bytes, size_t len, void *file)
@@ -41,8 +40,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "trace_stream_gen: cannot write %s\n", argv[2]);
         return 2;
     }
-    trace_ring_init(&ring, words, 1024, &ticks);
-    ring.enabled = true;
+    trace_ring_init(&ring, 1024, &ticks);
+    trace_ring_set_enabled(&ring, true);
     trace_stream_init(&stream, sink, out, trace_table_hash(), 100);
 
     TRACE_ALL_KINDS();
