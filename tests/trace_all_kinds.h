@@ -8,8 +8,8 @@
     do {                                                                              \
         EMIT(boot, .version = 0x000100, .tick_hz = 100);                              \
         EMIT(drop, .count = 3);                                                       \
-        EMIT(irq_enter, .vector = 33);                                                \
-        EMIT(irq_exit, .vector = 33, .data = 0x1e);                                   \
+        EMIT(irq_enter, .vector = 33, .data = 0x1e);                                  \
+        EMIT(irq_exit, .vector = 33);                                                 \
         EMIT(exception, .vector = 14, .error_code = 0x2, .rip = 0xffffffff80101234);  \
         EMIT(task_spawn, .task = 2, .parent = 1, .name = "keyboard");                 \
         EMIT(task_exit, .task = 2, .code = 4294967295u);                              \
@@ -24,4 +24,6 @@
              .arg2 = 12);                                                             \
         EMIT(syscall_exit, .task = 5, .number = 1, .result = 12);                     \
         EMIT(mark, .value = 0xfeedf00d);                                              \
+        EMIT(key, .key = 0x148, .pressed = 1, .ascii = 0);                            \
+        EMIT(key_drop, .scancode = 0xfa, .reason = 1);                                \
     } while (0)

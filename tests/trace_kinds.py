@@ -4,8 +4,8 @@ import trace as tracetool
 ALL_KINDS = [
     ("boot", {"version": 0x100, "tick_hz": 100}),
     ("drop", {"count": 3}),
-    ("irq_enter", {"vector": 33}),
-    ("irq_exit", {"vector": 33, "data": 0x1e}),
+    ("irq_enter", {"vector": 33, "data": 0x1e}),
+    ("irq_exit", {"vector": 33}),
     ("exception", {"vector": 14, "error_code": 2, "rip": 0xffffffff80101234}),
     ("task_spawn", {"task": 2, "parent": 1, "name": "keyboard"}),
     ("task_exit", {"task": 2, "code": 4294967295}),
@@ -19,6 +19,8 @@ ALL_KINDS = [
     ("syscall_enter", {"task": 5, "number": 1, "arg0": 1, "arg1": 0x400000, "arg2": 12}),
     ("syscall_exit", {"task": 5, "number": 1, "result": 12}),
     ("mark", {"value": 0xfeedf00d}),
+    ("key", {"key": 0x148, "pressed": 1, "ascii": 0}),
+    ("key_drop", {"scancode": 0xfa, "reason": 1}),
 ]
 
 

@@ -26,13 +26,28 @@ enum pit_port {
 _Static_assert(PIT_DIVISOR > 0 && PIT_DIVISOR <= 65535, "PIT divisor out of range");
 
 static volatile uint64_t ticks;   /* written only by the IRQ 0 handler */
+static void (*tick_hook)(uint64_t now);  /* set once at boot, IRQs off */
 
-static uint16_t tick(unsigned line, struct trap_frame *frame)
+/* The input of a timer interrupt is the tick it starts (its low 16 bits). */
+static uint16_t tick_input(unsigned line)
 {
     (void)line;
-    (void)frame;
+    return (uint16_t)(ticks + 1);
+}
+
+static void tick(unsigned line, uint16_t input, struct trap_frame *frame)
+{
+    (void)line, (void)input, (void)frame;
     ticks = ticks + 1;
-    return (uint16_t)ticks;                 /* the tick this interrupt started */
+    if (tick_hook)
+        tick_hook(ticks);
+}
+
+static const struct irq_handler pit_handler = { .input = tick_input, .handle = tick };
+
+void pit_set_tick_hook(void (*hook)(uint64_t now))
+{
+    tick_hook = hook;
 }
 
 int pit_init(void)
@@ -40,7 +55,7 @@ int pit_init(void)
     outb(PIT_COMMAND, CMD_CHANNEL(0) | CMD_LOBYTE_HIBYTE | CMD_MODE2);
     outb(PIT_CHANNEL0, PIT_DIVISOR & 0xff);
     outb(PIT_CHANNEL0, PIT_DIVISOR >> 8);
-    return irq_register(PIT_IRQ, tick);
+    return irq_register(PIT_IRQ, &pit_handler);
 }
 
 uint64_t pit_ticks(void)

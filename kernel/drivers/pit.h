@@ -19,6 +19,10 @@ int pit_init(void);
 /* Ticks since pit_init. IRQ-safe; never blocks. */
 uint64_t pit_ticks(void);
 
+/* Call `hook(now)` from the timer interrupt after each tick (the timer queue's expiry).
+ * IRQs off; call once. */
+void pit_set_tick_hook(void (*hook)(uint64_t now));
+
 /* The tick counter itself, for the trace ring to stamp records with. */
 const volatile uint64_t *pit_clock(void);
 

@@ -97,30 +97,40 @@ int uart_console_init(struct uart *uart)
     return console_register(&uart->console);
 }
 
-/* Returns the first byte received (the trace payload), 0 if none was waiting. */
-static uint16_t rx_interrupt(unsigned line, struct trap_frame *frame)
+static void rx_store(struct uart *uart, uint8_t byte)
+{
+    uint32_t head = uart->rx_head;
+    if (head - uart->rx_tail == UART_RX_RING) {
+        uart->rx_dropped++;
+        return;
+    }
+    uart->rx[head % UART_RX_RING] = byte;
+    barrier();                        /* the byte is stored before the reader sees head */
+    uart->rx_head = head + 1;
+}
+
+/* The input of a receive interrupt: the first byte waiting (0x100 | byte), or 0. */
+static uint16_t rx_input(unsigned line)
+{
+    struct uart *uart = rx_ports[line];
+    if (!(inb(uart->base + UART_LSR) & LSR_DATA_READY))
+        return 0;
+    return 0x100 | inb(uart->base + UART_DATA);
+}
+
+static void rx_interrupt(unsigned line, uint16_t input, struct trap_frame *frame)
 {
     (void)frame;
     struct uart *uart = rx_ports[line];
-    uint16_t first = 0;
-    bool got = false;
-    while (inb(uart->base + UART_LSR) & LSR_DATA_READY) {
-        uint8_t byte = inb(uart->base + UART_DATA);
-        if (!got) {
-            first = byte;
-            got = true;
-        }
-        uint32_t head = uart->rx_head;
-        if (head - uart->rx_tail == UART_RX_RING) {
-            uart->rx_dropped++;
-            continue;
-        }
-        uart->rx[head % UART_RX_RING] = byte;
-        barrier();                    /* the byte is stored before the reader sees head */
-        uart->rx_head = head + 1;
-    }
-    return first;
+    if (input & 0x100)
+        rx_store(uart, (uint8_t)input);
+    while (inb(uart->base + UART_LSR) & LSR_DATA_READY)
+        rx_store(uart, inb(uart->base + UART_DATA));
+    if (uart->on_receive)
+        uart->on_receive(uart);
 }
+
+static const struct irq_handler rx_handler = { .input = rx_input, .handle = rx_interrupt };
 
 int uart_enable_rx_irq(struct uart *uart, unsigned irq)
 {
@@ -129,7 +139,7 @@ int uart_enable_rx_irq(struct uart *uart, unsigned irq)
     if (irq >= IRQ_LINES)
         return -EINVAL;
     rx_ports[irq] = uart;
-    int err = irq_register(irq, rx_interrupt);
+    int err = irq_register(irq, &rx_handler);
     if (err)
         return err;
     outb(uart->base + UART_IER, IER_RX_AVAILABLE);

@@ -30,6 +30,8 @@ struct uart {
     volatile uint32_t rx_head;
     volatile uint32_t rx_tail;
     volatile uint64_t rx_dropped;   /* bytes lost because the ring was full */
+    /* Called in IRQ context after received bytes were stored (e.g. to wake a task). */
+    void (*on_receive)(struct uart *uart);
 };
 
 /* Program 115200 8N1 with FIFOs; check the chip with a loopback test. Returns 0, or

@@ -36,13 +36,14 @@ static void cmos_write(uint8_t reg, uint8_t value)
 
 static volatile unsigned rtc_interrupts;
 
-static uint16_t rtc_interrupt(unsigned line, struct trap_frame *frame)
+static void rtc_interrupt(unsigned line, uint16_t input, struct trap_frame *frame)
 {
-    (void)line, (void)frame;
+    (void)line, (void)input, (void)frame;
     cmos_read(CMOS_REG_C);
     rtc_interrupts = rtc_interrupts + 1;
-    return 0;
 }
+
+static const struct irq_handler rtc_handler = { .handle = rtc_interrupt };
 
 KTEST(pic_slave_line_keeps_arriving)
 {
@@ -52,7 +53,7 @@ KTEST(pic_slave_line_keeps_arriving)
     cmos_write(CMOS_REG_A, (uint8_t)((a & 0xf0) | CMOS_A_RATE_64HZ));
     cmos_write(CMOS_REG_B, b | CMOS_B_PERIODIC);
     cmos_read(CMOS_REG_C);
-    int err = irq_register(RTC_IRQ, rtc_interrupt);
+    int err = irq_register(RTC_IRQ, &rtc_handler);
     cpu_irq_restore(flags);
     KCHECK_EQ(err, 0);
 

@@ -57,6 +57,9 @@ def test_make_trace_shows_a_booting_kernel():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "      0         0 boot version=0x100 tick_hz=100"
-    assert any(l.endswith(" irq_enter vector=32") for l in lines)
+    assert any(l.endswith(" irq_exit vector=32") for l in lines)
+    enters = [l for l in lines if " irq_enter vector=32 " in l]
+    assert enters and all(l.split()[1] == str(int(l.split("data=")[1]) - 1) for l in enters), \
+        "a timer irq_enter must carry the tick it starts"
     assert any(l.endswith(" idle") for l in lines)
     assert "0 dropped" in result.stderr

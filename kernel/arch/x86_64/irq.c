@@ -9,7 +9,7 @@
 #include "trace.h"
 
 static const struct irq_controller *controller;   /* set once at boot */
-static irq_handler_fn handlers[IRQ_LINES];        /* IRQs off to change */
+static const struct irq_handler *handlers[IRQ_LINES];   /* IRQs off to change */
 static uint64_t counts[IRQ_LINES];                /* IRQ context only */
 static uint64_t spurious[IRQ_LINES];              /* IRQ context only */
 
@@ -18,9 +18,9 @@ void irq_set_controller(const struct irq_controller *c)
     controller = c;
 }
 
-int irq_register(unsigned line, irq_handler_fn handler)
+int irq_register(unsigned line, const struct irq_handler *handler)
 {
-    if (line >= IRQ_LINES || !handler)
+    if (line >= IRQ_LINES || !handler || !handler->handle)
         return -EINVAL;
     if (handlers[line])
         return -EBUSY;
@@ -51,10 +51,13 @@ void irq_dispatch(struct trap_frame *frame)
         return;
     }
     counts[line]++;
-    TRACE(irq_enter, .vector = (uint8_t)frame->vector);
-    uint16_t payload = handlers[line] ? handlers[line](line, frame) : 0;
+    const struct irq_handler *h = handlers[line];
+    uint16_t input = h && h->input ? h->input(line) : 0;
+    TRACE(irq_enter, .vector = (uint8_t)frame->vector, .data = input);
+    if (h)
+        h->handle(line, input, frame);
     controller->end_of_interrupt(line);
-    TRACE(irq_exit, .vector = (uint8_t)frame->vector, .data = payload);
+    TRACE(irq_exit, .vector = (uint8_t)frame->vector);
 }
 
 uint64_t irq_count(unsigned line)

@@ -3,17 +3,23 @@
  * The interrupt controller driver (pic8259) plugs in through struct irq_controller, so
  * arch code never calls a driver directly. Handlers run with IRQs off, on the
  * interrupted stack, and must not block; EOI is sent after the handler returns.
- * Every delivered interrupt is traced: irq_enter before the handler, irq_exit (with the
- * handler's payload) after the EOI. Spurious interrupts are counted, not traced.
+ * Every delivered interrupt is traced: irq_enter (with the device's input) before the
+ * handler, irq_exit after the EOI. Spurious interrupts are counted, not traced.
  */
 #ifndef LOCKSTEP_ARCH_IRQ_H
 #define LOCKSTEP_ARCH_IRQ_H
 
 #include "trap.h"
 
-/* A handler returns the 16 bits that make this interrupt reproducible (the scancode
- * read, the tick reached); the trace records them in the irq_exit event. */
-typedef uint16_t (*irq_handler_fn)(unsigned line, struct trap_frame *frame);
+/* A device's interrupt handling, in two steps:
+ *   input   (optional) reads what the device delivers with this interrupt: the scancode,
+ *           the tick being started. It is recorded in the irq_enter trace event, so a
+ *           trace shows the input that makes the run reproducible.
+ *   handle  does the rest, given that input. */
+struct irq_handler {
+    uint16_t (*input)(unsigned line);
+    void (*handle)(unsigned line, uint16_t input, struct trap_frame *frame);
+};
 
 struct irq_controller {
     const char *name;
@@ -28,9 +34,10 @@ struct irq_controller {
 /* Install the controller. Call once at boot with IRQs off. */
 void irq_set_controller(const struct irq_controller *controller);
 
-/* Attach `handler` to `line` and unmask it. Returns 0, -EINVAL for a bad line, or
- * -EBUSY if the line has a handler already. IRQs off. */
-int irq_register(unsigned line, irq_handler_fn handler);
+/* Attach `handler` (which must outlive its registration) to `line` and unmask it.
+ * Returns 0, -EINVAL for a bad line or a handler without handle(), or -EBUSY if the line
+ * has a handler already. IRQs off. */
+int irq_register(unsigned line, const struct irq_handler *handler);
 
 /* Mask `line` and detach its handler. Returns 0, -EINVAL for a bad line, or -ENOENT if
  * it had none. IRQs off. */
