@@ -23,7 +23,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
 INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers \
-	-Itrace
+	-Ikernel/async -Ikernel/shell -Itrace
 
 # -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
 # -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
@@ -37,7 +37,8 @@ KERNEL_ASFLAGS := -ggdb -m64 -MMD -MP -D__ASSEMBLER__ $(INCLUDES)
 KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	-T $(BUILD)/kernel.ld
 
-# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- kmain;
+# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- async <- shell
+# <- kmain;
 # trace/ observes them all through trace/trace.h ----
 KERNEL_OBJS := \
 	kernel/lib/string.o \
@@ -65,6 +66,14 @@ KERNEL_OBJS := \
 	kernel/drivers/pic8259.o \
 	kernel/drivers/pit.o \
 	kernel/drivers/debug_exit.o \
+	kernel/drivers/ps2kbd.o \
+	kernel/async/machine.o \
+	kernel/async/executor.o \
+	kernel/async/timer.o \
+	kernel/async/scancode.o \
+	kernel/async/keyboard.o \
+	kernel/async/serial_input.o \
+	kernel/shell/shell.o \
 	kernel/kmain.o
 KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
 
@@ -86,13 +95,17 @@ KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
-	test_trace_ring
+	test_trace_ring test_executor test_scancode
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
 UNIT_SRC_test_boot_info_mb2 := kernel/boot/boot_info.c
 UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_SRC_test_trace_ring := trace/ring.c trace/stream.c trace/table.c
+ASYNC_SRC := kernel/async/executor.c kernel/async/timer.c kernel/async/keyboard.c \
+	kernel/async/scancode.c trace/ring.c trace/table.c
+UNIT_SRC_test_executor := $(ASYNC_SRC)
+UNIT_SRC_test_scancode := kernel/async/scancode.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 
@@ -177,7 +190,7 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)

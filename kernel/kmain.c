@@ -1,18 +1,25 @@
 /*
  * kmain.c - the table of contents. boot.S calls kmain in long mode on the boot stack,
  * with IRQs off; each line below brings up one subsystem, in dependency order, and
- * prints one line about it. Interrupts are enabled only when every handler is in place.
+ * prints one line about it. Interrupts are enabled only when every handler is in place;
+ * then the executor runs the kernel's tasks forever.
  */
 #include "boot_info.h"
 #include "cpu.h"
 #include "debug_exit.h"
+#include "executor.h"
 #include "gdt.h"
 #include "idt.h"
+#include "keyboard.h"
 #include "kprintf.h"
 #include "layout.h"
 #include "panic.h"
 #include "pic8259.h"
 #include "pit.h"
+#include "ps2kbd.h"
+#include "serial_input.h"
+#include "shell.h"
+#include "timer.h"
 #include "trace.h"
 #include "trap.h"
 #include "uart16550.h"
@@ -71,26 +78,12 @@ static void trace_start(void)
           com2_ok ? "streamed on COM2 (0x2f8)" : "no COM2: recorded, not streamed");
 }
 
-/* Until the shell exists: echo what arrives on COM1; in between, stream the trace and
- * sleep. */
-static __noreturn void placeholder_prompt(void)
+static struct uptime_service uptime;
+
+/* Between polls and before each halt: stream what the trace ring holds. */
+static void housekeeping(void)
 {
-    kprintf("lockstep> ");
-    for (;;) {
-        uint8_t byte;
-        trace_drain();
-        cpu_cli();
-        if (!uart_read_byte(&com1, &byte)) {
-            TRACE(idle);
-            cpu_sti_hlt();                 /* no lost wakeup: see cpu.h */
-            continue;
-        }
-        cpu_sti();
-        if (byte == '\r' || byte == '\n')
-            kprintf("\n(no shell yet: the line was not run)\nlockstep> ");
-        else if (byte >= ' ' && byte < 0x7f)
-            kprintf("%c", byte);
-    }
+    trace_drain();
 }
 
 void kmain(uint32_t magic, uint64_t info_phys)
@@ -113,15 +106,24 @@ void kmain(uint32_t magic, uint64_t info_phys)
     pit_init();                            /* IRQ 0: the kernel tick */
     stage("PIT", "channel 0 at %u Hz (divisor %u): 1 tick = %u ms", PIT_HZ, PIT_DIVISOR,
           1000 / PIT_HZ);
+    executor_init(pit_clock());            /* tasks, wakers, the ready queue */
+    timer_init(pit_clock(), PIT_HZ, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + PIT_IRQ));
+    pit_set_tick_hook(timer_expire);       /* each tick wakes the sleepers that are due */
+    stage("TASKS", "executor ready: %u task slots, timer queue on IRQ 0", TASK_MAX - 1);
+    keyboard_init(ps2kbd_set_leds);        /* the keyboard task decodes scancodes */
+    ps2kbd_init(keyboard_input);           /* IRQ 1: scancodes into its queue */
     uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
-    stage("IRQ", "timer (IRQ 0) and COM1 receive (IRQ 4) unmasked");
+    serial_input_init(&com1, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + COM1_IRQ));
+    stage("IRQ", "timer (IRQ 0), keyboard (IRQ 1), COM1 receive (IRQ 4) unmasked");
     cpu_sti();                             /* from here on, interrupts arrive */
     stage("STI", "interrupts enabled");
 
     if (ktest_main)                        /* test kernels: run the suite and exit */
         ktest_main(&boot);
 
+    task_spawn("uptime", uptime_service_poll, &uptime);   /* a periodic service task */
     kprintf("\n" ANSI_CYAN "Welcome to Lockstep %s" ANSI_RESET
             " - every interrupt recorded, replayable, debuggable.\n", LOCKSTEP_VERSION);
-    placeholder_prompt();
+    shell_start();                         /* the console task */
+    executor_run(housekeeping);            /* never returns */
 }

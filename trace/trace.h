@@ -62,6 +62,12 @@ extern struct trace_ring trace_ring;         /* the kernel's ring (trace.c) */
                     &(const struct trace_##name){ __VA_ARGS__ },                      \
                     sizeof(struct trace_##name))
 
+/* Record an event whose payload struct was filled in step by step (e.g. a name copied in):
+ * TRACE_STRUCT(task_spawn, &event). */
+#define TRACE_STRUCT(name, payload)                                                   \
+    trace_ring_emit(&trace_ring, TRACE_ID_##name, (const struct trace_##name *)(payload), \
+                    sizeof(struct trace_##name))
+
 struct trace_backend {
     /* Writes stream bytes out (COM2 in the kernel). Called only by the drain. */
     void (*write)(const void *bytes, size_t len, void *ctx);

@@ -1,0 +1,122 @@
+/*
+ * keyboard.c - the keyboard task and its two queues (keyboard.h).
+ *
+ * Scancode queue: single producer (the IRQ handler, or an injector with IRQs off),
+ * single consumer (the keyboard task). The producer writes the byte, then publishes
+ * `scan_head`; the consumer reads the byte, then publishes `scan_tail`. Key queue: the
+ * keyboard task produces, the reader consumes, both in task context.
+ */
+#include "keyboard.h"
+#include "executor.h"
+#include "machine.h"
+#include "trace.h"
+
+static uint8_t scancodes[KEYBOARD_SCANCODE_QUEUE];
+static volatile uint32_t scan_head;            /* the producer only */
+static volatile uint32_t scan_tail;            /* the keyboard task only */
+static struct key_event keys[KEYBOARD_KEY_QUEUE];
+static uint32_t key_head, key_tail;            /* task context only */
+static uint16_t keyboard_task;                 /* its id, set at init */
+static uint16_t reader;                        /* a task waiting in keyboard_read_key */
+static void (*leds_handler)(uint8_t leds);
+static struct scancode_decoder decoder;        /* the keyboard task only */
+static struct keyboard_stats stats;
+
+void keyboard_input(uint8_t scancode, uint16_t waker)
+{
+    uint32_t head = scan_head;
+    stats.scancodes++;
+    if (head - scan_tail == KEYBOARD_SCANCODE_QUEUE) {
+        stats.queue_drops++;
+        TRACE(key_drop, .scancode = scancode, .reason = SCANCODE_QUEUE_FULL);
+        return;
+    }
+    scancodes[head % KEYBOARD_SCANCODE_QUEUE] = scancode;
+    barrier();                                 /* the byte before the new head */
+    scan_head = head + 1;
+    task_wake(keyboard_task, waker);
+}
+
+void keyboard_inject(const uint8_t *codes, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint64_t flags = async_machine_irq_save();
+        keyboard_input(codes[i], TRACE_WAKER_TASK(task_current_id()));
+        async_machine_irq_restore(flags);
+    }
+}
+
+static void deliver(const struct key_event *event)
+{
+    TRACE(key, .key = event->key, .pressed = event->pressed, .ascii = (uint8_t)event->ascii);
+    stats.keys++;
+    if (key_head - key_tail == KEYBOARD_KEY_QUEUE) {
+        stats.queue_drops++;                   /* nobody reads: forget the oldest */
+        key_tail++;
+    }
+    keys[key_head % KEYBOARD_KEY_QUEUE] = *event;
+    key_head++;
+    if (reader) {
+        uint16_t r = reader;
+        reader = 0;
+        task_wake(r, TRACE_WAKER_TASK(keyboard_task));
+    }
+}
+
+static enum poll keyboard_poll(struct task *task)
+{
+    (void)task;
+    while (scan_tail != scan_head) {
+        uint8_t byte = scancodes[scan_tail % KEYBOARD_SCANCODE_QUEUE];
+        barrier();                             /* read the byte before freeing its slot */
+        scan_tail = scan_tail + 1;
+
+        struct key_event event;
+        uint8_t refusal = 0, leds = scancode_leds(&decoder);
+        switch (scancode_decode(&decoder, byte, &event, &refusal)) {
+        case SCANCODE_KEY:
+            deliver(&event);
+            break;
+        case SCANCODE_REFUSED:
+            stats.refused++;
+            TRACE(key_drop, .scancode = byte, .reason = refusal);
+            break;
+        case SCANCODE_MORE:
+            break;
+        }
+        if (scancode_leds(&decoder) != leds && leds_handler)
+            leds_handler(scancode_leds(&decoder));
+    }
+    return POLL_PENDING;                       /* forever: woken by keyboard_input */
+}
+
+int keyboard_init(void (*set_leds)(uint8_t leds))
+{
+    scancode_init(&decoder);
+    leds_handler = set_leds;
+    scan_head = scan_tail = 0;
+    key_head = key_tail = 0;
+    stats = (struct keyboard_stats){ 0 };
+    reader = 0;
+    int id = task_spawn("keyboard", keyboard_poll, NULL);
+    if (id > 0)
+        keyboard_task = (uint16_t)id;
+    return id;
+}
+
+bool keyboard_read_key(struct key_event *event)
+{
+    if (key_tail != key_head) {
+        *event = keys[key_tail % KEYBOARD_KEY_QUEUE];
+        key_tail++;
+        return true;
+    }
+    reader = task_current_id();
+    return false;
+}
+
+void keyboard_get_stats(struct keyboard_stats *out)
+{
+    *out = stats;
+    out->leds = scancode_leds(&decoder);
+}

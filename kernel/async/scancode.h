@@ -1,0 +1,70 @@
+/*
+ * scancode.h - PS/2 scancode set 1 -> key events, as a pure state machine: make and break
+ * codes, E0-prefixed keys, the six-byte Pause sequence, Shift/Ctrl/Alt, the three lock
+ * keys and their LEDs, and US-layout characters (kernel/async/keymap.def). Bytes that are
+ * not keys (controller replies, garbage, broken sequences) are refused with a reason,
+ * never a crash. Used by the keyboard task; host tests drive it directly.
+ */
+#ifndef LOCKSTEP_ASYNC_SCANCODE_H
+#define LOCKSTEP_ASYNC_SCANCODE_H
+
+#include "compiler.h"
+
+/* Key codes: KEY_A, KEY_Enter, KEY_Up... one per keymap.def line. */
+enum key_code {
+    KEY_NONE = 0,
+#define KEY(name, code, kind, plain, shifted) KEY_##name = code,
+#include "keymap.def"
+#undef KEY
+};
+
+/* Modifier and lock state carried by every event. */
+#define KEYMOD_SHIFT  0x01
+#define KEYMOD_CTRL   0x02
+#define KEYMOD_ALT    0x04
+#define KEYMOD_CAPS   0x08            /* Caps Lock on */
+#define KEYMOD_NUM    0x10            /* Num Lock on */
+#define KEYMOD_SCROLL 0x20            /* Scroll Lock on */
+
+struct key_event {
+    uint16_t key;                     /* enum key_code */
+    bool pressed;                     /* false: released */
+    uint8_t modifiers;                /* KEYMOD_*, after this key */
+    char ascii;                       /* the character typed (presses only), or 0 */
+};
+
+/* Why a byte was refused (also the key_drop trace reason). */
+enum scancode_refusal {
+    SCANCODE_UNKNOWN = 1,             /* no key has this code */
+    SCANCODE_MALFORMED = 2,           /* a prefix sequence broken off */
+    SCANCODE_QUEUE_FULL = 3,          /* (the keyboard task: no room for the byte) */
+    SCANCODE_REPLY = 4,               /* a controller reply: ACK, resend, echo, error */
+};
+
+enum scancode_result {
+    SCANCODE_MORE,                    /* part of a sequence: nothing yet */
+    SCANCODE_KEY,                     /* *event is a key event */
+    SCANCODE_REFUSED,                 /* *refusal says why; the decoder is reset */
+};
+
+struct scancode_decoder {
+    uint8_t prefix;                   /* 0, 0xe0, or 0xe1 while in the Pause sequence */
+    uint8_t pause_index;              /* bytes of the Pause sequence seen */
+    uint8_t held;                     /* left/right Shift, Ctrl, Alt held (bits below) */
+    uint8_t locks;                    /* KEYMOD_CAPS | KEYMOD_NUM | KEYMOD_SCROLL */
+};
+
+/* A decoder with nothing held and every lock off. */
+void scancode_init(struct scancode_decoder *decoder);
+
+/* Feed one byte. Cannot fail; pure. */
+enum scancode_result scancode_decode(struct scancode_decoder *decoder, uint8_t byte,
+                                     struct key_event *event, uint8_t *refusal);
+
+/* The lock LEDs as the PS/2 "set LEDs" command wants them: bit 0 Scroll, 1 Num, 2 Caps. */
+uint8_t scancode_leds(const struct scancode_decoder *decoder);
+
+/* The key's name ("Enter", "A", "Up"), or NULL for an unknown code. */
+const char *key_name(uint16_t key);
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * test_scancode.c - the set-1 decoder (kernel/async/scancode.c) over the whole table:
+ * every key of kernel/async/keymap.def, make and break, with and without its E0 prefix,
+ * under Shift, Caps Lock, Ctrl and Num Lock; Pause; fake shifts; controller replies;
+ * broken sequences; and the LED byte. Hand-pinned cases check the table itself.
+ */
+#include "unit.h"
+#include "scancode.h"
+
+enum { LETTER, SYMBOL, KEYPAD, MODIFIER, LOCK, OTHER };
+
+struct row {
+    const char *name;
+    uint16_t code;
+    int kind;
+    char plain, shifted;
+};
+
+static const struct row table[] = {
+#define KEY(name, code, kind, plain, shifted) { #name, code, kind, plain, shifted },
+#include "keymap.def"
+#undef KEY
+};
+
+static struct scancode_decoder d;
+static struct key_event ev;
+static uint8_t why;
+
+/* Feed the bytes of one key transition; expect exactly one event at the end. */
+static void press(uint16_t code, bool pressed)
+{
+    uint8_t make = code & 0x7f;
+    uint8_t byte = pressed ? make : (uint8_t)(make | 0x80);
+    if (code & 0x100)
+        CHECK_EQ(scancode_decode(&d, 0xe0, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, byte, &ev, &why), SCANCODE_KEY);
+    CHECK_EQ(ev.key, code);
+    CHECK_EQ(ev.pressed, pressed);
+}
+
+static char expected_char(const struct row *r, bool shift, bool caps, bool ctrl, bool num)
+{
+    switch (r->kind) {
+    case LETTER: return ctrl ? (char)(r->plain & 0x1f) : (shift != caps ? r->shifted : r->plain);
+    case SYMBOL: return shift ? r->shifted : r->plain;
+    case KEYPAD: return num ? r->plain : 0;
+    case OTHER:  return r->plain;
+    default:     return 0;
+    }
+}
+
+static void check_every_key(bool shift, bool caps, bool ctrl, bool num)
+{
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        const struct row *r = &table[i];
+        if (r->kind == MODIFIER || r->kind == LOCK || r->code == KEY_Pause)
+            continue;
+        scancode_init(&d);
+        if (caps) { press(KEY_CapsLock, true); press(KEY_CapsLock, false); }
+        if (num) { press(KEY_NumLock, true); press(KEY_NumLock, false); }
+        if (shift) press(KEY_Shift, true);
+        if (ctrl) press(KEY_Ctrl, true);
+        press(r->code, true);
+        if (ev.ascii != expected_char(r, shift, caps, ctrl, num))
+            UNIT_FAIL("%s (0x%x) shift=%d caps=%d ctrl=%d num=%d typed %d, expected %d",
+                      r->name, r->code, shift, caps, ctrl, num, ev.ascii,
+                      expected_char(r, shift, caps, ctrl, num));
+        CHECK_EQ(!!(ev.modifiers & KEYMOD_SHIFT), shift);
+        CHECK_EQ(!!(ev.modifiers & KEYMOD_CTRL), ctrl);
+        press(r->code, false);
+        CHECK_EQ(ev.ascii, 0);                   /* releases type nothing */
+        CHECK_STR(key_name(r->code), r->name);
+    }
+}
+
+TEST(every_key_plain) { check_every_key(false, false, false, false); }
+TEST(every_key_with_shift) { check_every_key(true, false, false, false); }
+TEST(every_key_with_caps_lock) { check_every_key(false, true, false, false); }
+TEST(every_key_with_shift_and_caps_lock) { check_every_key(true, true, false, false); }
+TEST(every_key_with_ctrl) { check_every_key(false, false, true, false); }
+TEST(every_key_with_num_lock) { check_every_key(false, false, false, true); }
+
+TEST(table_is_set_1_by_hand)
+{
+    /* A few rows checked against the IBM set-1 chart rather than the table. */
+    scancode_init(&d);
+    press(0x1e, true);
+    CHECK_EQ(ev.ascii, 'a');
+    press(0x1c, true);
+    CHECK_EQ(ev.ascii, '\n');
+    press(0x148, true);                          /* E0 48: Up */
+    CHECK_EQ(ev.key, KEY_Up);
+    CHECK_EQ(KEY_Up, 0x148);
+    CHECK_EQ(KEY_Delete, 0x153);
+    CHECK_EQ(KEY_F12, 0x58);
+    CHECK_EQ(KEY_Space, 0x39);
+    press(0x36, true);                           /* right Shift */
+    press(0x02, true);
+    CHECK_EQ(ev.ascii, '!');
+    press(0x36, false);
+    press(0x11d, true);                          /* right Ctrl */
+    press(0x2e, true);
+    CHECK_EQ(ev.ascii, 3);                       /* Ctrl+C */
+}
+
+TEST(every_modifier_tracks_held_state)
+{
+    const uint16_t mods[] = { KEY_Shift, KEY_RightShift, KEY_Ctrl, KEY_RightCtrl, KEY_Alt,
+                              KEY_RightAlt };
+    const uint8_t bits[] = { KEYMOD_SHIFT, KEYMOD_SHIFT, KEYMOD_CTRL, KEYMOD_CTRL,
+                             KEYMOD_ALT, KEYMOD_ALT };
+    for (size_t i = 0; i < 6; i++) {
+        scancode_init(&d);
+        press(mods[i], true);
+        CHECK_EQ(ev.modifiers & bits[i], bits[i]);
+        press(mods[i], false);
+        CHECK_EQ(ev.modifiers & bits[i], 0);
+    }
+    scancode_init(&d);                           /* left and right Shift together */
+    press(KEY_Shift, true);
+    press(KEY_RightShift, true);
+    press(KEY_Shift, false);
+    press(KEY_A, true);
+    CHECK_EQ(ev.ascii, 'A');
+}
+
+TEST(lock_keys_toggle_and_set_leds)
+{
+    scancode_init(&d);
+    CHECK_EQ(scancode_leds(&d), 0);
+    press(KEY_CapsLock, true);
+    CHECK_EQ(scancode_leds(&d), 4);
+    press(KEY_CapsLock, false);
+    CHECK_EQ(scancode_leds(&d), 4);              /* release changes nothing */
+    press(KEY_NumLock, true);
+    press(KEY_ScrollLock, true);
+    CHECK_EQ(scancode_leds(&d), 7);
+    press(KEY_CapsLock, true);
+    CHECK_EQ(scancode_leds(&d), 3);
+    CHECK_EQ(ev.modifiers & (KEYMOD_CAPS | KEYMOD_NUM | KEYMOD_SCROLL),
+             KEYMOD_NUM | KEYMOD_SCROLL);
+}
+
+TEST(pause_is_six_bytes_and_one_key)
+{
+    const uint8_t seq[] = { 0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5 };
+    scancode_init(&d);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(scancode_decode(&d, seq[i], &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, seq[5], &ev, &why), SCANCODE_KEY);
+    CHECK_EQ(ev.key, KEY_Pause);
+    CHECK(ev.pressed);
+    press(KEY_A, true);                          /* and the decoder is back to normal */
+}
+
+TEST(broken_sequences_are_refused_and_recovered_from)
+{
+    scancode_init(&d);
+    CHECK_EQ(scancode_decode(&d, 0xe1, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, 0x1d, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, 0x99, &ev, &why), SCANCODE_REFUSED);
+    CHECK_EQ(why, SCANCODE_MALFORMED);
+    press(KEY_B, true);
+    CHECK_EQ(scancode_decode(&d, 0xe0, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, 0xe0, &ev, &why), SCANCODE_REFUSED);
+    CHECK_EQ(why, SCANCODE_MALFORMED);
+    press(KEY_Up, true);
+    CHECK_EQ(scancode_decode(&d, 0xe0, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, 0x01, &ev, &why), SCANCODE_REFUSED);   /* no E0 01 */
+    CHECK_EQ(why, SCANCODE_UNKNOWN);
+    CHECK_EQ(scancode_decode(&d, 0x59, &ev, &why), SCANCODE_REFUSED);   /* no such key */
+    CHECK_EQ(why, SCANCODE_UNKNOWN);
+}
+
+TEST(controller_replies_are_not_keys)
+{
+    const uint8_t replies[] = { 0xfa, 0xfe, 0xee, 0xfc, 0xfd, 0x00, 0xff };
+    scancode_init(&d);
+    for (size_t i = 0; i < sizeof(replies); i++) {
+        CHECK_EQ(scancode_decode(&d, replies[i], &ev, &why), SCANCODE_REFUSED);
+        CHECK_EQ(why, SCANCODE_REPLY);
+    }
+}
+
+TEST(fake_shifts_around_e0_keys_are_skipped)
+{
+    /* Print Screen: E0 2A E0 37 ... E0 B7 E0 AA */
+    scancode_init(&d);
+    CHECK_EQ(scancode_decode(&d, 0xe0, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, 0x2a, &ev, &why), SCANCODE_MORE);
+    press(KEY_PrintScreen, true);
+    CHECK_EQ(ev.modifiers & KEYMOD_SHIFT, 0);
+    press(KEY_PrintScreen, false);
+    CHECK_EQ(scancode_decode(&d, 0xe0, &ev, &why), SCANCODE_MORE);
+    CHECK_EQ(scancode_decode(&d, 0xaa, &ev, &why), SCANCODE_MORE);
+}
+
+TEST(every_byte_is_handled)
+{
+    for (unsigned prefix = 0; prefix < 3; prefix++) {
+        for (unsigned b = 0; b < 256; b++) {
+            scancode_init(&d);
+            if (prefix == 1)
+                scancode_decode(&d, 0xe0, &ev, &why);
+            if (prefix == 2)
+                scancode_decode(&d, 0xe1, &ev, &why);
+            enum scancode_result r = scancode_decode(&d, (uint8_t)b, &ev, &why);
+            CHECK(r == SCANCODE_MORE || r == SCANCODE_KEY || r == SCANCODE_REFUSED);
+            if (r == SCANCODE_KEY)
+                CHECK(key_name(ev.key) != NULL);
+        }
+    }
+}
