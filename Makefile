@@ -87,6 +87,7 @@ KTEST_OBJS := \
 	tests/ktest/test_timer.o \
 	tests/ktest/test_pic.o \
 	tests/ktest/test_trace.o \
+	tests/ktest/test_async.o \
 	tests/ktest/test_boot_info.o
 KTEST_OBJS += tools/bench/kbench_trace.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
@@ -112,8 +113,16 @@ UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 # -fno-pie: absolute addresses as in the kernel's code model, so counts match its code.
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fno-pie -no-pie $(INCLUDES)
-BENCH_PROGRAMS := trace_emit
+BENCH_PROGRAMS := trace_emit executor_cycle executor_cycle_untraced
 BENCH_SRC_trace_emit := trace/ring.c trace/stream.c trace/table.c
+BENCH_SRC_executor_cycle := kernel/async/executor.c trace/ring.c trace/stream.c trace/table.c
+BENCH_SRC_executor_cycle_untraced := $(BENCH_SRC_executor_cycle)
+
+# The same cycle with every TRACE compiled out: the executor's own share.
+$(BUILD)/bench/executor_cycle_untraced: tools/bench/executor_cycle.c $(BENCH_SRC_executor_cycle)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -DTRACE_COMPILED_OUT -o $@ $^
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
 .PHONY: all kernel iso ktest unit run run-serial trace test bench deps clean
@@ -195,7 +204,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h tr
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
 
-$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*)
+$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*) $(wildcard trace/*.h kernel/async/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_SRC_$*)

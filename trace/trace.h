@@ -56,11 +56,17 @@ enum trace_event_id {
 
 extern struct trace_ring trace_ring;         /* the kernel's ring (trace.c) */
 
-/* Record one event: TRACE(name, .field = value, ...). Unnamed fields are zero. */
+/* Record one event: TRACE(name, .field = value, ...). Unnamed fields are zero.
+ * TRACE_COMPILED_OUT (make bench only) removes every record, to measure what the
+ * recording itself costs; the kernel is never built that way. */
+#ifndef TRACE_COMPILED_OUT
 #define TRACE(name, ...)                                                              \
     trace_ring_emit(&trace_ring, TRACE_ID_##name,                                     \
                     &(const struct trace_##name){ __VA_ARGS__ },                      \
                     sizeof(struct trace_##name))
+#else
+#define TRACE(name, ...) ((void)(struct trace_##name){ __VA_ARGS__ })
+#endif
 
 /* Record an event whose payload struct was filled in step by step (e.g. a name copied in):
  * TRACE_STRUCT(task_spawn, &event). */

@@ -97,8 +97,8 @@ int task_spawn(const char *name, task_poll_fn poll, void *data)
 void task_wake(uint16_t id, uint16_t waker)
 {
     TRACE(wake, .task = id, .waker = waker);
-    struct task *t = &tasks[SLOT(id)];
-    if (READ_ONCE(t->id) != id || READ_ONCE(t->state) != TASK_LIVE)
+    struct task *t = &tasks[(unsigned)id % TASK_MAX];
+    if (t->id != id || t->state != TASK_LIVE)
         return;                            /* finished or replaced: harmless */
     __atomic_fetch_add(&t->wakes, 1, __ATOMIC_RELAXED);
     if (__atomic_exchange_n(&t->queued, 1, __ATOMIC_RELAXED))
@@ -149,30 +149,33 @@ int task_join_poll(uint16_t id, int32_t *code)
     return 0;
 }
 
+static void poll_task(struct task *t, unsigned id)
+{
+    current = t;
+    TRACE(poll_begin, .task = (uint16_t)id);
+    uint32_t start = (uint32_t)*clock;
+    enum poll result = t->poll(t);
+    current = NULL;
+    t->poll_ticks += (uint32_t)*clock - start;
+    t->polls++;
+    TRACE(poll_end, .task = (uint16_t)id, .result = (uint8_t)result);
+    if (result == POLL_READY)
+        finish(t);
+}
+
 bool executor_poll_one(void)
 {
     uint32_t head = ready_head;
     if (head == READ_ONCE(ready_tail))
         return false;
-    uint16_t id = ready_ids[head & (TASK_MAX - 1)];
+    unsigned id = ready_ids[head % TASK_MAX];
     ready_head = head + 1;
-    struct task *t = &tasks[SLOT(id)];
-    if (t->id != id)
-        return true;                       /* a stale entry */
-    __atomic_store_n(&t->queued, 0, __ATOMIC_RELAXED);   /* wakes from now on re-queue */
-    if (t->state != TASK_LIVE)
-        return true;
-
-    current = t;
-    TRACE(poll_begin, .task = id);
-    uint64_t start = *clock;
-    enum poll result = t->poll(t);
-    t->poll_ticks += *clock - start;
-    t->polls++;
-    TRACE(poll_end, .task = id, .result = (uint8_t)result);
-    current = NULL;
-    if (result == POLL_READY)
-        finish(t);
+    struct task *t = &tasks[id % TASK_MAX];
+    if (t->id == id) {                     /* else a stale entry */
+        __atomic_store_n(&t->queued, 0, __ATOMIC_RELAXED);   /* wakes from now re-queue */
+        if (t->state == TASK_LIVE)
+            poll_task(t, id);
+    }
     return true;
 }
 

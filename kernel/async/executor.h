@@ -33,6 +33,7 @@ enum task_state {
 struct task;
 typedef enum poll (*task_poll_fn)(struct task *task);
 
+/* One cache line per task; the fields a wake and a poll touch come first. */
 struct task {
     uint16_t id;                       /* 0: never used; written by spawn */
     uint8_t state;                     /* FREE, LIVE or DONE; task context only */
@@ -40,14 +41,15 @@ struct task {
                                           an atomic exchange, the executor clears it */
     task_poll_fn poll;
     void *data;                        /* the task's own state */
+    uint32_t polls;                    /* the executor only */
+    uint32_t wakes;                    /* wakers, atomic add */
+    uint32_t poll_ticks;               /* ticks spent inside poll; the executor only */
     int32_t exit_code;                 /* set by the task before it returns POLL_READY */
     uint16_t parent;                   /* who spawned it (0: the kernel) */
     uint16_t joiner;                   /* a task waiting in task_join_poll, or 0 */
     char name[TASK_NAME_MAX];
-    uint64_t polls;                    /* the executor only */
-    uint64_t wakes;                    /* wakers, atomic add */
-    uint64_t poll_ticks;               /* ticks spent inside poll; the executor only */
-};
+} __aligned(64);
+ASSERT_SIZE(struct task, 64);
 
 /* Start with no tasks; poll time is measured on `clock` (the tick counter). Call once,
  * before any spawn or wake. Cannot fail. */
@@ -97,7 +99,7 @@ struct task_info {
     uint16_t id, parent;
     uint8_t state;
     char name[TASK_NAME_MAX];
-    uint64_t polls, wakes, poll_ticks;
+    uint32_t polls, wakes, poll_ticks;
 };
 
 /* Copy up to `max` live (non-free) tasks into `out`; returns how many. */

@@ -13,6 +13,7 @@ import pexpect
 import pytest
 
 import qemu
+import trace as tracetool
 from conftest import BUILD, ROOT
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
@@ -50,7 +51,9 @@ class Booted:
         self.dir = tempfile.mkdtemp(prefix="lockstep-boot-", dir=BUILD)
         self.console = os.path.join(self.dir, "console.log")
         self.monitor = os.path.join(self.dir, "monitor.sock")
-        argv = qemu.command(image, boot=boot, console_log=self.console, monitor=self.monitor)
+        self.trace = os.path.join(self.dir, "trace.bin")
+        argv = qemu.command(image, boot=boot, console_log=self.console, monitor=self.monitor,
+                            trace_out=self.trace)
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.text = wait_for(self.console, PROMPT)
 
@@ -140,3 +143,29 @@ def test_make_run_shows_vga_in_the_terminal():
         child.close(force=True)
     log = open(os.path.join(BUILD, "console.log"), encoding="utf-8", errors="replace").read()
     assert BANNER in log, "COM1 was not mirrored to build/console.log"
+
+
+def test_a_key_press_in_the_trace(booted):
+    """IRQ 1 enter with the scancode, the keyboard task woken by it, IRQ exit, the
+    keyboard task polled (decoding the key), and the CPU back to idle."""
+    monitor_command(booted.monitor, "sendkey a")
+    wait_for(booted.console, PROMPT + "a")
+    time.sleep(0.3)                                # let the idle loop drain the trace
+    with open(booted.trace, "rb") as f:
+        items = list(tracetool.decode(f.read(), tracetool.EventTable()))
+    events = [i for i in items if isinstance(i, tracetool.Record)]
+    assert len(events) == len(items), [i.text() for i in items if i not in events]
+    kbd = next(e.values["task"][1] for e in events if e.name == "task_spawn"
+               and e.values["name"][1].rstrip(b"\0") == b"keyboard")
+    start = next(n for n, e in enumerate(events)
+                 if e.name == "irq_enter" and e.values["vector"][1] == 33)
+    lines = [e.text().split(None, 2)[2] for e in events[start:start + 40]]
+    wanted = ["irq_enter vector=33 data=30", "wake task=%d waker=irq33" % kbd,
+              "irq_exit vector=33", "poll_begin task=%d" % kbd, "key key=30 pressed=1 ascii=97",
+              "poll_end task=%d result=pending" % kbd, "idle"]
+    at = 0
+    for line in lines:
+        if at < len(wanted) and line == wanted[at]:
+            at += 1
+    assert at == len(wanted), "missing %r in:\n%s" % (wanted[at], "\n".join(lines))
+    assert lines[:3] == wanted[:3], "the IRQ itself only records and wakes"
