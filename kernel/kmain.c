@@ -106,7 +106,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     pit_init();                            /* IRQ 0: the kernel tick */
     stage("PIT", "channel 0 at %u Hz (divisor %u): 1 tick = %u ms", PIT_HZ, PIT_DIVISOR,
           1000 / PIT_HZ);
-    executor_init(pit_clock());            /* tasks, wakers, the ready queue */
+    executor_init();                       /* tasks, wakers, the ready queue */
     timer_init(pit_clock(), PIT_HZ, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + PIT_IRQ));
     pit_set_tick_hook(timer_expire);       /* each tick wakes the sleepers that are due */
     stage("TASKS", "executor ready: %u task slots, timer queue on IRQ 0", TASK_MAX - 1);

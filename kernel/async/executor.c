@@ -30,17 +30,15 @@ static struct task tasks[TASK_MAX];        /* slot 0 unused: ids start at 1 */
 static uint16_t ready_ids[TASK_MAX];
 static uint32_t ready_head;                /* the executor only */
 static uint32_t ready_tail;                /* wakers: atomic fetch-add */
-static struct task *current;               /* the executor only */
-static const volatile uint64_t *clock;     /* set at init */
+static struct task *current;               /* the executor; read by the tick interrupt */
 
-void executor_init(const volatile uint64_t *tick_counter)
+void executor_init(void)
 {
     memset(tasks, 0, sizeof(tasks));
     for (uint16_t slot = 0; slot < TASK_MAX; slot++)
         tasks[slot].id = (uint16_t)(slot - TASK_MAX);   /* the first spawn here: id = slot */
     ready_head = ready_tail = 0;
     current = NULL;
-    clock = tick_counter;
 }
 
 /* Copy a task name: at most TASK_NAME_MAX - 1 characters, the rest zero. */
@@ -98,6 +96,7 @@ void task_wake(uint16_t id, uint16_t waker)
 {
     TRACE(wake, .task = id, .waker = waker);
     struct task *t = &tasks[(unsigned)id % TASK_MAX];
+    OPTIMIZER_HIDE_VAR(t);                 /* one address for every field below */
     if (t->id != id || t->state != TASK_LIVE)
         return;                            /* finished or replaced: harmless */
     __atomic_fetch_add(&t->wakes, 1, __ATOMIC_RELAXED);
@@ -149,18 +148,24 @@ int task_join_poll(uint16_t id, int32_t *code)
     return 0;
 }
 
-static void poll_task(struct task *t, unsigned id)
+static void poll_task(struct task *t)
 {
-    current = t;
-    TRACE(poll_begin, .task = (uint16_t)id);
-    uint32_t start = (uint32_t)*clock;
-    enum poll result = t->poll(t);
-    current = NULL;
-    t->poll_ticks += (uint32_t)*clock - start;
     t->polls++;
-    TRACE(poll_end, .task = (uint16_t)id, .result = (uint8_t)result);
+    current = t;
+    TRACE(poll_begin, .task = t->id);
+    enum poll result = t->poll(t);
+    t = READ_ONCE(current);                /* reloaded: nothing is kept across the call */
+    current = NULL;
+    TRACE(poll_end, .task = t->id, .result = (uint8_t)result);
     if (result == POLL_READY)
         finish(t);
+}
+
+void executor_tick(void)
+{
+    struct task *t = READ_ONCE(current);
+    if (t)
+        t->poll_ticks++;                   /* the tick elapsed while it was running */
 }
 
 bool executor_poll_one(void)
@@ -171,10 +176,11 @@ bool executor_poll_one(void)
     unsigned id = ready_ids[head % TASK_MAX];
     ready_head = head + 1;
     struct task *t = &tasks[id % TASK_MAX];
+    OPTIMIZER_HIDE_VAR(t);                 /* one address for every field below */
     if (t->id == id) {                     /* else a stale entry */
         __atomic_store_n(&t->queued, 0, __ATOMIC_RELAXED);   /* wakes from now re-queue */
         if (t->state == TASK_LIVE)
-            poll_task(t, id);
+            poll_task(t);
     }
     return true;
 }

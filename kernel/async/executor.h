@@ -43,7 +43,8 @@ struct task {
     void *data;                        /* the task's own state */
     uint32_t polls;                    /* the executor only */
     uint32_t wakes;                    /* wakers, atomic add */
-    uint32_t poll_ticks;               /* ticks spent inside poll; the executor only */
+    uint32_t poll_ticks;               /* ticks that elapsed inside its polls: the timer
+                                          interrupt only (executor_tick) */
     int32_t exit_code;                 /* set by the task before it returns POLL_READY */
     uint16_t parent;                   /* who spawned it (0: the kernel) */
     uint16_t joiner;                   /* a task waiting in task_join_poll, or 0 */
@@ -51,9 +52,13 @@ struct task {
 } __aligned(64);
 ASSERT_SIZE(struct task, 64);
 
-/* Start with no tasks; poll time is measured on `clock` (the tick counter). Call once,
- * before any spawn or wake. Cannot fail. */
-void executor_init(const volatile uint64_t *clock);
+/* Start with no tasks. Call once, before any spawn or wake. Cannot fail. */
+void executor_init(void);
+
+/* The timer interrupt, once per tick: charge the tick to the task being polled (Unix
+ * style accounting: poll_ticks counts the ticks that elapsed inside its polls).
+ * IRQ context. */
+void executor_tick(void);
 
 /* Create a task and make it ready. `name` is copied (truncated to 15 characters).
  * Returns its id (> 0), -EINVAL for a NULL poll function, or -ENOSPC when all TASK_MAX

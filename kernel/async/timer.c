@@ -83,6 +83,7 @@ bool sleep_poll(struct sleep *s)
 
 void timer_expire(uint64_t now)
 {
+    executor_tick();
     while (queue && queue->deadline <= now) {
         struct sleep *s = queue;
         queue = s->next;

@@ -36,7 +36,8 @@ bool sleep_poll(struct sleep *sleep);
 /* Take a sleep off the queue (a task that stops waiting early). Task context. */
 void sleep_cancel(struct sleep *sleep);
 
-/* The timer interrupt: wake every task whose deadline is <= now. IRQ context. */
+/* The timer interrupt: charge the tick to the running task (executor_tick) and wake
+ * every task whose deadline is <= now. IRQ context. */
 void timer_expire(uint64_t now);
 
 /* The uptime service: a task that wakes once a second and counts seconds, so that the

@@ -34,6 +34,9 @@
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 
 #define barrier()       __asm__ __volatile__("" ::: "memory")
+/* Make the compiler forget how `var` was computed, so it keeps the value in a register
+ * instead of recomputing it at every use (Linux's OPTIMIZER_HIDE_VAR). No instruction. */
+#define OPTIMIZER_HIDE_VAR(var) __asm__("" : "+r"(var))
 #define READ_ONCE(x)    (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #endif

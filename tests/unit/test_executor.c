@@ -42,7 +42,7 @@ static void setup(void)
     fake_ticks = 0;
     fake_interrupt = NULL;
     fake_idles = 0;
-    executor_init(&fake_ticks);
+    executor_init();
     timer_init(&fake_ticks, 100, TRACE_WAKER_IRQ(32));
     order_len = 0;
     memset(order, 0, sizeof(order));

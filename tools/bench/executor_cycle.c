@@ -50,7 +50,7 @@ int main(int argc, char **argv)
     trace_ring_init(&trace_ring, 1 << 16, &ticks);
     trace_ring_set_enabled(&trace_ring, strcmp(argv[2], "on") == 0);
     trace_stream_init(&stream, discard, NULL, trace_table_hash(), 100);
-    executor_init(&ticks);
+    executor_init();
     uint16_t id = (uint16_t)task_spawn("bench", ready_at_once, NULL);
     executor_poll_one();
     for (long i = 0; i < n; i++) {
