@@ -358,3 +358,25 @@ TEST(a_full_scancode_queue_counts_drops)
     keyboard_get_stats(&stats);
     CHECK_EQ(stats.keys, KEYBOARD_SCANCODE_QUEUE);
 }
+
+static enum poll busy_for_two_ticks(struct task *task)
+{
+    (void)task;
+    executor_tick();                      /* the timer interrupt lands twice mid-poll */
+    executor_tick();
+    return POLL_PENDING;
+}
+
+TEST(ticks_that_elapse_in_a_poll_are_charged_to_that_task)
+{
+    setup();
+    int id = task_spawn("busy", busy_for_two_ticks, NULL);
+    executor_tick();                      /* between polls: charged to nobody */
+    run_ready();
+    executor_tick();
+    struct task_info info[2];
+    CHECK_EQ(executor_tasks(info, 2), 1);
+    CHECK_EQ(info[0].id, id);
+    CHECK_EQ(info[0].poll_ticks, 2);
+    CHECK_EQ(info[0].polls, 1);
+}
