@@ -60,6 +60,7 @@ KERNEL_OBJS := \
 	trace/ring.o \
 	trace/stream.o \
 	trace/table.o \
+	trace/format.o \
 	trace/trace.o \
 	kernel/drivers/uart16550.o \
 	kernel/drivers/vga.o \
@@ -73,6 +74,9 @@ KERNEL_OBJS := \
 	kernel/async/scancode.o \
 	kernel/async/keyboard.o \
 	kernel/async/serial_input.o \
+	kernel/shell/line.o \
+	kernel/shell/parse.o \
+	kernel/shell/commands.o \
 	kernel/shell/shell.o \
 	kernel/kmain.o
 KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
@@ -96,7 +100,7 @@ KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
-	test_trace_ring test_executor test_scancode
+	test_trace_ring test_executor test_scancode test_line
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
@@ -107,6 +111,7 @@ ASYNC_SRC := kernel/async/executor.c kernel/async/timer.c kernel/async/keyboard.
 	kernel/async/scancode.c trace/ring.c trace/table.c
 UNIT_SRC_test_executor := $(ASYNC_SRC)
 UNIT_SRC_test_scancode := kernel/async/scancode.c
+UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 
@@ -199,7 +204,7 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def kernel/shell/*.h) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)

@@ -54,6 +54,16 @@ static void send_sync(struct trace_stream *s, uint64_t head)
     s->since_sync = 0;
 }
 
+/* Remember a streamed record for `trace tail`. */
+static void keep_recent(struct trace_stream *s, const uint32_t *record, uint32_t words)
+{
+    struct trace_recent_entry *e = &s->recent[s->recent_count++ % TRACE_RECENT];
+    e->seq = s->seq - 1;
+    e->tick = s->tick;
+    for (uint32_t i = 0; i < words; i++)
+        e->record[i] = record[i];
+}
+
 size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_t max_records)
 {
     uint64_t head = READ_ONCE(ring->head);
@@ -86,6 +96,7 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
         s->seq++;
         size_t bytes = 4 * (1 + (size_t)payload);
         put(s, record, bytes);
+        keep_recent(s, record, 1 + (uint32_t)payload);
         s->since_sync += (uint32_t)bytes;
         s->records++;
         n++;

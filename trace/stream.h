@@ -26,6 +26,7 @@
 #define TRACE_FRAME_SIZE      32
 #define TRACE_SYNC_INTERVAL   4096
 #define TRACE_MAX_RECORD_WORDS TRACE_RING_SLACK
+#define TRACE_RECENT          256              /* records kept for `trace tail` */
 
 struct trace_header_frame {
     char magic[6];                             /* "L\xffTRAC" */
@@ -63,6 +64,14 @@ struct trace_stream {
     uint32_t seq;                              /* sequence number of the next record */
     uint64_t tick;                             /* full tick of the last record */
     uint64_t records, bytes, corrupt;          /* written so far; ring words skipped */
+    /* The most recent records streamed, for `trace tail`; recent_count counts records
+     * ever kept (entry i lives in recent[i % TRACE_RECENT]). */
+    struct trace_recent_entry {
+        uint32_t seq;
+        uint64_t tick;
+        uint32_t record[TRACE_MAX_RECORD_WORDS];
+    } recent[TRACE_RECENT];
+    uint64_t recent_count;
 };
 
 /* The check field of a frame: low 16 bits of FNV-1a over bytes 8-31. Pure. */

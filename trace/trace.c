@@ -52,6 +52,20 @@ size_t trace_flush(void)
     return trace_drain();
 }
 
+size_t trace_recent(size_t count, void (*fn)(const uint32_t *record, uint32_t seq,
+                                             uint64_t tick, void *ctx), void *ctx)
+{
+    uint64_t total = stream.recent_count;
+    uint64_t kept = total < TRACE_RECENT ? total : TRACE_RECENT;
+    if (count > kept)
+        count = kept;
+    for (uint64_t i = total - count; i < total; i++) {
+        const struct trace_recent_entry *e = &stream.recent[i % TRACE_RECENT];
+        fn(e->record, e->seq, e->tick, ctx);
+    }
+    return count;
+}
+
 void trace_get_stats(struct trace_stats *stats)
 {
     *stats = (struct trace_stats){

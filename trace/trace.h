@@ -109,6 +109,15 @@ struct trace_stats {
 };
 void trace_get_stats(struct trace_stats *stats);
 
+/* One record (header word first) as "TICK EVENT field=value..." in buf (always
+ * NUL-terminated). Returns the length the full text has. Pure; cannot fail. */
+size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, size_t len);
+
+/* Call fn(record, seq, tick) for the last `count` records the drain streamed (at most
+ * TRACE_RECENT are kept), oldest first. Task context. Returns how many. */
+size_t trace_recent(size_t count, void (*fn)(const uint32_t *record, uint32_t seq,
+                                             uint64_t tick, void *ctx), void *ctx);
+
 /* FNV-1a hash of the event table as compiled (tools/trace.py computes the same). */
 uint32_t trace_table_hash(void);
 

@@ -25,6 +25,7 @@ enum i8042_port {
 #define CMD_DISABLE_PORT2    0xa7
 #define CMD_DISABLE_PORT1    0xad
 #define CMD_ENABLE_PORT1     0xae
+#define CMD_PULSE_RESET      0xfe        /* pulse output line 0: the CPU's reset */
 
 #define CONFIG_PORT1_IRQ     0x01        /* interrupt on port 1 data */
 #define CONFIG_PORT2_IRQ     0x02
@@ -111,4 +112,11 @@ void ps2kbd_set_leds(uint8_t leds)
 {
     if (write_data(KBD_SET_LEDS))
         write_data(leds & 0x07);
+}
+
+void ps2kbd_reset_system(void)
+{
+    command(CMD_PULSE_RESET);
+    for (int i = 0; i < SPIN_LIMIT; i++)
+        cpu_pause();                         /* give the reset time to land */
 }

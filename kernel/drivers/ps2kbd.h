@@ -19,4 +19,8 @@ int ps2kbd_init(void (*sink)(uint8_t scancode, uint16_t waker));
  * bytes arrive through the interrupt like scancodes. Task context; bounded waits. */
 void ps2kbd_set_leds(uint8_t leds);
 
+/* Pulse the CPU reset line through the controller (command 0xfe). Returns only if the
+ * machine did not reset. */
+void ps2kbd_reset_system(void);
+
 #endif

@@ -1,7 +1,9 @@
 /*
  * vga.c - the VGA text console (vga.h). The cursor position is where the next character
  * goes; writing past the last column wraps, and a newline on the last row scrolls the
- * screen up one line and blanks the bottom row. The hardware cursor is moved through the
+ * screen up one line and blanks the bottom row. Control characters behave as on a
+ * serial terminal (BS moves left without erasing; "\b \b" erases), so the same bytes
+ * look the same on both consoles. The hardware cursor is moved through the
  * CRT controller's cursor location registers (VGA CRTC index 0x0e/0x0f).
  */
 #include "vga.h"
@@ -101,7 +103,42 @@ static void apply_sgr(struct vga *vga)
     }
 }
 
-/* Returns true if `c` was consumed by an escape sequence. Anything but SGR is dropped. */
+/* The CSI sequences a line editor and `clear` need (ECMA-48): m colours, K erase to the
+ * end of the row, C/D cursor right/left by n, H home, 2J clear. Others are ignored. */
+static void apply_csi(struct vga *vga, char final)
+{
+    unsigned n = vga->param_count && vga->params[0] ? vga->params[0] : 1;
+    switch (final) {
+    case 'm':
+        apply_sgr(vga);
+        break;
+    case 'K':
+        for (unsigned col = vga->column; col < VGA_COLUMNS; col++)
+            vga->cells[vga->row * VGA_COLUMNS + col] = blank(vga);
+        break;
+    case 'C':
+        vga->column = vga->column + n < VGA_COLUMNS ? vga->column + n : VGA_COLUMNS - 1;
+        break;
+    case 'D':
+        vga->column = vga->column > n ? vga->column - n : 0;
+        break;
+    case 'H':
+        vga->row = vga->column = 0;
+        break;
+    case 'J':
+        if (vga->param_count && vga->params[0] == 2) {
+            unsigned row = vga->row, column = vga->column;
+            vga_clear(vga);
+            vga->row = row;
+            vga->column = column;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Returns true if `c` was consumed by an escape sequence. */
 static bool escape_sequence(struct vga *vga, char c)
 {
     if (vga->escape == 0) {
@@ -128,8 +165,7 @@ static bool escape_sequence(struct vga *vga, char c)
         if (vga->param_count < ARRAY_SIZE(vga->params))
             vga->params[vga->param_count++] = 0;
     } else {
-        if (c == 'm')
-            apply_sgr(vga);
+        apply_csi(vga, c);
         vga->escape = 0;
     }
     return true;
@@ -151,14 +187,9 @@ static void put(struct vga *vga, char c)
             put(vga, ' ');
         } while (vga->column % 8 != 0);
         break;
-    case '\b':
-        if (vga->column > 0) {
+    case '\b':                                      /* as a terminal: move, not erase */
+        if (vga->column > 0)
             vga->column--;
-        } else if (vga->row > 0) {
-            vga->row--;
-            vga->column = VGA_COLUMNS - 1;
-        }
-        vga->cells[vga->row * VGA_COLUMNS + vga->column] = blank(vga);
         break;
     default:
         if ((unsigned char)c < ' ')

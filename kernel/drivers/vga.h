@@ -1,7 +1,7 @@
 /*
  * vga.h - VGA text-mode console: 80x25 cells of (character, attribute) at 0xb8000,
- * colours, scrolling, backspace, the hardware cursor, and translation of the ANSI SGR
- * colour sequences kprintf text may carry. The same code drives any cell buffer, so
+ * colours, scrolling, backspace, the hardware cursor, and translation of the ANSI
+ * sequences kprintf text and the line editor use (colours, cursor moves, erase). The same code drives any cell buffer, so
  * tests can run it on memory of their own with the hardware cursor off.
  * Not reentrant: one writer at a time (kprintf callers; IRQs may interleave lines).
  */
@@ -42,7 +42,8 @@ static inline uint16_t vga_cell(char c, enum vga_color fg, enum vga_color bg)
 void vga_init(struct vga *vga, volatile uint16_t *cells, bool hardware_cursor);
 void vga_clear(struct vga *vga);
 void vga_set_color(struct vga *vga, enum vga_color fg, enum vga_color bg);
-/* Write text: printable characters, \n, \r, \t, \b (erases), ESC [ ... m colours. */
+/* Write text: printable characters, \n, \r, \t, \b (moves left), and the CSI sequences
+ * m (colours), K (erase to end of row), C and D (cursor right, left), H (home), 2J. */
 void vga_write(struct vga *vga, const char *text, size_t len);
 
 /* Initialise the real screen and register it as a kprintf console. Returns 0 or

@@ -1,57 +1,122 @@
 /*
- * shell.c - the console task (shell.h), for now a placeholder: one line editor fed by
- * both input sources (key events from the keyboard task, bytes from COM1), echoing what
- * is typed and answering Enter with a note that commands are not there yet.
+ * shell.c - the console task (shell.h): input from both sources (key events from the
+ * keyboard task, bytes from COM1) goes through one line editor; a finished line is
+ * split into arguments and run from the command table. The prompt is "lockstep> ".
+ * Output goes to every console (VGA and COM1 alike).
  */
 #include "shell.h"
+#include "commands.h"
 #include "executor.h"
 #include "keyboard.h"
 #include "kprintf.h"
+#include "line.h"
+#include "parse.h"
 #include "serial_input.h"
 
 #define PROMPT "lockstep> "
 
-struct console_task {
+struct shell {
     struct async async;
+    struct line_editor editor;
+    struct shell_state state;
     struct key_event key;
     uint8_t byte;
     bool have_key, have_byte;
+    enum line_result result;
 };
 
-static struct console_task console;
+static struct shell shell;
 
-/* Poll both sources (each registers us if it has nothing); true if either had input. */
-static bool input_ready(struct console_task *c)
+static enum line_key key_to_line(const struct key_event *k, char *c)
 {
-    c->have_byte = serial_read_byte(&c->byte);
-    c->have_key = keyboard_read_key(&c->key);
-    return c->have_byte || c->have_key;
-}
-
-static void typed(char c)
-{
-    if (c == '\r' || c == '\n')
-        kprintf("\n(no shell yet: the line was not run)\n" PROMPT);
-    else if (c >= ' ' && c < 0x7f)
-        kprintf("%c", c);
-}
-
-static enum poll console_poll(struct task *task)
-{
-    struct console_task *c = task->data;
-    ASYNC_BEGIN(&c->async);
-    kprintf(PROMPT);
-    for (;;) {
-        AWAIT(&c->async, input_ready(c));
-        if (c->have_byte)
-            typed((char)c->byte);
-        if (c->have_key && c->key.pressed && c->key.ascii)
-            typed(c->key.ascii);
+    if (!k->pressed)
+        return LINE_KEY_NONE;
+    switch (k->key) {
+    case KEY_Enter:
+    case KEY_KeypadEnter: return LINE_KEY_ENTER;
+    case KEY_Backspace:   return LINE_KEY_BACKSPACE;
+    case KEY_Delete:      return LINE_KEY_DELETE;
+    case KEY_Left:        return LINE_KEY_LEFT;
+    case KEY_Right:       return LINE_KEY_RIGHT;
+    case KEY_Home:        return LINE_KEY_HOME;
+    case KEY_End:         return LINE_KEY_END;
+    case KEY_Up:          return LINE_KEY_UP;
+    case KEY_Down:        return LINE_KEY_DOWN;
+    case KEY_Tab:         return LINE_KEY_TAB;
+    default:              break;
     }
-    ASYNC_END(&c->async);
+    if (k->modifiers & KEYMOD_CTRL) {
+        switch (k->ascii) {
+        case 0x01: return LINE_KEY_HOME;           /* Ctrl+A */
+        case 0x05: return LINE_KEY_END;            /* Ctrl+E */
+        case 0x15: return LINE_KEY_KILL;           /* Ctrl+U */
+        case 0x03: return LINE_KEY_CANCEL;         /* Ctrl+C */
+        default:   return LINE_KEY_NONE;
+        }
+    }
+    *c = k->ascii;
+    return (unsigned char)k->ascii >= ' ' && (unsigned char)k->ascii < 0x7f ? LINE_KEY_CHAR
+                                                                             : LINE_KEY_NONE;
+}
+
+/* Feed everything waiting on both sources to the editor; stop at a finished line.
+ * True when a line is done (or cancelled); false after registering for more input. */
+static bool read_line(struct shell *s)
+{
+    for (;;) {
+        char c = 0;
+        enum line_key key = LINE_KEY_NONE;
+        s->have_byte = serial_read_byte(&s->byte);
+        if (s->have_byte) {
+            key = line_serial_key(&s->editor, s->byte, &c);
+        } else {
+            s->have_key = keyboard_read_key(&s->key);
+            if (!s->have_key)
+                return false;                      /* both registered us: wait */
+            key = key_to_line(&s->key, &c);
+        }
+        s->result = line_feed(&s->editor, key, c);
+        if (s->result != LINE_EDITING)
+            return true;
+    }
+}
+
+static void run_line(struct shell *s)
+{
+    struct parsed_line args;
+    const char *error;
+    if (parse_line(s->editor.done, &args, &error) != 0) {
+        kprintf("%s\n", error);
+        return;
+    }
+    if (args.argc > 0)
+        command_run(&s->state, args.argc, args.argv);
+}
+
+static enum poll shell_poll(struct task *task)
+{
+    struct shell *s = task->data;
+    ASYNC_BEGIN(&s->async);
+    for (;;) {
+        line_start(&s->editor);
+        AWAIT(&s->async, read_line(s));
+        if (s->result == LINE_DONE)
+            run_line(s);
+        if (s->state.sleeping) {
+            AWAIT(&s->async, sleep_poll(&s->state.sleep));
+            s->state.sleeping = false;
+        }
+    }
+    ASYNC_END(&s->async);
+}
+
+static void write_console(const char *text, size_t len)
+{
+    console_write(text, len);
 }
 
 int shell_start(void)
 {
-    return task_spawn("shell", console_poll, &console);
+    line_init(&shell.editor, PROMPT, write_console, command_complete);
+    return task_spawn("shell", shell_poll, &shell);
 }

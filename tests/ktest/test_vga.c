@@ -56,10 +56,31 @@ KTEST(vga_backspace_tab_and_colour)
     vga_init(&vga, cells, false);
     write("abc\b\bX");
     KCHECK_EQ(char_at(0, 1), 'X');
-    KCHECK_EQ(char_at(0, 2), ' ');                  /* erased by the backspace */
+    KCHECK_EQ(char_at(0, 2), 'c');                  /* backspace moves, as a terminal */
+    write("\b \b");                                 /* ...and this is how one erases */
+    KCHECK_EQ(char_at(0, 1), ' ');
+    KCHECK_EQ(vga.column, 1);
+    write("bc");
     write("\tY");
     KCHECK_EQ(char_at(0, 8), 'Y');
     write("\033[31mR\033[0mN");
     KCHECK_EQ(cells[9], vga_cell('R', VGA_RED, VGA_BLACK));
     KCHECK_EQ(cells[10], vga_cell('N', VGA_LIGHT_GREY, VGA_BLACK));
+}
+
+KTEST(vga_cursor_moves_and_erase)
+{
+    vga_init(&vga, cells, false);
+    write("lockstep> hello world");
+    write("\033[5D");                               /* cursor left 5: before "world" */
+    KCHECK_EQ(vga.column, 16);
+    write("\033[K");                                /* erase to the end of the row */
+    KCHECK_EQ(char_at(0, 15), ' ');
+    KCHECK_EQ(char_at(0, 16), ' ');
+    KCHECK_EQ(char_at(0, 14), 'o');
+    write("\033[2C\033[99D");                       /* right 2, then left to column 0 */
+    KCHECK_EQ(vga.column, 0);
+    write("\033[2J\033[H");                         /* clear */
+    KCHECK_EQ(char_at(0, 0), ' ');
+    KCHECK_EQ(vga.row, 0);
 }

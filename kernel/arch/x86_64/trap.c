@@ -85,6 +85,15 @@ void trap_dispatch(struct trap_frame *frame)
         panic("trap_dispatch: no stub installs vector %lu", frame->vector);
 }
 
+void arch_triple_fault(void)
+{
+    const struct descriptor_pointer empty = { .limit = 0, .base = 0 };
+    cpu_cli();
+    cpu_lidt(&empty);
+    cpu_int3();
+    arch_halt();                             /* not reached */
+}
+
 void arch_irq_disable(void)
 {
     cpu_cli();

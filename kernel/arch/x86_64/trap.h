@@ -75,6 +75,10 @@ void trap_describe_error(unsigned vector, uint64_t error_code, char *buf, size_t
  * backtrace) on every console. IRQ-safe; never blocks. */
 void trap_report(const struct trap_frame *frame);
 
+/* Reset the CPU the hard way: load an empty IDT and raise an exception, which can then
+ * be neither delivered nor reported (a triple fault). Never returns. */
+__noreturn void arch_triple_fault(void);
+
 /* How many times each exception vector has been taken since boot. */
 uint64_t trap_exception_count(unsigned vector);
 #endif

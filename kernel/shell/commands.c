@@ -1,0 +1,311 @@
+/*
+ * commands.c - the command table and its handlers (commands.h). Every command the shell
+ * knows is one row of `commands`; help, completion and dispatch all read that table.
+ * Handlers check their arguments and answer bad ones with a one-line error.
+ */
+#include "commands.h"
+#include "cpu.h"
+#include "errno.h"
+#include "executor.h"
+#include "format.h"
+#include "irq.h"
+#include "keyboard.h"
+#include "kprintf.h"
+#include "panic.h"
+#include "parse.h"
+#include "pit.h"
+#include "ps2kbd.h"
+#include "string.h"
+#include "trace.h"
+#include "trap.h"
+#include "version.h"
+
+static int cmd_help(struct shell_state *, int, char **);
+static int cmd_clear(struct shell_state *, int, char **);
+static int cmd_echo(struct shell_state *, int, char **);
+static int cmd_uptime(struct shell_state *, int, char **);
+static int cmd_tasks(struct shell_state *, int, char **);
+static int cmd_trace(struct shell_state *, int, char **);
+static int cmd_irq(struct shell_state *, int, char **);
+static int cmd_panic(struct shell_state *, int, char **);
+static int cmd_fault(struct shell_state *, int, char **);
+static int cmd_sleep(struct shell_state *, int, char **);
+static int cmd_reboot(struct shell_state *, int, char **);
+static int cmd_version(struct shell_state *, int, char **);
+
+static const struct command commands[] = {
+    { "help",    "help [COMMAND]",          "list the commands, or explain one", cmd_help },
+    { "clear",   "clear",                   "clear the screen", cmd_clear },
+    { "echo",    "echo [ARG]...",           "print the arguments (\"quotes\" group words)",
+      cmd_echo },
+    { "uptime",  "uptime",                  "time since boot and interrupt counts", cmd_uptime },
+    { "tasks",   "tasks",                   "the executor's tasks and their counters",
+      cmd_tasks },
+    { "trace",   "trace [tail N | on | off]", "trace ring statistics, recent events, switch",
+      cmd_trace },
+    { "irq",     "irq",                     "interrupt and exception counts per vector",
+      cmd_irq },
+    { "panic",   "panic MESSAGE...",        "stop the kernel with a panic report", cmd_panic },
+    { "fault",   "fault page|divide|opcode|breakpoint|stack",
+      "provoke a CPU exception and see its report", cmd_fault },
+    { "sleep",   "sleep MILLISECONDS",      "wait (the shell task sleeps; others run)",
+      cmd_sleep },
+    { "reboot",  "reboot",                  "reset the machine", cmd_reboot },
+    { "version", "version",                 "the kernel version", cmd_version },
+};
+
+const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+size_t command_complete(const char *prefix, const char **names, size_t max)
+{
+    size_t n = 0, len = strlen(prefix);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (strncmp(commands[i].name, prefix, len) == 0) {
+            if (n < max)
+                names[n] = commands[i].name;
+            n++;
+        }
+    }
+    return n;
+}
+
+void command_run(struct shell_state *shell, int argc, char **argv)
+{
+    const struct command *c = command_find(argv[0]);
+    if (!c) {
+        kprintf("unknown command: %s (try help)\n", argv[0]);
+        return;
+    }
+    if (c->run(shell, argc, argv) < 0)
+        kprintf("usage: %s\n", c->usage);
+}
+
+static int cmd_help(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (argc > 2) {
+        kprintf("help: one command at a time\n");
+        return -EINVAL;
+    }
+    if (argc == 2) {
+        const struct command *c = command_find(argv[1]);
+        if (!c) {
+            kprintf("help: no command called %s\n", argv[1]);
+            return -EINVAL;
+        }
+        kprintf("usage: %s\n  %s\n", c->usage, c->help);
+        return 0;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        kprintf("  %-8s %s\n", commands[i].name, commands[i].help);
+    return 0;
+}
+
+static int no_arguments(int argc, char **argv)
+{
+    if (argc == 1)
+        return 0;
+    kprintf("%s: takes no arguments\n", argv[0]);
+    return -EINVAL;
+}
+
+static int cmd_clear(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    kprintf("\033[2J\033[H");
+    return 0;
+}
+
+static int cmd_echo(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    for (int i = 1; i < argc; i++)
+        kprintf("%s%s", argv[i], i + 1 < argc ? " " : "");
+    kprintf("\n");
+    return 0;
+}
+
+static int cmd_uptime(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    uint64_t ticks = pit_ticks();
+    kprintf("up %lu ticks = %lu.%02lu s (%u Hz)\n", ticks, ticks / PIT_HZ,
+            (ticks % PIT_HZ) * 100 / PIT_HZ, PIT_HZ);
+    static const char *const names[IRQ_LINES] = {
+        [0] = "timer", [1] = "keyboard", [3] = "COM2", [4] = "COM1/COM3", [8] = "RTC",
+    };
+    for (unsigned line = 0; line < IRQ_LINES; line++) {
+        if (irq_count(line) || irq_spurious_count(line))
+            kprintf("  IRQ %-2u %-10s %lu interrupts, %lu spurious\n", line,
+                    names[line] ? names[line] : "", irq_count(line),
+                    irq_spurious_count(line));
+    }
+    return 0;
+}
+
+static int cmd_tasks(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    static struct task_info info[TASK_MAX];
+    size_t n = executor_tasks(info, ARRAY_SIZE(info));
+    kprintf("  %5s %-15s %-8s %8s %8s %8s\n", "id", "name", "state", "polls", "wakes",
+            "ticks");
+    for (size_t i = 0; i < n; i++)
+        kprintf("  %5u %-15s %-8s %8u %8u %8u\n", info[i].id, info[i].name,
+                task_state_name(info[i].state), info[i].polls, info[i].wakes,
+                info[i].poll_ticks);
+    return 0;
+}
+
+static void print_recent(const uint32_t *record, uint32_t seq, uint64_t tick, void *ctx)
+{
+    (void)ctx;
+    char text[160];
+    trace_format_record(record, tick, text, sizeof(text));
+    kprintf("%7u %s\n", seq, text);
+}
+
+static int cmd_trace(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (argc == 1) {
+        struct trace_stats s;
+        trace_get_stats(&s);
+        kprintf("trace: %s, ring %lu of %u words in use, event table 0x%08x\n",
+                s.enabled ? "on" : "off", s.used_words, s.capacity_words, s.table_hash);
+        kprintf("  %lu words recorded, %lu records (%lu bytes) streamed on COM2, "
+                "%lu events dropped\n", s.recorded_words, s.drained, s.stream_bytes,
+                s.dropped);
+        return 0;
+    }
+    if (argc == 2 && (strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0)) {
+        trace_set_enabled(argv[1][1] == 'n');
+        kprintf("trace %s\n", argv[1]);
+        return 0;
+    }
+    uint64_t n;
+    if (argc == 3 && strcmp(argv[1], "tail") == 0 && parse_unsigned(argv[2], 1000, &n) == 0) {
+        trace_drain();                           /* what is in the ring, too */
+        trace_recent((size_t)n, print_recent, NULL);
+        return 0;
+    }
+    kprintf("trace: expected nothing, tail N (N <= 1000), on or off\n");
+    return -EINVAL;
+}
+
+static int cmd_irq(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    for (unsigned v = 0; v < EXCEPTION_VECTORS; v++) {
+        if (trap_exception_count(v))
+            kprintf("  vector %-3u %-28s %lu\n", v, trap_exception_name(v),
+                    trap_exception_count(v));
+    }
+    for (unsigned line = 0; line < IRQ_LINES; line++) {
+        if (irq_count(line) || irq_spurious_count(line))
+            kprintf("  vector %-3u IRQ %-24u %lu (+%lu spurious)\n", IRQ_BASE_VECTOR + line,
+                    line, irq_count(line), irq_spurious_count(line));
+    }
+    return 0;
+}
+
+static int cmd_panic(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (argc < 2) {
+        kprintf("panic: say why\n");
+        return -EINVAL;
+    }
+    char message[128] = "";
+    size_t n = 0;
+    for (int i = 1; i < argc && n < sizeof(message); i++)
+        n += (size_t)ksnprintf(message + n, sizeof(message) - n, "%s%s", i > 1 ? " " : "",
+                               argv[i]);
+    panic("%s", message);
+}
+
+static volatile int fault_sink;
+
+static __noinline int divide(volatile int a, volatile int b)
+{
+    return a / b;
+}
+
+static __noinline uint64_t recurse(uint64_t depth)
+{
+    volatile uint8_t pad[256];
+    pad[0] = (uint8_t)depth;
+    if (depth == UINT64_MAX)
+        return 0;
+    return recurse(depth + 1) + pad[0];
+}
+
+static int cmd_fault(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    const char *kind = argc == 2 ? argv[1] : "";
+    if (strcmp(kind, "page") == 0)
+        fault_sink = *(volatile int *)0xdead0000ul;           /* #PF, vector 14 */
+    else if (strcmp(kind, "divide") == 0)
+        fault_sink = divide(1, 0);                            /* #DE, vector 0 */
+    else if (strcmp(kind, "opcode") == 0)
+        cpu_ud2();                                            /* #UD, vector 6 */
+    else if (strcmp(kind, "breakpoint") == 0)
+        cpu_int3();                                           /* #BP, vector 3: resumes */
+    else if (strcmp(kind, "stack") == 0)
+        fault_sink = (int)recurse(0);                         /* guard page -> #DF */
+    else {
+        kprintf("fault: expected page, divide, opcode, breakpoint or stack\n");
+        return -EINVAL;
+    }
+    kprintf("fault: %s handled; the kernel carries on\n", kind);
+    return 0;
+}
+
+static int cmd_sleep(struct shell_state *shell, int argc, char **argv)
+{
+    uint64_t ms;
+    if (argc != 2 || parse_unsigned(argv[1], 3600000, &ms) != 0) {
+        kprintf("sleep: expected milliseconds, 0 to 3600000\n");
+        return -EINVAL;
+    }
+    sleep_start_ms(&shell->sleep, ms);
+    shell->sleeping = true;
+    return 0;
+}
+
+static int cmd_reboot(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    kprintf("rebooting...\n");
+    trace_flush();
+    ps2kbd_reset_system();                   /* the keyboard controller's reset line */
+    arch_triple_fault();                     /* if that did nothing */
+}
+
+static int cmd_version(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    kprintf("Lockstep %s (x86_64), trace event table 0x%08x\n", LOCKSTEP_VERSION,
+            trace_table_hash());
+    return 0;
+}

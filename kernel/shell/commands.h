@@ -1,0 +1,34 @@
+/*
+ * commands.h - the shell's commands: one table of name, usage, one-line help and
+ * handler (commands.c). A handler returns 0, or a negative errno after printing its
+ * one-line error; the shell then prints the usage. A handler that has to wait (sleep)
+ * leaves a sleep armed in the shell state, and the shell awaits it before the next
+ * prompt.
+ */
+#ifndef LOCKSTEP_SHELL_COMMANDS_H
+#define LOCKSTEP_SHELL_COMMANDS_H
+
+#include "timer.h"
+
+struct shell_state {
+    struct sleep sleep;                /* armed by `sleep` */
+    bool sleeping;
+};
+
+struct command {
+    const char *name;
+    const char *usage;
+    const char *help;
+    int (*run)(struct shell_state *shell, int argc, char **argv);
+};
+
+/* The command named `name`, or NULL. */
+const struct command *command_find(const char *name);
+
+/* Run a parsed line (argv[0] is the command). Prints errors itself. */
+void command_run(struct shell_state *shell, int argc, char **argv);
+
+/* Command names starting with `prefix` (the line editor's Tab completion). */
+size_t command_complete(const char *prefix, const char **names, size_t max);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * format.c - records as text inside the kernel, for the shell's `trace tail`: the same
+ * "TICK EVENT field=value" form tools/trace.py prints (docs/trace-format.md), with the
+ * field names and types taken from events.def through X-macros. The drain keeps the
+ * last TRACE_RECENT_WORDS words of records it streamed, so this needs no second ring.
+ */
+#include "trace.h"
+#include "format.h"
+#include "string.h"
+
+enum field_type { FT_u8, FT_u16, FT_u32, FT_x32, FT_x64, FT_str16, FT_waker, FT_result };
+
+static const uint8_t field_size[] = {
+    [FT_u8] = 1, [FT_u16] = 2, [FT_u32] = 4, [FT_x32] = 4, [FT_x64] = 8, [FT_str16] = 16,
+    [FT_waker] = 2, [FT_result] = 1,
+};
+
+struct field_desc {
+    const char *name;              /* NULL ends the list */
+    uint8_t type;
+};
+
+#define FIELD(type, name) { #name, FT_##type },
+#define TRACE_EVENT(id, name, ...) \
+    static const struct field_desc fields_##name[] = { __VA_ARGS__ { NULL, 0 } };
+#include "events.def"
+#undef TRACE_EVENT
+#undef FIELD
+
+static const struct {
+    const char *name;
+    const struct field_desc *fields;
+} events[256] = {
+#define TRACE_EVENT(id, name, ...) [id] = { #name, fields_##name },
+#include "events.def"
+#undef TRACE_EVENT
+};
+
+static uint64_t read_le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i > 0; i--)
+        v = v << 8 | p[i - 1];
+    return v;
+}
+
+size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, size_t len)
+{
+    unsigned id = (record[0] >> 8) & 0xff;
+    size_t n = 0;
+    if (!events[id].name)
+        return (size_t)ksnprintf(buf, len, "%9lu ?event%u", tick, id);
+    n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, "%9lu %s", tick, events[id].name);
+    const uint8_t *payload = (const uint8_t *)&record[1];
+    for (const struct field_desc *f = events[id].fields; f->name; f++) {
+        uint64_t v = read_le(payload, f->type == FT_str16 ? 0 : field_size[f->type]);
+        char value[24];
+        switch (f->type) {
+        case FT_x32:
+        case FT_x64:
+            ksnprintf(value, sizeof(value), "0x%lx", v);
+            break;
+        case FT_str16:
+            ksnprintf(value, sizeof(value), "%.16s", (const char *)payload);
+            break;
+        case FT_waker:
+            if (v == 0)
+                ksnprintf(value, sizeof(value), "kernel");
+            else
+                ksnprintf(value, sizeof(value), v & 0x8000 ? "irq%lu" : "task%lu",
+                          v & 0x8000 ? v & 0xff : v);
+            break;
+        case FT_result:
+            ksnprintf(value, sizeof(value), "%s", v == 1 ? "ready" : v == 0 ? "pending" : "?");
+            break;
+        default:
+            ksnprintf(value, sizeof(value), "%lu", v);
+            break;
+        }
+        if (f->name[0] != '_')
+            n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, " %s=%s", f->name, value);
+        payload += field_size[f->type];
+    }
+    return n;
+}
