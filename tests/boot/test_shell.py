@@ -1,0 +1,168 @@
+"""The shell, driven from outside as a user would: the whole session of shell_session.py
+typed over the serial console of `make run-serial` (pexpect), and the same session
+typed on the PS/2 keyboard through QEMU's monitor (`sendkey`). Every step's output must
+match its patterns, and the two runs must print the same thing wherever the output does
+not depend on time."""
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+import pexpect
+
+import qemu
+from conftest import BUILD, ROOT
+from shell_session import STEPS, VARIABLE, qcodes, serial_bytes, step_name
+from terminal import render
+
+PROMPT = "lockstep> "
+NEW_PROMPT = "\n" + PROMPT          # a prompt on a fresh line (redraws start with CR only)
+
+
+def check_steps(outputs):
+    """outputs: per step, the rendered lines from its command line to the next prompt."""
+    assert len(outputs) == len(STEPS)
+    for (keys, patterns), lines in zip(STEPS, outputs):
+        at = 0
+        for pattern in patterns:
+            while at < len(lines) and not re.search(pattern, lines[at]):
+                at += 1
+            assert at < len(lines), "step %r: no line matches %r in:\n%s" % (
+                step_name(keys), pattern, "\n".join(lines))
+            at += 1
+
+
+def split_steps(screen_lines):
+    """The lines after each prompt line, step by step (the last prompt is the idle one)."""
+    steps, current = [], None
+    for line in screen_lines:
+        if line.startswith(PROMPT.rstrip()):        # (render strips trailing spaces)
+            if current is not None:
+                steps.append(current)
+            current = [line[len(PROMPT):]]
+        elif current is not None:
+            current.append(line)
+    return steps
+
+
+def run_serial():
+    child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=60,
+                          encoding="utf-8", codec_errors="replace", dimensions=(50, 100))
+    transcript = []
+    try:
+        child.expect_exact(NEW_PROMPT)
+        for keys, _ in STEPS:
+            child.send(serial_bytes(keys))
+            child.expect_exact(NEW_PROMPT)             # the command finished
+            transcript.append(child.before)
+        child.sendcontrol("a")
+        child.send("x")
+        child.expect(pexpect.EOF, timeout=20)
+    finally:
+        child.close(force=True)
+    return [render(PROMPT + t) for t in transcript]
+
+
+def test_every_command_over_the_serial_console():
+    outputs = run_serial()
+    check_steps(outputs)
+    test_every_command_over_the_serial_console.outputs = outputs
+
+
+def monitor(sock, line):
+    sock.sendall(line.encode() + b"\n")
+
+
+def run_ps2():
+    workdir = tempfile.mkdtemp(prefix="lockstep-shell-", dir=BUILD)
+    console = os.path.join(workdir, "console.log")
+    mon = os.path.join(workdir, "monitor.sock")
+    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), console_log=console, monitor=mon)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def text():
+        with open(console, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_prompts(count, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(console) and text().count(NEW_PROMPT) >= count:
+                return
+            time.sleep(0.02)
+        raise AssertionError("prompt %d never came:\n%s" % (count, text()[-2000:]))
+
+    try:
+        wait_prompts(1)
+        sock = socket.socket(socket.AF_UNIX)
+        for _ in range(100):
+            try:
+                sock.connect(mon)
+                break
+            except OSError:
+                time.sleep(0.05)
+        for n, (keys, _) in enumerate(STEPS):
+            for code in qcodes(keys):
+                monitor(sock, "sendkey " + code)
+                time.sleep(0.02)
+            wait_prompts(n + 2)
+        sock.close()
+        screen = render(text())
+    finally:
+        process.kill()
+        process.wait()
+    steps = split_steps(screen)
+    return [[PROMPT + lines[0]] + lines[1:] for lines in steps[:len(STEPS)]]
+
+
+def test_the_same_session_on_the_ps2_keyboard():
+    outputs = run_ps2()
+    check_steps(outputs)
+    serial = getattr(test_every_command_over_the_serial_console, "outputs", None) or run_serial()
+    for (keys, _), a, b in zip(STEPS, serial, outputs):
+        if step_name(keys) not in VARIABLE:
+            assert a == b, "step %r differs:\nserial: %r\nPS/2:   %r" % (step_name(keys), a, b)
+
+
+def boot_and_type(line):
+    """Boot the kernel with COM1 on a pty, type `line`, and return the pexpect child."""
+    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"))
+    child = pexpect.spawn(argv[0], argv[1:], timeout=30, encoding="utf-8",
+                          codec_errors="replace")
+    child.expect_exact(NEW_PROMPT)
+    child.send(line + "\r")
+    return child
+
+
+def test_panic_command_reports_and_halts():
+    child = boot_and_type("panic the end")
+    try:
+        child.expect_exact("PANIC: the end")
+        child.expect("backtrace:")
+        child.expect(r"<cmd_panic\+0x[0-9a-f]+>")
+        child.expect_exact("kernel halted.")
+    finally:
+        child.close(force=True)
+
+
+def test_fault_page_reports_the_address_and_halts():
+    child = boot_and_type("fault page")
+    try:
+        child.expect_exact("EXCEPTION 14: #PF Page fault")
+        child.expect_exact("CR2 00000000dead0000")
+        child.expect(r"RIP [0-9a-f]{16} <cmd_fault\+")
+        child.expect_exact("kernel halted.")
+    finally:
+        child.close(force=True)
+
+
+def test_reboot_resets_the_machine():
+    child = boot_and_type("reboot")
+    try:
+        child.expect_exact("rebooting...")
+        child.expect(pexpect.EOF)            # -no-reboot: QEMU exits on the reset
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
