@@ -77,12 +77,14 @@ KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
-UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception
+UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
+	test_paging
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
 UNIT_SRC_test_boot_info_mb2 := kernel/boot/boot_info.c
 UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
+UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
