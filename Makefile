@@ -22,7 +22,8 @@ BUILD   ?= build
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
-INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers
+INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers \
+	-Ikernel/mm
 
 # -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
 # -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
@@ -36,7 +37,7 @@ KERNEL_ASFLAGS := -ggdb -m64 -MMD -MP -D__ASSEMBLER__ $(INCLUDES)
 KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	-T $(BUILD)/kernel.ld
 
-# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- kmain ----
+# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- mm <- kmain ----
 KERNEL_OBJS := \
 	kernel/lib/string.o \
 	kernel/lib/format.o \
@@ -59,6 +60,9 @@ KERNEL_OBJS := \
 	kernel/drivers/pic8259.o \
 	kernel/drivers/pit.o \
 	kernel/drivers/debug_exit.o \
+	kernel/mm/frame.o \
+	kernel/mm/frame_boot.o \
+	kernel/mm/vmm.o \
 	kernel/kmain.o
 KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
 
@@ -71,20 +75,24 @@ KTEST_OBJS := \
 	tests/ktest/test_exceptions.o \
 	tests/ktest/test_timer.o \
 	tests/ktest/test_pic.o \
-	tests/ktest/test_boot_info.o
+	tests/ktest/test_boot_info.o \
+	tests/ktest/test_pmm.o \
+	tests/ktest/test_vmm.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
-	test_paging
+	test_paging test_frame
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
 UNIT_SRC_test_boot_info_mb2 := kernel/boot/boot_info.c
 UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
+UNIT_SRC_test_frame      := kernel/mm/frame.c kernel/lib/kprintf.c kernel/lib/format.c \
+	kernel/lib/ksyms.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
