@@ -63,6 +63,9 @@ KERNEL_OBJS := \
 	kernel/mm/frame.o \
 	kernel/mm/frame_boot.o \
 	kernel/mm/vmm.o \
+	kernel/mm/tlsf.o \
+	kernel/mm/heap_core.o \
+	kernel/mm/heap.o \
 	kernel/kmain.o
 KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
 
@@ -77,14 +80,15 @@ KTEST_OBJS := \
 	tests/ktest/test_pic.o \
 	tests/ktest/test_boot_info.o \
 	tests/ktest/test_pmm.o \
-	tests/ktest/test_vmm.o
+	tests/ktest/test_vmm.o \
+	tests/ktest/test_heap.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
-	test_paging test_frame
+	test_paging test_frame test_heap
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
@@ -93,6 +97,8 @@ UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
 UNIT_SRC_test_frame      := kernel/mm/frame.c kernel/lib/kprintf.c kernel/lib/format.c \
 	kernel/lib/ksyms.c
+UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/tlsf.c kernel/lib/kprintf.c \
+	kernel/lib/format.c kernel/lib/ksyms.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----

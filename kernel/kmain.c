@@ -8,6 +8,7 @@
 #include "debug_exit.h"
 #include "frame.h"
 #include "gdt.h"
+#include "heap.h"
 #include "idt.h"
 #include "kprintf.h"
 #include "layout.h"
@@ -84,6 +85,13 @@ static void page_tables_init(void)
             s.data_bytes / 1024, s.guard_pages);
 }
 
+static void kernel_heap_init(void)
+{
+    kmalloc_init();
+    stage("HEAP", "kmalloc: %u slab classes %u-%u B, TLSF above; %lu MiB window, on demand",
+          HEAP_CLASSES, HEAP_MIN_ALIGN, HEAP_SMALL_MAX, (uint64_t)KERNEL_HEAP_SIZE >> 20);
+}
+
 /* Until the shell exists: echo what arrives on COM1, and sleep in between. */
 static __noreturn void placeholder_prompt(void)
 {
@@ -118,6 +126,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     stage("IDT", "32 exception and 16 IRQ vectors through one trap frame");
     frames_init();                         /* free frames: memory map minus image, info, modules */
     page_tables_init();                    /* final tables: section permissions, guards, NX */
+    kernel_heap_init();                    /* kmalloc: slab classes + TLSF over frames */
     pic_init();                            /* 8259 pair remapped to vectors 32-47 */
     stage("PIC", "8259A pair remapped to vectors %u-%u", IRQ_BASE_VECTOR,
           IRQ_BASE_VECTOR + IRQ_LINES - 1);

@@ -148,6 +148,15 @@ void vmm_init(const struct boot_info *boot)
 
 /* ---- mapping for the rest of the kernel ---- */
 
+/* Word stores: 8x fewer iterations than lib's byte-loop memset (heap growth zeroes
+ * every page it maps). */
+static void zero_frame(uint64_t phys)
+{
+    uint64_t *words = phys_to_virt(phys);
+    for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+        words[i] = 0;
+}
+
 static bool is_kernel_owned(uint64_t virt)
 {
     return virt >= KERNEL_VMA || (virt >= PHYS_MAP_BASE && virt - PHYS_MAP_BASE < PHYS_MAP_MAX);
@@ -206,7 +215,7 @@ int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags)
             err = -ENOMEM;
             break;
         }
-        memset(phys_to_virt(frame), 0, PAGE_SIZE);
+        zero_frame(frame);
         err = vmm_map(virt + done, frame, flags);
         if (err) {
             pmm_free_frame(frame);

@@ -17,7 +17,7 @@ from conftest import BUILD, ROOT
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 ISO = os.path.join(BUILD, "lockstep.iso")
-STAGES = ["SERIAL", "BOOT", "MEMORY", "GDT", "IDT", "FRAMES", "PAGING", "PIC", "PIT", "IRQ", "STI"]
+STAGES = ["SERIAL", "BOOT", "MEMORY", "GDT", "IDT", "FRAMES", "PAGING", "HEAP", "PIC", "PIT", "IRQ", "STI"]
 BANNER = "Welcome to Lockstep"
 PROMPT = "lockstep> "
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
