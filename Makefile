@@ -23,7 +23,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
 INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers \
-	-Ikernel/async -Ikernel/shell -Itrace
+	-Ikernel/mm -Ikernel/async -Ikernel/shell -Itrace
 
 # -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
 # -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
@@ -37,9 +37,8 @@ KERNEL_ASFLAGS := -ggdb -m64 -MMD -MP -D__ASSEMBLER__ $(INCLUDES)
 KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
 	-T $(BUILD)/kernel.ld
 
-# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- async <- shell
-# <- kmain;
-# trace/ observes them all through trace/trace.h ----
+# ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- mm <- async
+# <- shell <- kmain; trace/ observes them all through trace/trace.h ----
 KERNEL_OBJS := \
 	kernel/lib/string.o \
 	kernel/lib/format.o \
@@ -68,6 +67,12 @@ KERNEL_OBJS := \
 	kernel/drivers/pit.o \
 	kernel/drivers/debug_exit.o \
 	kernel/drivers/ps2kbd.o \
+	kernel/mm/frame.o \
+	kernel/mm/frame_boot.o \
+	kernel/mm/vmm.o \
+	kernel/mm/tlsf.o \
+	kernel/mm/heap_core.o \
+	kernel/mm/heap.o \
 	kernel/async/machine.o \
 	kernel/async/executor.o \
 	kernel/async/timer.o \
@@ -92,7 +97,10 @@ KTEST_OBJS := \
 	tests/ktest/test_pic.o \
 	tests/ktest/test_trace.o \
 	tests/ktest/test_async.o \
-	tests/ktest/test_boot_info.o
+	tests/ktest/test_boot_info.o \
+	tests/ktest/test_pmm.o \
+	tests/ktest/test_vmm.o \
+	tests/ktest/test_heap.o
 KTEST_OBJS += tools/bench/kbench_trace.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
@@ -100,7 +108,7 @@ KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
-	test_trace_ring test_executor test_scancode test_line
+	test_trace_ring test_executor test_scancode test_line test_paging test_frame test_heap
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
@@ -114,6 +122,11 @@ UNIT_SRC_test_scancode := kernel/async/scancode.c
 UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
+UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
+UNIT_SRC_test_frame      := kernel/mm/frame.c kernel/lib/kprintf.c kernel/lib/format.c \
+	kernel/lib/ksyms.c
+UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/tlsf.c kernel/lib/kprintf.c \
+	kernel/lib/format.c kernel/lib/ksyms.c
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 # -fno-pie: absolute addresses as in the kernel's code model, so counts match its code.

@@ -8,7 +8,9 @@
 #include "cpu.h"
 #include "debug_exit.h"
 #include "executor.h"
+#include "frame.h"
 #include "gdt.h"
+#include "heap.h"
 #include "idt.h"
 #include "keyboard.h"
 #include "kprintf.h"
@@ -25,6 +27,7 @@
 #include "uart16550.h"
 #include "version.h"
 #include "vga.h"
+#include "vmm.h"
 
 /* The in-kernel test suite (tests/ktest/) defines this in test kernels only. */
 extern void ktest_main(const struct boot_info *boot) __weak;
@@ -67,6 +70,36 @@ static void boot_info_init(uint32_t magic, uint64_t info_phys)
           boot.elf_sections.count, boot.truncated ? " (some information truncated)" : "");
 }
 
+static void frames_init(void)
+{
+    struct pmm_stats s;
+    if (pmm_init_boot(&boot) != 0)
+        panic("frames_init: no usable memory in the memory map");
+    pmm_stats(&s);
+    stage("FRAMES", "%lu frames (%lu KiB) free in %lu ranges, %lu withheld", s.free_frames,
+          s.free_frames * 4, s.range_count, s.reserved_frames);
+    pmm_print_ranges("        ");
+}
+
+static void page_tables_init(void)
+{
+    struct vmm_stats s;
+    vmm_init(&boot);
+    vmm_stats(&s);
+    stage("PAGING", "%lu MiB of RAM at PHYS_MAP_BASE, no identity map, NX %s, %lu tables",
+          s.phys_map_bytes >> 20, s.nx ? "on" : "unsupported", s.tables);
+    kprintf("        .text %lu KiB r-x, .rodata %lu KiB r--, .data/.bss %lu KiB rw-, "
+            "%u guard pages\n", s.text_bytes / 1024, s.rodata_bytes / 1024,
+            s.data_bytes / 1024, s.guard_pages);
+}
+
+static void kernel_heap_init(void)
+{
+    kmalloc_init();
+    stage("HEAP", "kmalloc: %u slab classes %u-%u B, TLSF above; %lu MiB window, on demand",
+          HEAP_CLASSES, HEAP_MIN_ALIGN, HEAP_SMALL_MAX, (uint64_t)KERNEL_HEAP_SIZE >> 20);
+}
+
 static void trace_start(void)
 {
     bool com2_ok = uart_init(&com2, COM2_BASE) == 0;
@@ -100,6 +133,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     stage("GDT", "kernel and user segments, TSS with IST stacks for #DF, NMI, #MC");
     idt_init();                            /* 32 exception vectors + 16 IRQ vectors */
     stage("IDT", "32 exception and 16 IRQ vectors through one trap frame");
+    frames_init();                         /* free frames: memory map minus image, info, modules */
+    page_tables_init();                    /* final tables: section permissions, guards, NX */
+    kernel_heap_init();                    /* kmalloc: slab classes + TLSF over frames */
     pic_init();                            /* 8259 pair remapped to vectors 32-47 */
     stage("PIC", "8259A pair remapped to vectors %u-%u", IRQ_BASE_VECTOR,
           IRQ_BASE_VECTOR + IRQ_LINES - 1);

@@ -18,7 +18,8 @@ from conftest import BUILD, ROOT
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 ISO = os.path.join(BUILD, "lockstep.iso")
-STAGES = ["SERIAL", "TRACE", "BOOT", "MEMORY", "GDT", "IDT", "PIC", "PIT", "TASKS", "IRQ", "STI"]
+STAGES = ["SERIAL", "TRACE", "BOOT", "MEMORY", "GDT", "IDT", "FRAMES", "PAGING", "HEAP", "PIC",
+          "PIT", "TASKS", "IRQ", "STI"]
 BANNER = "Welcome to Lockstep"
 PROMPT = "lockstep> "
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

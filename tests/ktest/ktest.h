@@ -90,6 +90,9 @@ void ktest_disarm_fault(void);
         ktest_disarm_fault();                                                       \
     } while (0)
 
+/* Run fn(arg) on another stack (stack_top 16-byte aligned), then return here. */
+void ktest_call_on_stack(void (*fn)(uint64_t), uint64_t arg, uint64_t stack_top);
+
 /* Capture everything printed on the consoles into `buf` until ktest_capture_end. */
 void ktest_capture_begin(char *buf, size_t size);
 void ktest_capture_end(void);

@@ -36,4 +36,19 @@ ktest_longjmp:
     movl %esi, %eax
     jmpq *56(%rdi)
 
+/* ktest_call_on_stack(fn, arg, stack_top): run fn(arg) with RSP = stack_top (16-byte
+ * aligned), then come back to the caller's stack. RBP keeps the caller's frame, so a
+ * backtrace from inside fn still reaches the test. */
+    .globl ktest_call_on_stack
+ktest_call_on_stack:
+    pushq %rbp
+    movq %rsp, %rbp
+    movq %rdx, %rsp
+    movq %rdi, %rax
+    movq %rsi, %rdi
+    call *%rax
+    movq %rbp, %rsp
+    popq %rbp
+    ret
+
     .section .note.GNU-stack, "", @progbits

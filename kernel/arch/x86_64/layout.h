@@ -2,9 +2,14 @@
  * layout.h - the kernel's virtual memory layout and segment selectors, shared by C,
  * assembly and (through the preprocessor) the linker script. One place for each number.
  *
- *   0x0000000000000000 .. 1 GiB   identity map of low physical memory (boot only; the
- *                                 32-bit entry runs here until paging is on)
+ *   0x0000000000000000 .. 1 GiB   identity map of low physical memory (boot.S's tables
+ *                                 only: the 32-bit entry runs here until paging is on;
+ *                                 vmm_init's final tables leave the lower half empty)
  *   0xffff800000000000 .. +1 GiB  PHYS_MAP_BASE: physical memory mapped for the kernel
+ *                                 (boot.S: 1 GiB; vmm_init: all of RAM, up to 512 GiB)
+ *   0xffffc00000000000 .. +1 GiB  KERNEL_HEAP_BASE: kmalloc's window, backed on demand
+ *   0xffffc80000000000 .. +2 MiB  KERNEL_STACKS_BASE: kernel stacks, each with unmapped
+ *                                 guard pages below it
  *   0xffffffff80000000 .. +1 GiB  KERNEL_VMA: the kernel image (-mcmodel=kernel), loaded
  *                                 at physical KERNEL_LOAD_PHYS
  */
@@ -15,6 +20,12 @@
 #define KERNEL_LOAD_PHYS  0x100000          /* 1 MiB: above the BIOS area */
 #define PHYS_MAP_BASE     0xffff800000000000
 #define BOOT_MAP_SIZE     0x40000000        /* 1 GiB mapped at each base by boot.S */
+#define PHYS_MAP_MAX      0x8000000000      /* 512 GiB: one PML4 entry (vmm_init) */
+#define KERNEL_HEAP_BASE  0xffffc00000000000
+#define KERNEL_HEAP_SIZE  0x40000000        /* virtual; frames are the real limit */
+#define KERNEL_STACKS_BASE 0xffffc80000000000
+#define KERNEL_STACK_SLOT 0x8000            /* 32 KiB: unmapped guard, then the stack */
+#define KERNEL_STACK_SLOTS 64
 
 /* The first 4 MiB of the kernel window use 4 KiB pages so that stack guard pages can
  * be left unmapped; the kernel image must fit inside them (checked by kernel.ld). */
@@ -42,7 +53,8 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-/* Virtual address at which physical address `phys` can be read (below BOOT_MAP_SIZE). */
+/* Virtual address at which physical address `phys` can be read: below BOOT_MAP_SIZE
+ * until vmm_init switches tables, then anywhere in RAM (vmm_phys_map_size()). */
 static inline void *phys_to_virt(uint64_t phys)
 {
     return (void *)(uintptr_t)(phys + PHYS_MAP_BASE);

@@ -14,11 +14,17 @@
 #include "trace.h"
 
 static trap_recovery_fn recovery;                  /* IRQs off to change */
+static trap_fault_describer_fn fault_describer;    /* IRQs off to change */
 static uint64_t exception_counts[EXCEPTION_VECTORS];
 
 void trap_set_recovery(trap_recovery_fn fn)
 {
     recovery = fn;
+}
+
+void trap_set_fault_describer(trap_fault_describer_fn fn)
+{
+    fault_describer = fn;
 }
 
 uint64_t trap_exception_count(unsigned vector)
@@ -45,6 +51,11 @@ void trap_report(const struct trap_frame *f)
     kprintf("    error code 0x%lx: %s\n", f->error_code, error);
     if (vector == VECTOR_PAGE_FAULT)
         kprintf("    CR2 %016lx (the faulting address)\n", cpu_read_cr2());
+    if (vector == VECTOR_PAGE_FAULT && fault_describer) {
+        char where[160];
+        fault_describer(cpu_read_cr2(), f->error_code, where, sizeof(where));
+        kprintf("    %s\n", where);
+    }
     kprintf("    RIP %016lx", f->rip);
     print_symbol(f->rip);
     kprintf("\n    CS %04lx  SS %04lx  RFLAGS %016lx\n", f->cs, f->ss, f->rflags);

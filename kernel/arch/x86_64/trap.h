@@ -62,6 +62,15 @@ void trap_dispatch(struct trap_frame *frame);
 typedef bool (*trap_recovery_fn)(struct trap_frame *frame);
 void trap_set_recovery(trap_recovery_fn fn);
 
+/* A hook that says where a page-fault address lies, for the #PF report: which mapping
+ * (kernel text, heap, a guard page, unmapped...) and why the access failed, as one line
+ * into `buf` (always NUL-terminated). The memory manager registers it, since only it
+ * knows the kernel's mappings (arch does not depend on mm). It must not fault.
+ * Set with IRQs off; NULL removes it. */
+typedef void (*trap_fault_describer_fn)(uint64_t address, uint64_t error_code, char *buf,
+                                        size_t len);
+void trap_set_fault_describer(trap_fault_describer_fn fn);
+
 /* Name of an exception vector ("#PF Page fault"); "reserved" for unassigned vectors. */
 const char *trap_exception_name(unsigned vector);
 

@@ -1,0 +1,543 @@
+/*
+ * heap_core.c - the kernel heap's engine (heap_core.h).
+ *
+ *   window  [base ............ base+size/2 ............ base+size)
+ *            slab pages -> grow up     TLSF area -> grows up (tlsf.c)
+ *
+ *   slab page (4 KiB, page aligned, one size class):
+ *   +----------+----------+-----+------------------+------+-------------------+
+ *   | object 0 | object 1 | ... | object cap-1     | slack| struct slab (72 B)|
+ *   +----------+----------+-----+------------------+------+-------------------+
+ *   page                                                  page + 4024
+ *
+ * Small requests (<= 256 B) go to one of 16 classes 16, 32, ... 256 bytes; objects
+ * carry no header, so a 100-byte object costs 112 bytes. Objects are naturally aligned
+ * to the largest power of two dividing their class size (64-byte objects are 64-byte
+ * aligned), which aligned requests up to 256 B use. Larger and other aligned requests
+ * go to TLSF (8-byte header, 16-byte granularity).
+ *
+ * Checks, cheap enough for every call:
+ *   - slab header: magic = page ^ secret, checked on every free (catches pointers into
+ *     pages that are not live slabs); the object index must fall exactly on an object;
+ *   - allocation bitmap, one bit per object: a free of a clear bit is a double free
+ *     (or a pointer never handed out), caught deterministically, with no object header;
+ *   - free-list links are stored as next ^ address ^ secret and must decode into the
+ *     same page, on an object whose bit is clear: an overflow or a use-after-free write
+ *     into a free object is caught when the list reaches it, and the slab is taken out
+ *     of use (leaked) instead of handing out garbage;
+ *   - TLSF blocks: header canary checked on free, the next header's canary is the
+ *     footer (an overflow past the block breaks it), neighbours are checked before any
+ *     merge (tlsf.c).
+ * Not caught: an overflow from one live slab object into the next live one (there is
+ * no red zone between them); it surfaces only when that memory is freed and reused.
+ *
+ * Worst cases: heap_alloc/heap_free are O(1) except (a) a class with no partial slab
+ * builds one (a loop over its objects, <= 251, amortised over them), (b) the provider
+ * is called to grow or shrink, (c) releasing empty slab pages at the top, one per page
+ * emptied (amortised O(1)). TLSF is O(1) (tlsf.c). Memory: empty slab pages below the
+ * top are kept for reuse by any class (the window shrinks from the top only, so a page
+ * below a live one stays committed); heap_trim gives back everything it can.
+ */
+#include "heap_core.h"
+#include "errno.h"
+#include "kprintf.h"
+#include "mm_report.h"
+#include "string.h"
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define SLAB_SHIFT  12
+#define SLAB_WORDS  ((HEAP_SLAB_SIZE / HEAP_MIN_ALIGN + 63) / 64)
+
+STATIC_ASSERT(HEAP_SLAB_SIZE == 1 << SLAB_SHIFT, "slab size and shift agree");
+STATIC_ASSERT(HEAP_SLAB_SIZE == HEAP_PAGE_SIZE, "a slab is one provider page");
+
+/* At the end of its page. Who may touch: the heap's owner. */
+struct slab {
+    uintptr_t magic;                 /* page ^ secret: live; page ^ ~secret: empty page */
+    struct slab *next, *prev;        /* class partial list, or the heap's empty list */
+    uintptr_t free;                  /* first free object; 0 when full */
+    uint16_t used;                   /* objects handed out */
+    uint16_t class_index;
+    uint32_t unused;
+    uint64_t bitmap[SLAB_WORDS];     /* bit i: object i is handed out */
+};
+#define SLAB_HEADER_OFFSET (HEAP_SLAB_SIZE - sizeof(struct slab))
+ASSERT_SIZE(struct slab, 72);
+
+static inline struct slab *slab_of(uintptr_t page)
+{
+    return (struct slab *)(page + SLAB_HEADER_OFFSET);
+}
+
+static inline uintptr_t page_of(const struct slab *s)
+{
+    return (uintptr_t)s - SLAB_HEADER_OFFSET;
+}
+
+static inline uintptr_t live_magic(const struct heap *h, uintptr_t page)
+{
+    return page ^ h->secret;
+}
+
+static inline uintptr_t empty_magic(const struct heap *h, uintptr_t page)
+{
+    return page ^ ~h->secret;
+}
+
+/* Free-list link of the object at `at`. */
+static inline uintptr_t encode(const struct heap *h, uintptr_t next, uintptr_t at)
+{
+    return next ^ at ^ h->secret;
+}
+
+static void list_push(struct slab **head, struct slab *s)
+{
+    s->prev = NULL;
+    s->next = *head;
+    if (*head)
+        (*head)->prev = s;
+    *head = s;
+}
+
+static void list_remove(struct slab **head, struct slab *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        *head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+}
+
+/* ---- the provider, counted ---- */
+
+static int counted_commit(void *ctx, uintptr_t virt, size_t len)
+{
+    struct heap *h = ctx;
+    int err = h->provider.commit(h->provider.ctx, virt, len);
+    if (!err) {
+        h->committed += len;
+        if (h->committed > h->peak_committed)
+            h->peak_committed = h->committed;
+    }
+    return err;
+}
+
+static void counted_release(void *ctx, uintptr_t virt, size_t len)
+{
+    struct heap *h = ctx;
+    h->provider.release(h->provider.ctx, virt, len);
+    h->committed -= len;
+}
+
+void heap_init(struct heap *h, uintptr_t base, size_t size, const struct heap_provider *p,
+               uintptr_t secret)
+{
+    memset(h, 0, sizeof(*h));
+    h->provider = *p;
+    h->counted = (struct heap_provider){ counted_commit, counted_release, h };
+    h->secret = secret;
+    size_t half = ALIGN_DOWN(size / 2, HEAP_SLAB_SIZE);
+    h->slab_base = h->slab_top = base;
+    h->slab_limit = base + half;
+    for (unsigned i = 0; i < HEAP_CLASSES; i++) {
+        struct heap_class *c = &h->classes[i];
+        c->size = (i + 1) * HEAP_MIN_ALIGN;
+        c->capacity = (uint32_t)(SLAB_HEADER_OFFSET / c->size);
+        c->reciprocal = ((1ull << 32) + c->size - 1) / c->size;
+    }
+    tlsf_init(&h->tlsf, base + half, ALIGN_DOWN(size - half, HEAP_SLAB_SIZE), &h->counted,
+              (uint32_t)(secret ^ (secret >> 32)));
+}
+
+/* ---- reports ---- */
+
+static int report(struct heap *h, int err, const void *ptr, const void *caller)
+{
+    h->bad_frees++;
+    if (err == -ENOENT)
+        kprintf(ANSI_RED "heap: double free of %p" ANSI_RESET, ptr);
+    else if (err == -EFAULT)
+        kprintf(ANSI_RED "heap: the block at %p or its neighbour has an overwritten canary "
+                "(an overflow?); not freed" ANSI_RESET, ptr);
+    else
+        kprintf(ANSI_RED "heap: free of %p, which the heap never gave out (or whose header is "
+                "corrupted)" ANSI_RESET, ptr);
+    mm_print_caller(caller);
+    return err;
+}
+
+/* ---- slabs ---- */
+
+static struct slab *slab_new(struct heap *h, struct heap_class *c, unsigned index)
+{
+    struct slab *s;
+    uintptr_t page;
+    if (h->empty) {
+        s = h->empty;
+        list_remove(&h->empty, s);
+        h->empty_pages--;
+        page = page_of(s);
+    } else {
+        if (h->slab_top >= h->slab_limit ||
+            counted_commit(h, h->slab_top, HEAP_SLAB_SIZE) != 0)
+            return NULL;
+        page = h->slab_top;
+        h->slab_top += HEAP_SLAB_SIZE;
+        s = slab_of(page);
+    }
+    s->magic = live_magic(h, page);
+    s->used = 0;
+    s->class_index = (uint16_t)index;
+    memset(s->bitmap, 0, sizeof(s->bitmap));
+    uintptr_t obj = page, last = page + (c->capacity - 1) * (uintptr_t)c->size;
+    for (; obj < last; obj += c->size)
+        *(uintptr_t *)obj = encode(h, obj + c->size, obj);
+    *(uintptr_t *)last = encode(h, 0, last);
+    s->free = page;
+    list_push(&c->partial, s);
+    c->slabs++;
+    return s;
+}
+
+/* Give back the empty pages at the top of the slab area. */
+static void shrink_slabs(struct heap *h)
+{
+    while (h->slab_top > h->slab_base) {
+        uintptr_t page = h->slab_top - HEAP_SLAB_SIZE;
+        struct slab *s = slab_of(page);
+        if (s->magic != empty_magic(h, page))
+            break;
+        list_remove(&h->empty, s);
+        h->empty_pages--;
+        h->slab_top = page;
+        counted_release(h, page, HEAP_SLAB_SIZE);
+    }
+}
+
+static void retire(struct heap *h, struct heap_class *c, struct slab *s)
+{
+    list_remove(&c->partial, s);
+    c->slabs--;
+    s->magic = empty_magic(h, page_of(s));
+    list_push(&h->empty, s);
+    h->empty_pages++;
+    shrink_slabs(h);
+}
+
+/* A link decoded to garbage: report, and never use this slab again (its live objects
+ * leak; handing out corrupted memory would be worse). */
+static void quarantine(struct heap *h, struct heap_class *c, struct slab *s, uintptr_t obj)
+{
+    h->bad_frees++;
+    kprintf(ANSI_RED "heap: corrupted free list in the %u-byte slab at %p (object %p "
+            "overwritten after free?); slab taken out of use" ANSI_RESET "\n", c->size,
+            (void *)page_of(s), (void *)obj);
+    list_remove(&c->partial, s);
+    s->magic = 0;
+    c->slabs--;
+    c->in_use -= s->used;
+}
+
+static void *slab_alloc(struct heap *h, unsigned index)
+{
+    struct heap_class *c = &h->classes[index];
+    for (;;) {
+        struct slab *s = c->partial;
+        if (unlikely(!s) && !(s = slab_new(h, c, index)))
+            return NULL;
+        uintptr_t obj = s->free, page = obj & ~(uintptr_t)(HEAP_SLAB_SIZE - 1);
+        uintptr_t next = *(uintptr_t *)obj ^ obj ^ h->secret, offset = obj - page;
+        uint64_t idx = (offset * c->reciprocal) >> 32;
+        uint64_t *word = &s->bitmap[(idx >> 6) & (SLAB_WORDS - 1)], bit = 1ull << (idx & 63);
+        if (likely(idx * c->size == offset && idx < c->capacity && !(*word & bit) &&
+                   (!((next ^ obj) >> SLAB_SHIFT) || !next))) {
+            *word |= bit;
+            s->free = next;
+            s->used++;
+            c->in_use++;
+            if (!next)
+                list_remove(&c->partial, s);               /* full */
+            return (void *)obj;
+        }
+        quarantine(h, c, s, obj);
+    }
+}
+
+/* Find the live slab object at `p`, already known to lie below slab_top: 0 with its
+ * slab, class and bitmap bit; -EINVAL (not an object) or -ENOENT (not handed out). */
+static inline int slab_find(struct heap *h, uintptr_t p, struct slab **sp,
+                            struct heap_class **cp, uint64_t **wordp, uint64_t *bitp)
+{
+    uintptr_t page = p & ~(uintptr_t)(HEAP_SLAB_SIZE - 1), offset = p - page;
+    struct slab *s = slab_of(page);
+    if (unlikely(s->magic != live_magic(h, page) || s->class_index >= HEAP_CLASSES))
+        return -EINVAL;
+    struct heap_class *c = &h->classes[s->class_index];
+    uint64_t idx = (offset * c->reciprocal) >> 32;
+    if (unlikely(idx * c->size != offset || idx >= c->capacity))
+        return -EINVAL;
+    *wordp = &s->bitmap[idx >> 6];
+    *bitp = 1ull << (idx & 63);
+    *sp = s;
+    *cp = c;
+    return (**wordp & *bitp) ? 0 : -ENOENT;
+}
+
+static inline bool in_slabs(const struct heap *h, uintptr_t p)
+{
+    return p - h->slab_base < h->slab_top - h->slab_base;
+}
+
+/* ---- the interface ---- */
+
+void *heap_alloc(struct heap *h, size_t size)
+{
+    void *p;
+    h->allocations++;
+    if (likely(size <= HEAP_SMALL_MAX))
+        p = slab_alloc(h, size ? (unsigned)(size - 1) / HEAP_MIN_ALIGN : 0);
+    else
+        p = tlsf_alloc(&h->tlsf, size, HEAP_MIN_ALIGN);
+    if (unlikely(!p))
+        h->failures++;
+    return p;
+}
+
+void *heap_alloc_aligned(struct heap *h, size_t size, size_t align)
+{
+    if (align <= HEAP_MIN_ALIGN && align && !(align & (align - 1)))
+        return heap_alloc(h, size);
+    void *p = NULL;
+    h->allocations++;
+    if (align && !(align & (align - 1)) && align <= HEAP_MAX_ALIGN) {
+        if (size <= HEAP_SMALL_MAX && align <= HEAP_SMALL_MAX) {
+            size_t rounded = ALIGN_UP(size ? size : 1, align);   /* a multiple of align */
+            p = slab_alloc(h, (unsigned)(rounded / HEAP_MIN_ALIGN) - 1);
+        } else {
+            p = tlsf_alloc(&h->tlsf, size, align);
+        }
+    }
+    if (!p)
+        h->failures++;
+    return p;
+}
+
+void *heap_calloc(struct heap *h, size_t count, size_t size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(count, size, &bytes)) {
+        h->allocations++;
+        h->failures++;
+        return NULL;
+    }
+    void *p = heap_alloc(h, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+int heap_free(struct heap *h, void *ptr, const void *caller)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (likely(in_slabs(h, p))) {
+        struct slab *s;
+        struct heap_class *c;
+        uint64_t *word, bit;
+        int err = slab_find(h, p, &s, &c, &word, &bit);
+        if (unlikely(err))
+            return report(h, err, ptr, caller);
+        *word &= ~bit;
+        *(uintptr_t *)p = encode(h, s->free, p);
+        s->free = p;
+        c->in_use--;
+        h->frees++;
+        if (s->used-- == c->capacity)
+            list_push(&c->partial, s);                     /* was full */
+        else if (unlikely(s->used == 0) && (c->partial != s || s->next))
+            retire(h, c, s);                  /* empty, and not the class's only slab */
+        return 0;
+    }
+    if (!ptr)
+        return 0;
+    int err = tlsf_contains(&h->tlsf, ptr) ? tlsf_free(&h->tlsf, ptr) : -EINVAL;
+    if (unlikely(err))
+        return report(h, err, ptr, caller);
+    h->frees++;
+    return 0;
+}
+
+/* Usable size of a live allocation; 0 (and *err) if ptr is not one. */
+static size_t live_size(struct heap *h, const void *ptr, int *err)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (in_slabs(h, p)) {
+        struct slab *s;
+        struct heap_class *c;
+        uint64_t *word, bit;
+        *err = slab_find(h, p, &s, &c, &word, &bit);
+        return *err ? 0 : c->size;
+    }
+    *err = tlsf_contains(&h->tlsf, ptr) ? tlsf_validate(&h->tlsf, ptr) : -EINVAL;
+    return *err ? 0 : tlsf_usable_size(&h->tlsf, ptr);
+}
+
+size_t heap_usable_size(struct heap *h, const void *ptr)
+{
+    int err;
+    return ptr ? live_size(h, ptr, &err) : 0;
+}
+
+void *heap_realloc(struct heap *h, void *ptr, size_t size, const void *caller)
+{
+    if (!ptr)
+        return heap_alloc(h, size);
+    if (size == 0) {
+        heap_free(h, ptr, caller);
+        return NULL;
+    }
+    int err;
+    size_t old = live_size(h, ptr, &err);
+    if (err) {
+        report(h, err, ptr, caller);
+        return NULL;
+    }
+    if (in_slabs(h, (uintptr_t)ptr)) {
+        if (size <= HEAP_SMALL_MAX && ALIGN_UP(size, HEAP_MIN_ALIGN) == old)
+            return ptr;                                    /* same class */
+    } else if (size > HEAP_SMALL_MAX && tlsf_resize(&h->tlsf, ptr, size)) {
+        return ptr;
+    }
+    void *moved = heap_alloc(h, size);
+    if (!moved)
+        return NULL;
+    memcpy(moved, ptr, old < size ? old : size);
+    heap_free(h, ptr, caller);
+    return moved;
+}
+
+void heap_trim(struct heap *h)
+{
+    for (unsigned i = 0; i < HEAP_CLASSES; i++) {
+        struct slab *s = h->classes[i].partial;
+        if (s && s->used == 0 && !s->next)
+            retire(h, &h->classes[i], s);
+    }
+    shrink_slabs(h);
+    tlsf_trim(&h->tlsf, 0);
+}
+
+void heap_stats(struct heap *h, struct heap_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->committed = h->committed;
+    out->peak_committed = h->peak_committed;
+    for (unsigned i = 0; i < HEAP_CLASSES; i++) {
+        const struct heap_class *c = &h->classes[i];
+        out->classes[i].size = c->size;
+        out->classes[i].in_use = c->in_use;
+        out->classes[i].slabs = c->slabs;
+        out->used += c->in_use * c->size;
+    }
+    out->used += h->tlsf.used_bytes;
+    out->free = out->committed - out->used;
+    out->largest_free = tlsf_largest_free(&h->tlsf);
+    out->slab_pages = (h->slab_top - h->slab_base) / HEAP_SLAB_SIZE;
+    out->empty_slab_pages = h->empty_pages;
+    out->tlsf_bytes = h->tlsf.top - h->tlsf.base;
+    out->tlsf_free_blocks = h->tlsf.free_blocks;
+    out->allocations = h->allocations;
+    out->frees = h->frees;
+    out->failures = h->failures;
+    out->bad_frees = h->bad_frees;
+}
+
+static unsigned bits_set(uint64_t x)                /* no POPCNT in baseline x86-64 */
+{
+    unsigned n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+/* One live slab: its bitmap, count and free list agree. */
+static int check_slab(struct heap *h, const struct slab *s, const char **why)
+{
+#define FAIL(text) do { *why = (text); return -EFAULT; } while (0)
+    if (s->class_index >= HEAP_CLASSES)
+        FAIL("slab with a bad class");
+    const struct heap_class *c = &h->classes[s->class_index];
+    unsigned set = 0;
+    for (unsigned w = 0; w < SLAB_WORDS; w++)
+        set += bits_set(s->bitmap[w]);
+    if (set != s->used || s->used > c->capacity)
+        FAIL("slab bitmap disagrees with its count");
+    unsigned free = 0;
+    uintptr_t page = page_of(s);
+    for (uintptr_t obj = s->free; obj; obj = *(uintptr_t *)obj ^ obj ^ h->secret) {
+        uintptr_t offset = obj - page;
+        if (obj < page || offset >= SLAB_HEADER_OFFSET || offset % c->size ||
+            offset / c->size >= c->capacity)
+            FAIL("free-list link outside its slab");
+        uint64_t idx = offset / c->size;
+        if (s->bitmap[idx / 64] & (1ull << (idx % 64)))
+            FAIL("free list holds an allocated object");
+        if (++free > c->capacity)
+            FAIL("free list loops");
+    }
+    if (free + s->used != c->capacity)
+        FAIL("free list length");
+    return 0;
+#undef FAIL
+}
+
+int heap_check(struct heap *h, const char **why)
+{
+    uint64_t used[HEAP_CLASSES] = { 0 }, slabs[HEAP_CLASSES] = { 0 }, empty = 0;
+    uint64_t partial[HEAP_CLASSES] = { 0 };
+    for (uintptr_t page = h->slab_base; page < h->slab_top; page += HEAP_SLAB_SIZE) {
+        const struct slab *s = slab_of(page);
+        if (s->magic == empty_magic(h, page)) {
+            empty++;
+            continue;
+        }
+        if (s->magic == 0)
+            continue;                                      /* quarantined */
+        if (s->magic != live_magic(h, page)) {
+            *why = "slab page with a bad magic";
+            return -EFAULT;
+        }
+        if (check_slab(h, s, why))
+            return -EFAULT;
+        used[s->class_index] += s->used;
+        slabs[s->class_index]++;
+        partial[s->class_index] += s->used < h->classes[s->class_index].capacity;
+    }
+    if (empty != h->empty_pages) {
+        *why = "empty page count";
+        return -EFAULT;
+    }
+    for (unsigned i = 0; i < HEAP_CLASSES; i++) {
+        const struct heap_class *c = &h->classes[i];
+        if (used[i] != c->in_use || slabs[i] != c->slabs) {
+            *why = "class counters disagree with the slabs";
+            return -EFAULT;
+        }
+        uint64_t listed = 0;
+        for (const struct slab *s = c->partial; s && listed <= slabs[i]; s = s->next) {
+            if (s->class_index != i || s->used >= c->capacity ||
+                s->magic != live_magic(h, page_of(s))) {
+                *why = "partial list holds a wrong slab";
+                return -EFAULT;
+            }
+            listed++;
+        }
+        if (listed != partial[i]) {
+            *why = "a slab with free objects is missing from its partial list";
+            return -EFAULT;
+        }
+    }
+    return tlsf_check(&h->tlsf, why);
+}

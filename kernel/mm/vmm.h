@@ -1,0 +1,69 @@
+/*
+ * vmm.h - the kernel address space: the final page tables vmm_init builds (the image
+ * with per-section permissions, guard pages under every stack, all of RAM at
+ * PHYS_MAP_BASE, NX where the CPU has it), mapping functions for the rest of the kernel,
+ * kernel stacks with guard pages, and the page-fault classifier the #PF report prints.
+ * All functions are IRQ-safe (they hold IRQs off while they change the tables) and
+ * never block. Flags are paging.h's PTE_* leaf flags.
+ */
+#ifndef LOCKSTEP_MM_VMM_H
+#define LOCKSTEP_MM_VMM_H
+
+#include "boot_info.h"
+#include "compiler.h"
+#include "paging.h"
+
+struct vmm_stats {
+    uint64_t text_bytes, rodata_bytes, data_bytes;   /* mapped kernel image, by section */
+    unsigned guard_pages;                            /* left unmapped inside the image */
+    uint64_t phys_map_bytes;                         /* RAM window at PHYS_MAP_BASE */
+    uint64_t tables;                                 /* page-table pages, PML4 included */
+    unsigned stacks;                                 /* kernel stacks in use */
+    bool nx;                                         /* EFER.NXE on, PTE_NX honoured */
+};
+
+/* Build the final kernel tables and switch CR3 to them. Needs the frame allocator;
+ * panics if tables cannot be allocated (the kernel cannot go on without them). */
+void vmm_init(const struct boot_info *boot);
+
+/* Map one 4 KiB page. Returns 0; -EINVAL for a bad address or flags, for addresses the
+ * kernel owns already (its image window, the physical memory window), or before
+ * vmm_init; -EEXIST if mapped; -ENOMEM if a page table could not be allocated. */
+int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags);
+
+/* Unmap one 4 KiB page (frame to *phys if not NULL; the frame is not released).
+ * Returns 0; -EINVAL as for vmm_map; -ENOENT if nothing was mapped. */
+int vmm_unmap(uint64_t virt, uint64_t *phys);
+
+/* Translate through the kernel tables: true with the physical address and the leaf
+ * flags (either pointer may be NULL), false if not mapped. Cannot fail. */
+bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags);
+
+/* Back [virt, virt+len) (page aligned) with fresh zeroed frames. Returns 0; -EINVAL as
+ * for vmm_map or if len is 0 or unaligned; -EEXIST or -ENOMEM, and then nothing stays
+ * mapped or allocated. */
+int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags);
+
+/* Unmap [virt, virt+len) and release its frames. Returns 0, or the first error of
+ * vmm_unmap / pmm_free_frame (the remaining pages are still unmapped and released). */
+int vmm_unmap_free(uint64_t virt, uint64_t len);
+
+/* A kernel stack of KERNEL_STACK_SIZE with unmapped guard pages below it (an overflow
+ * faults on the guard instead of corrupting memory). Returns the stack top (16-byte
+ * aligned, for RSP), or 0 when every slot is taken or memory is out. */
+uint64_t vmm_stack_alloc(void);
+
+/* Release a stack from vmm_stack_alloc, by its top. Returns 0, or -EINVAL if `top` is
+ * not the top of a stack in use. */
+int vmm_stack_free(uint64_t top);
+
+/* Where `address` lies and why an access with page-fault error code `error_code`
+ * failed there, as one line (the #PF report prints it). Pure reads; never faults. */
+void vmm_describe_fault(uint64_t address, uint64_t error_code, char *buf, size_t len);
+
+/* Size of the RAM window at PHYS_MAP_BASE (BOOT_MAP_SIZE before vmm_init). */
+uint64_t vmm_phys_map_size(void);
+
+void vmm_stats(struct vmm_stats *out);
+
+#endif
