@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "executor.h"
 #include "format.h"
+#include "heap.h"
 #include "irq.h"
 #include "keyboard.h"
 #include "kprintf.h"
@@ -24,6 +25,7 @@ static int cmd_help(struct shell_state *, int, char **);
 static int cmd_clear(struct shell_state *, int, char **);
 static int cmd_echo(struct shell_state *, int, char **);
 static int cmd_uptime(struct shell_state *, int, char **);
+static int cmd_mem(struct shell_state *, int, char **);
 static int cmd_tasks(struct shell_state *, int, char **);
 static int cmd_trace(struct shell_state *, int, char **);
 static int cmd_irq(struct shell_state *, int, char **);
@@ -39,6 +41,7 @@ static const struct command commands[] = {
     { "echo",    "echo [ARG]...",           "print the arguments (\"quotes\" group words)",
       cmd_echo },
     { "uptime",  "uptime",                  "time since boot and interrupt counts", cmd_uptime },
+    { "mem",     "mem",                     "heap and physical frame statistics", cmd_mem },
     { "tasks",   "tasks",                   "the executor's tasks and their counters",
       cmd_tasks },
     { "trace",   "trace [tail N | on | off]", "trace ring statistics, recent events, switch",
@@ -151,6 +154,15 @@ static int cmd_uptime(struct shell_state *shell, int argc, char **argv)
                     names[line] ? names[line] : "", irq_count(line),
                     irq_spurious_count(line));
     }
+    return 0;
+}
+
+static int cmd_mem(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    kmalloc_print_stats();
     return 0;
 }
 

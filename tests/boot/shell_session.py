@@ -13,6 +13,8 @@ STEPS = [
     (["version"], [r"^Lockstep 0\.1\.0 \(x86_64\), trace event table 0x[0-9a-f]{8}$"]),
     (["uptime"], [r"^up \d+ ticks = \d+\.\d\d s \(100 Hz\)$", r"^  IRQ 0  timer +\d+ interrupts"]),
     (["tasks"], [r"^ +id name +state", r"^ +1 keyboard +waiting", r"^ +3 shell +running"]),
+    (["mem"], [r"^heap: +\d+ KiB committed", r"^frames: \d+ in use, \d+ free of \d+$"]),
+    (["mem now"], [r"^mem: takes no arguments$", r"^usage: mem$"]),
     (["trace"], [r"^trace: on, ring \d+ of 16384 words in use", r"events dropped$"]),
     (["trace tail 3"], [r"^ +\d+ +\d+ [a-z_]+", r"^ +\d+ +\d+ [a-z_]+", r"^ +\d+ +\d+ [a-z_]+"]),
     (["trace off"], [r"^trace off$"]),
@@ -32,7 +34,7 @@ STEPS = [
     (["vers", TAB], [r"^Lockstep 0\.1\.0"]),            # Tab completes "version "
 ]
 # Outputs that differ between two runs (counters, times): compared by pattern only.
-VARIABLE = {"uptime", "tasks", "trace", "trace tail 3", "irq", "fault breakpoint"}
+VARIABLE = {"uptime", "tasks", "trace", "trace tail 3", "irq", "fault breakpoint", "mem"}
 
 SERIAL = {UP: "\x1b[A", LEFT: "\x1b[D", HOME: "\x1b[H", BACKSPACE: "\x7f", TAB: "\t",
           CTRL_C: "\x03", ENTER: "\r"}
