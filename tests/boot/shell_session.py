@@ -8,6 +8,7 @@ UP, LEFT, HOME, BACKSPACE, TAB, CTRL_C, ENTER = "<up>", "<left>", "<home>", "<bs
 STEPS = [
     (["help"], [r"^  echo     print the arguments", r"^  sleep    wait"]),
     (["help sleep"], [r"^usage: sleep MILLISECONDS$"]),
+    (["clear"], []),
     (["help nope"], [r"^help: no command called nope$", r"^usage: help \[COMMAND\]$"]),
     (['echo "two  words" three'], [r"^two  words three$"]),
     (["version"], [r"^Lockstep 0\.1\.0 \(x86_64\), trace event table 0x[0-9a-f]{8}$"]),

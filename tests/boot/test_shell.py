@@ -18,7 +18,10 @@ from shell_session import STEPS, VARIABLE, qcodes, serial_bytes, step_name
 from terminal import render
 
 PROMPT = "lockstep> "
-NEW_PROMPT = "\n" + PROMPT          # a prompt on a fresh line (redraws start with CR only)
+# A prompt at the start of a line, or of the screen after `clear` (redraws of the line
+# being edited start with a bare CR instead).
+NEW_PROMPT = "\n" + PROMPT
+FRESH_PROMPT = re.compile(r"(?:\n|\x1b\[H)" + re.escape(PROMPT))
 
 
 def check_steps(outputs):
@@ -34,19 +37,6 @@ def check_steps(outputs):
             at += 1
 
 
-def split_steps(screen_lines):
-    """The lines after each prompt line, step by step (the last prompt is the idle one)."""
-    steps, current = [], None
-    for line in screen_lines:
-        if line.startswith(PROMPT.rstrip()):        # (render strips trailing spaces)
-            if current is not None:
-                steps.append(current)
-            current = [line[len(PROMPT):]]
-        elif current is not None:
-            current.append(line)
-    return steps
-
-
 def run_serial():
     child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=60,
                           encoding="utf-8", codec_errors="replace", dimensions=(50, 100))
@@ -55,7 +45,7 @@ def run_serial():
         child.expect_exact(NEW_PROMPT)
         for keys, _ in STEPS:
             child.send(serial_bytes(keys))
-            child.expect_exact(NEW_PROMPT)             # the command finished
+            child.expect(FRESH_PROMPT)                 # the command finished
             transcript.append(child.before)
         child.sendcontrol("a")
         child.send("x")
@@ -89,7 +79,7 @@ def run_ps2():
     def wait_prompts(count, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if os.path.exists(console) and text().count(NEW_PROMPT) >= count:
+            if os.path.exists(console) and len(FRESH_PROMPT.findall(text())) >= count:
                 return
             time.sleep(0.02)
         raise AssertionError("prompt %d never came:\n%s" % (count, text()[-2000:]))
@@ -109,12 +99,13 @@ def run_ps2():
                 time.sleep(0.02)
             wait_prompts(n + 2)
         sock.close()
-        screen = render(text())
+        raw = text()
     finally:
         process.kill()
         process.wait()
-    steps = split_steps(screen)
-    return [[PROMPT + lines[0]] + lines[1:] for lines in steps[:len(STEPS)]]
+    # Each step runs from one fresh prompt to the next, as in the serial transcript.
+    chunks = FRESH_PROMPT.split(raw)[1:len(STEPS) + 1]
+    return [render(PROMPT + chunk) for chunk in chunks]
 
 
 def test_the_same_session_on_the_ps2_keyboard():
