@@ -25,20 +25,25 @@ DETERMINISTIC = ["-icount", "shift=0,sleep=off,align=off",
 
 
 def command(image, boot="kernel", display="none", cmdline="", console_log=None,
-            deterministic=False, monitor=None, trace_out=None, extra=()):
+            deterministic=False, monitor=None, trace_out=None, modules=(), extra=()):
     """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso").
 
     monitor: a Unix socket path for the QEMU monitor (display "none" only).
-    trace_out: a file for the trace stream on COM2 (otherwise COM2 goes nowhere)."""
+    trace_out: a file for the trace stream on COM2 (otherwise COM2 goes nowhere).
+    modules: files passed as multiboot modules (-kernel only), e.g. a replay log."""
     argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
     argv += DEBUG_EXIT
     if boot == "kernel":
         argv += ["-kernel", image]
         if cmdline:
             argv += ["-append", cmdline]
+        if modules:
+            if any("," in m for m in modules):
+                raise ValueError("module paths may not contain ','")
+            argv += ["-initrd", ",".join(modules)]
     elif boot == "iso":
-        if cmdline:
-            raise ValueError("the ISO's command line is fixed in its grub.cfg")
+        if cmdline or modules:
+            raise ValueError("the ISO's command line and modules are fixed in its grub.cfg")
         argv += ["-cdrom", image, "-boot", "d"]
     else:
         raise ValueError("unknown boot path %r" % boot)
