@@ -79,6 +79,7 @@ KERNEL_OBJS := \
 	kernel/async/scancode.o \
 	kernel/async/keyboard.o \
 	kernel/async/serial_input.o \
+	kernel/async/replay.o \
 	kernel/shell/line.o \
 	kernel/shell/parse.o \
 	kernel/shell/commands.o \

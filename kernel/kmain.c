@@ -19,6 +19,7 @@
 #include "pic8259.h"
 #include "pit.h"
 #include "ps2kbd.h"
+#include "replay.h"
 #include "serial_input.h"
 #include "shell.h"
 #include "timer.h"
@@ -113,6 +114,24 @@ static void trace_start(void)
 
 static struct uptime_service uptime;
 
+/* Boot options `replay` and `record` (docs/replay.md); otherwise interrupts go live. */
+static void interrupts_start(void)
+{
+    if (boot_info_has_option(&boot, "replay")) {
+        if (replay_start(&boot) != 0)
+            debug_exit(DEBUG_EXIT_FAILURE);
+        cpu_sti();
+        stage("STI", "replay: %u inputs from the log; live interrupts masked",
+              (unsigned)((boot.modules[0].end - boot.modules[0].start - 16) / 8));
+    } else if (boot_info_has_option(&boot, "record")) {
+        record_start();                    /* interrupts stay off until a boundary */
+        stage("STI", "record: interrupts taken only between polls and at idle");
+    } else {
+        cpu_sti();                         /* from here on, interrupts arrive */
+        stage("STI", "interrupts enabled");
+    }
+}
+
 /* Between polls and before each halt: stream what the trace ring holds. */
 static void housekeeping(void)
 {
@@ -151,8 +170,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
     serial_input_init(&com1, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + COM1_IRQ));
     stage("IRQ", "timer (IRQ 0), keyboard (IRQ 1), COM1 receive (IRQ 4) unmasked");
-    cpu_sti();                             /* from here on, interrupts arrive */
-    stage("STI", "interrupts enabled");
+    interrupts_start();                    /* live, recorded, or replayed from a log */
 
     if (ktest_main)                        /* test kernels: run the suite and exit */
         ktest_main(&boot);
@@ -160,6 +178,6 @@ void kmain(uint32_t magic, uint64_t info_phys)
     task_spawn("uptime", uptime_service_poll, &uptime);   /* a periodic service task */
     kprintf("\n" ANSI_CYAN "Welcome to Lockstep %s" ANSI_RESET
             " - every interrupt recorded, replayable, debuggable.\n", LOCKSTEP_VERSION);
-    shell_start();                         /* the console task */
+    shell_start();                         /* the shell task */
     executor_run(housekeeping);            /* never returns */
 }

@@ -31,6 +31,12 @@ static uint16_t ready_ids[TASK_MAX];
 static uint32_t ready_head;                /* the executor only */
 static uint32_t ready_tail;                /* wakers: atomic fetch-add */
 static struct task *current;               /* the executor; read by the tick interrupt */
+static const struct executor_points *points;   /* set before the run */
+
+void executor_set_points(const struct executor_points *p)
+{
+    points = p;
+}
 
 void executor_init(void)
 {
@@ -159,6 +165,8 @@ static void poll_task(struct task *t)
     TRACE(poll_end, .task = t->id, .result = (uint8_t)result);
     if (result == POLL_READY)
         finish(t);
+    if (points)
+        points->after_poll();
 }
 
 void executor_tick(void)
@@ -190,7 +198,10 @@ void executor_idle(void)
     uint64_t flags = async_machine_irq_save();
     if (ready_head == READ_ONCE(ready_tail)) {
         TRACE(idle);
-        async_machine_idle();              /* sti; hlt: returns with interrupts on */
+        if (points)
+            points->idle();
+        else
+            async_machine_idle();          /* sti; hlt: returns with interrupts on */
     }
     async_machine_irq_restore(flags);
 }

@@ -99,6 +99,17 @@ __noreturn void executor_run(void (*housekeeping)(void));
  * `idle` and halt until an interrupt. Exposed for tests. */
 void executor_idle(void);
 
+/* Where interrupts may arrive, for record and replay (kernel/async/replay.c):
+ *   after_poll  runs after every poll, right after its poll_end (and task_exit) record;
+ *   idle        replaces the halt, right after the idle record, with interrupts off.
+ * These are the "boundaries": a recording names each input's position by counting them.
+ * NULL (the default): interrupts arrive anywhere and idle halts. Set before the run. */
+struct executor_points {
+    void (*after_poll)(void);
+    void (*idle)(void);
+};
+void executor_set_points(const struct executor_points *points);
+
 /* A copy of a task's bookkeeping, for the shell's `tasks` command. */
 struct task_info {
     uint16_t id, parent;

@@ -103,6 +103,26 @@ static inline void cpu_irq_restore(uint64_t rflags)
 {
     if (rflags & RFLAGS_IF)
         cpu_sti();
+    else
+        cpu_cli();
+}
+
+/* Let pending interrupts in for one instruction: sti takes effect after the next
+ * instruction (SDM Vol.2B STI), so they are taken between the nop and the cli. */
+static inline void cpu_interrupt_window(void)
+{
+    __asm__ __volatile__("sti; nop; cli" : : : "memory");
+}
+
+/* Software interrupts on the PIC's first two vectors (replay injects through them). */
+static inline void cpu_int32(void)
+{
+    __asm__ __volatile__("int $32" : : : "memory");
+}
+
+static inline void cpu_int33(void)
+{
+    __asm__ __volatile__("int $33" : : : "memory");
 }
 
 static inline uint64_t cpu_read_cr0(void)

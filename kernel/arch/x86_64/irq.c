@@ -5,6 +5,7 @@
  */
 #include "irq.h"
 #include "errno.h"
+#include "cpu.h"
 #include "panic.h"
 #include "trace.h"
 
@@ -12,6 +13,11 @@ static const struct irq_controller *controller;   /* set once at boot */
 static const struct irq_handler *handlers[IRQ_LINES];   /* IRQs off to change */
 static uint64_t counts[IRQ_LINES];                /* IRQ context only */
 static uint64_t spurious[IRQ_LINES];              /* IRQ context only */
+/* An injected interrupt's input, while its `int` runs: set and cleared by irq_inject. */
+static struct {
+    bool pending;
+    uint16_t input;
+} injected[IRQ_LINES];
 
 void irq_set_controller(const struct irq_controller *c)
 {
@@ -42,21 +48,43 @@ int irq_unregister(unsigned line)
     return 0;
 }
 
+void irq_mask(unsigned line)
+{
+    if (line < IRQ_LINES && controller)
+        controller->mask(line);
+}
+
+int irq_inject(unsigned line, uint16_t input)
+{
+    if (line > 1)
+        return -EINVAL;
+    injected[line].input = input;
+    injected[line].pending = true;
+    if (line == 0)
+        cpu_int32();
+    else
+        cpu_int33();
+    injected[line].pending = false;
+    return 0;
+}
+
 void irq_dispatch(struct trap_frame *frame)
 {
     unsigned line = (unsigned)frame->vector - IRQ_BASE_VECTOR;
     KASSERT(controller != NULL);
-    if (controller->is_spurious(line)) {
+    bool software = injected[line].pending;
+    if (!software && controller->is_spurious(line)) {
         spurious[line]++;
         return;
     }
     counts[line]++;
     const struct irq_handler *h = handlers[line];
-    uint16_t input = h && h->input ? h->input(line) : 0;
+    uint16_t input = software ? injected[line].input : h && h->input ? h->input(line) : 0;
     TRACE(irq_enter, .vector = (uint8_t)frame->vector, .data = input);
     if (h)
         h->handle(line, input, frame);
-    controller->end_of_interrupt(line);
+    if (!software)
+        controller->end_of_interrupt(line);
     TRACE(irq_exit, .vector = (uint8_t)frame->vector);
 }
 

@@ -43,6 +43,15 @@ int irq_register(unsigned line, const struct irq_handler *handler);
  * it had none. IRQs off. */
 int irq_unregister(unsigned line);
 
+/* Mask `line` at the controller (its handler stays). IRQs off. */
+void irq_mask(unsigned line);
+
+/* Deliver an interrupt on `line` (0 or 1) in software, with `input` standing for what
+ * the device would have delivered: an `int` instruction on the line's vector runs the
+ * same stub, dispatch, handler and trace records as the hardware would, but no EOI is
+ * sent. Used by replay. Returns 0, or -EINVAL for another line. Task context. */
+int irq_inject(unsigned line, uint16_t input);
+
 /* Called by trap_dispatch for vectors IRQ_BASE_VECTOR .. +15. */
 void irq_dispatch(struct trap_frame *frame);
 

@@ -1,0 +1,136 @@
+/*
+ * replay.c - replay from a log, and record mode (replay.h).
+ *
+ * Boundaries: one after every poll (after_poll) and one at every idle point (idle),
+ * counted from boot; tools/replay.py counts the same events (poll_end, idle) in a
+ * trace. An entry with boundary B is injected when the count reaches B; an entry with
+ * REPLAY_AT_IDLE is injected, one per idle point, whenever the kernel goes idle. When the
+ * log is used up and the kernel is idle, the trace is flushed and QEMU exits (pass).
+ */
+#include "replay.h"
+#include "cpu.h"
+#include "debug_exit.h"
+#include "errno.h"
+#include "executor.h"
+#include "irq.h"
+#include "kprintf.h"
+#include "layout.h"
+#include "panic.h"
+#include "pit.h"
+#include "ps2kbd.h"
+#include "string.h"
+#include "trace.h"
+#include "uart16550.h"
+
+static const struct replay_entry *entries;     /* the module, read only */
+static uint32_t count, next;                   /* the executor only */
+static uint32_t boundary;                      /* boundaries passed so far */
+
+static void inject(const struct replay_entry *e)
+{
+    irq_inject((unsigned)e->vector - IRQ_BASE_VECTOR, e->data);
+}
+
+static void finish(uint8_t code)
+{
+    trace_flush();
+    debug_exit(code);
+}
+
+/* Inject every entry recorded for the boundary just reached. */
+static void at_boundary(void)
+{
+    boundary++;
+    while (next < count && entries[next].boundary == boundary)
+        inject(&entries[next++]);
+    if (next < count && entries[next].boundary != REPLAY_AT_IDLE &&
+        entries[next].boundary < boundary) {
+        kprintf("replay: diverged: an input recorded at boundary %u is still due at %u\n",
+                entries[next].boundary, boundary);
+        finish(REPLAY_EXIT_DIVERGED);
+    }
+}
+
+static void replay_after_poll(void)
+{
+    at_boundary();
+}
+
+static void replay_idle(void)
+{
+    uint32_t before = next;
+    at_boundary();
+    if (next == before && next < count && entries[next].boundary == REPLAY_AT_IDLE)
+        inject(&entries[next++]);              /* one unpositioned input per idle point */
+    else if (next == before && next == count)
+        finish(DEBUG_EXIT_SUCCESS);            /* used up, nothing left to run */
+    else if (next == before) {
+        kprintf("replay: diverged: idle at boundary %u, but the next input is recorded "
+                "at boundary %u\n", boundary, entries[next].boundary);
+        finish(REPLAY_EXIT_DIVERGED);
+    }
+}
+
+static const struct executor_points replay_points = {
+    .after_poll = replay_after_poll,
+    .idle = replay_idle,
+};
+
+static void replay_panic(const char *message)
+{
+    (void)message;
+    finish(REPLAY_EXIT_PANIC);                 /* after the trace's own flush hook */
+}
+
+static int refuse(const char *why)
+{
+    kprintf("replay: %s\n", why);
+    return -EINVAL;
+}
+
+int replay_start(const struct boot_info *boot)
+{
+    if (boot->module_count < 1)
+        return refuse("no log: pass it as the first multiboot module");
+    const struct boot_module *m = &boot->modules[0];
+    uint64_t size = m->end - m->start;
+    const struct replay_header *h = phys_to_virt(m->start);
+    if (size < sizeof(*h) || memcmp(h->magic, REPLAY_MAGIC, sizeof(h->magic)) != 0)
+        return refuse("the first module is not a replay log (magic LKRPLAY1)");
+    if (h->count > (size - sizeof(*h)) / sizeof(struct replay_entry))
+        return refuse("the log is shorter than its entry count");
+    entries = (const struct replay_entry *)(h + 1);
+    count = h->count;
+    for (uint32_t i = 0; i < count; i++) {
+        if (entries[i].vector != IRQ_BASE_VECTOR + PIT_IRQ &&
+            entries[i].vector != IRQ_BASE_VECTOR + PS2KBD_IRQ)
+            return refuse("the log has an entry for a vector other than 32 and 33");
+    }
+    irq_mask(PIT_IRQ);                         /* only the log drives the kernel now */
+    irq_mask(PS2KBD_IRQ);
+    irq_mask(COM1_IRQ);
+    panic_add_hook(replay_panic);
+    executor_set_points(&replay_points);
+    return 0;
+}
+
+static void record_after_poll(void)
+{
+    cpu_interrupt_window();                    /* pending interrupts, here and only here */
+}
+
+static void record_idle(void)
+{
+    cpu_sti_hlt();                             /* executor_idle turns them off again */
+}
+
+static const struct executor_points record_points = {
+    .after_poll = record_after_poll,
+    .idle = record_idle,
+};
+
+void record_start(void)
+{
+    irq_mask(COM1_IRQ);                        /* only the PS/2 keyboard types */
+    executor_set_points(&record_points);
+}

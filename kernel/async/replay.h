@@ -1,0 +1,47 @@
+/*
+ * replay.h - deterministic record and replay. In replay mode (boot option `replay`) every
+ * asynchronous input comes from a log loaded as a multiboot module, not from hardware:
+ * the timer, keyboard and COM1 interrupts are masked, and at the executor's boundaries
+ * (after a poll, at idle) the next logged input is injected through the very same
+ * interrupt path (irq_inject). Time advances only when the log says so, so the trace
+ * cannot depend on host speed. In record mode (boot option `record`) the live kernel
+ * takes interrupts only at those same boundaries, so every input's position is exact.
+ * docs/replay.md describes the log and the boundary model.
+ */
+#ifndef LOCKSTEP_ASYNC_REPLAY_H
+#define LOCKSTEP_ASYNC_REPLAY_H
+
+#include "boot_info.h"
+
+#define REPLAY_MAGIC        "LKRPLAY1"
+#define REPLAY_AT_IDLE      0xffffffffu    /* boundary: the next idle point */
+
+struct replay_header {
+    char magic[8];
+    uint32_t count;                        /* entries that follow */
+    uint32_t reserved;
+} __packed;
+ASSERT_SIZE(struct replay_header, 16);
+
+struct replay_entry {
+    uint32_t boundary;                     /* boundaries since boot, or REPLAY_AT_IDLE */
+    uint8_t vector;                        /* 32: a timer tick, 33: a keyboard byte */
+    uint8_t reserved;
+    uint16_t data;                         /* the tick started, or the scancode */
+} __packed;
+ASSERT_SIZE(struct replay_entry, 8);
+
+/* QEMU exit statuses of a replay (isa-debug-exit: (code << 1) | 1). */
+#define REPLAY_EXIT_PANIC    0x12          /* 37: the kernel panicked (flushed first) */
+#define REPLAY_EXIT_DIVERGED 0x13          /* 39: a recorded boundary already passed */
+
+/* Validate the log in the first boot module and switch the executor to it: mask the
+ * live interrupt lines and install the boundary hooks. Returns 0, or -EINVAL (no module,
+ * bad magic, size mismatch, unknown vector) with the reason printed on the console.
+ * Call with IRQs off, after the drivers registered their handlers. */
+int replay_start(const struct boot_info *boot);
+
+/* Record mode: mask COM1 receive and let interrupts in only at boundaries. IRQs off. */
+void record_start(void);
+
+#endif
