@@ -23,7 +23,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
 INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers \
-	-Ikernel/mm -Ikernel/async -Ikernel/shell -Itrace
+	-Ikernel/mm -Ikernel/async -Ikernel/shell -Itrace -Idebug/gdbstub
 
 # -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
 # -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
@@ -61,6 +61,10 @@ KERNEL_OBJS := \
 	trace/table.o \
 	trace/format.o \
 	trace/trace.o \
+	debug/gdbstub/rsp.o \
+	debug/gdbstub/gdbstub.o \
+	debug/gdbstub/x86_64.o \
+	debug/gdbstub/serial.o \
 	kernel/drivers/uart16550.o \
 	kernel/drivers/vga.o \
 	kernel/drivers/pic8259.o \

@@ -9,6 +9,7 @@
 #include "debug_exit.h"
 #include "executor.h"
 #include "frame.h"
+#include "gdbstub.h"
 #include "gdt.h"
 #include "heap.h"
 #include "idt.h"
@@ -114,6 +115,18 @@ static void trace_start(void)
 
 static struct uptime_service uptime;
 
+static void debugger_start(void)
+{
+    if (gdbstub_kernel_init() != 0) {
+        stage("GDB", "no COM3: the GDB stub is off");
+        return;
+    }
+    stage("GDB", "stub on COM3 (0x3e8, IRQ 5)%s", boot_info_has_option(&boot, "gdb") ?
+          ": waiting for GDB (target remote ...)" : "");
+    if (boot_info_has_option(&boot, "gdb"))
+        gdbstub_breakpoint();              /* returns when GDB says continue */
+}
+
 /* Boot options `replay` and `record` (docs/replay.md); otherwise interrupts go live. */
 static void interrupts_start(void)
 {
@@ -165,6 +178,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     timer_init(pit_clock(), PIT_HZ, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + PIT_IRQ));
     pit_set_tick_hook(timer_expire);       /* each tick wakes the sleepers that are due */
     stage("TASKS", "executor ready: %u task slots, timer queue on IRQ 0", TASK_MAX - 1);
+    debugger_start();                      /* the GDB stub on COM3; `gdb`: wait for GDB */
     keyboard_init(ps2kbd_set_leds);        /* the keyboard task decodes scancodes */
     ps2kbd_init(keyboard_input);           /* IRQ 1: scancodes into its queue */
     uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */

@@ -25,12 +25,15 @@ DETERMINISTIC = ["-icount", "shift=0,sleep=off,align=off",
 
 
 def command(image, boot="kernel", display="none", cmdline="", console_log=None,
-            deterministic=False, monitor=None, trace_out=None, modules=(), extra=()):
+            deterministic=False, monitor=None, trace_out=None, modules=(), gdb_port=None,
+            qemu_gdb_port=None, extra=()):
     """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso").
 
     monitor: a Unix socket path for the QEMU monitor (display "none" only).
     trace_out: a file for the trace stream on COM2 (otherwise COM2 goes nowhere).
-    modules: files passed as multiboot modules (-kernel only), e.g. a replay log."""
+    modules: files passed as multiboot modules (-kernel only), e.g. a replay log.
+    gdb_port: COM3 (the kernel's GDB stub) as a TCP server on this local port.
+    qemu_gdb_port: QEMU's own gdbserver on this port, CPU stopped at reset (-S)."""
     argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
     argv += DEBUG_EXIT
     if boot == "kernel":
@@ -63,6 +66,11 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
         raise ValueError("unknown display %r" % display)
 
     argv += ["-serial", "file:%s" % trace_out if trace_out else "null"]   # COM2: trace
+    if gdb_port:                           # COM3 on IRQ 5 (IRQ 4 is COM1's): the GDB stub
+        argv += ["-chardev", "socket,id=gdb,host=127.0.0.1,port=%d,server=on,wait=off"
+                 % gdb_port, "-device", "isa-serial,chardev=gdb,iobase=0x3e8,irq=5"]
+    if qemu_gdb_port:
+        argv += ["-gdb", "tcp:127.0.0.1:%d" % qemu_gdb_port, "-S"]
     if deterministic:
         argv += DETERMINISTIC
     return argv + list(extra)

@@ -220,6 +220,12 @@ void executor_run(void (*housekeeping)(void))
     }
 }
 
+const struct task *task_find(uint16_t id)
+{
+    const struct task *t = &tasks[(unsigned)id % TASK_MAX];
+    return id && t->id == id && t->state != TASK_FREE ? t : NULL;
+}
+
 enum task_state task_state_of(const struct task *t)
 {
     if (t->state != TASK_LIVE)

@@ -121,6 +121,9 @@ struct task_info {
 /* Copy up to `max` live (non-free) tasks into `out`; returns how many. */
 size_t executor_tasks(struct task_info *out, size_t max);
 
+/* The live (or finished, unjoined) task with this id, or NULL. For the debugger. */
+const struct task *task_find(uint16_t id);
+
 /* What a task is doing now: FREE, DONE, READY, WAITING or RUNNING. */
 enum task_state task_state_of(const struct task *task);
 

@@ -34,7 +34,7 @@ enum uart_register {
 #define DIVISOR_115200     1       /* 115200 = 1.8432 MHz / (16 * 1) */
 #define TX_SPIN_LIMIT      100000
 
-struct uart com1, com2;
+struct uart com1, com2, com3;
 
 static struct uart *rx_ports[IRQ_LINES];     /* which UART owns each IRQ line */
 
@@ -144,6 +144,20 @@ int uart_enable_rx_irq(struct uart *uart, unsigned irq)
         return err;
     outb(uart->base + UART_IER, IER_RX_AVAILABLE);
     return 0;
+}
+
+bool uart_poll_byte(struct uart *uart, uint8_t *byte)
+{
+    if (!uart->present || !(inb(uart->base + UART_LSR) & LSR_DATA_READY))
+        return false;
+    *byte = inb(uart->base + UART_DATA);
+    return true;
+}
+
+void uart_set_rx_interrupt(struct uart *uart, bool on)
+{
+    if (uart->present)
+        outb(uart->base + UART_IER, on ? IER_RX_AVAILABLE : 0);
 }
 
 bool uart_read_byte(struct uart *uart, uint8_t *byte)

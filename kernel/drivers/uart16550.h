@@ -5,7 +5,7 @@
  * Port map (one source: this header; docs/architecture.md shows it):
  *   COM1 0x3f8 IRQ 4  console (kprintf, shell input)
  *   COM2 0x2f8 IRQ 3  trace stream
- *   COM3 0x3e8 IRQ 4  GDB remote protocol
+ *   COM3 0x3e8 IRQ 5  GDB remote protocol (QEMU wires it to IRQ 5: tools/qemu.py)
  */
 #ifndef LOCKSTEP_DRIVERS_UART16550_H
 #define LOCKSTEP_DRIVERS_UART16550_H
@@ -18,6 +18,7 @@
 #define COM3_BASE 0x3e8
 #define COM1_IRQ  4
 #define COM2_IRQ  3
+#define COM3_IRQ  5                 /* not the PC default (4, shared with COM1) */
 
 #define UART_RX_RING 256            /* power of two */
 
@@ -53,11 +54,18 @@ int uart_console_init(struct uart *uart);
 /* Enable the receive interrupt on `irq` (IRQs off). Returns 0 or irq_register's error. */
 int uart_enable_rx_irq(struct uart *uart, unsigned irq);
 
+/* Polled receive, for a debugger talking while the kernel is stopped: returns true and
+ * the byte if one is waiting in the UART itself (the ring is not used). IRQ-safe. */
+bool uart_poll_byte(struct uart *uart, uint8_t *byte);
+
+/* Turn the receive interrupt on or off at the UART (the IRQ line is the caller's). */
+void uart_set_rx_interrupt(struct uart *uart, bool on);
+
 /* Take one received byte. Returns true and stores it, or false if the ring is empty.
  * Never blocks; single reader. */
 bool uart_read_byte(struct uart *uart, uint8_t *byte);
 
 /* The console port, initialised first thing in kmain. */
-extern struct uart com1, com2;
+extern struct uart com1, com2, com3;
 
 #endif

@@ -8,6 +8,7 @@
 
 #define EPERM    1   /* operation not permitted */
 #define ENOENT   2   /* no such file or entry */
+#define ESRCH    3   /* no such task (thread) */
 #define EIO      5   /* I/O error */
 #define E2BIG    7   /* argument list too long */
 #define EBADF    9   /* bad file descriptor */

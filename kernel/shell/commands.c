@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "executor.h"
 #include "format.h"
+#include "gdbstub.h"
 #include "heap.h"
 #include "irq.h"
 #include "keyboard.h"
@@ -32,6 +33,8 @@ static int cmd_irq(struct shell_state *, int, char **);
 static int cmd_panic(struct shell_state *, int, char **);
 static int cmd_fault(struct shell_state *, int, char **);
 static int cmd_sleep(struct shell_state *, int, char **);
+static int cmd_busy(struct shell_state *, int, char **);
+static int cmd_gdb(struct shell_state *, int, char **);
 static int cmd_reboot(struct shell_state *, int, char **);
 static int cmd_version(struct shell_state *, int, char **);
 
@@ -53,6 +56,9 @@ static const struct command commands[] = {
       "provoke a CPU exception and see its report", cmd_fault },
     { "sleep",   "sleep MILLISECONDS",      "wait (the shell task sleeps; others run)",
       cmd_sleep },
+    { "busy",    "busy MILLISECONDS",       "spin without yielding: other tasks starve",
+      cmd_busy },
+    { "gdb",     "gdb",                     "stop and wait for GDB on COM3", cmd_gdb },
     { "reboot",  "reboot",                  "reset the machine", cmd_reboot },
     { "version", "version",                 "the kernel version", cmd_version },
 };
@@ -299,6 +305,58 @@ static int cmd_sleep(struct shell_state *shell, int argc, char **argv)
     sleep_start_ms(&shell->sleep, ms);
     shell->sleeping = true;
     return 0;
+}
+
+static int cmd_busy(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    uint64_t ms;
+    if (argc != 2 || parse_unsigned(argv[1], 60000, &ms) != 0) {
+        kprintf("busy: expected milliseconds, 0 to 60000\n");
+        return -EINVAL;
+    }
+    uint64_t until = pit_ticks() + (ms * PIT_HZ + 999) / 1000;
+    while (pit_ticks() < until)
+        cpu_pause();                         /* the whole kernel waits with us */
+    return 0;
+}
+
+static int cmd_gdb(struct shell_state *shell, int argc, char **argv)
+{
+    (void)shell;
+    if (no_arguments(argc, argv))
+        return -EINVAL;
+    if (!gdbstub_kernel_ready()) {
+        kprintf("gdb: no stub (COM3 missing)\n");
+        return 0;
+    }
+    kprintf("gdb: waiting on COM3 for GDB (target remote ...)\n");
+    gdbstub_breakpoint();
+    kprintf("gdb: resumed\n");
+    return 0;
+}
+
+/* GDB's `monitor` commands: the shell's own reports. */
+int shell_monitor(const char *command)
+{
+    char line[64];
+    if (strlen(command) >= sizeof(line))
+        return -ENOENT;
+    strlcpy(line, command, sizeof(line));
+    struct parsed_line args;
+    const char *error;
+    if (parse_line(line, &args, &error) != 0 || args.argc == 0)
+        return -ENOENT;
+    if (strcmp(args.argv[0], "tasks") == 0 || strcmp(args.argv[0], "mem") == 0) {
+        command_run(NULL, args.argc, args.argv);
+        return 0;
+    }
+    if (strcmp(args.argv[0], "trace") == 0 && args.argc == 2) {
+        char *tail[] = { "trace", "tail", args.argv[1], NULL };
+        command_run(NULL, 3, tail);
+        return 0;
+    }
+    return -ENOENT;
 }
 
 static int cmd_reboot(struct shell_state *shell, int argc, char **argv)

@@ -7,6 +7,7 @@
 #include "shell.h"
 #include "commands.h"
 #include "executor.h"
+#include "gdbstub.h"
 #include "keyboard.h"
 #include "kprintf.h"
 #include "line.h"
@@ -117,6 +118,7 @@ static void write_console(const char *text, size_t len)
 
 int shell_start(void)
 {
+    gdbstub_set_monitor(shell_monitor);
     line_init(&shell.editor, PROMPT, write_console, command_complete);
     return task_spawn("shell", shell_poll, &shell);
 }

@@ -196,7 +196,10 @@ no_long_mode_message:
 
 /* ---- 64-bit, in the kernel window -------------------------------------------------- */
     .text
+    .cfi_sections .debug_frame           /* unwind info for GDB (.eh_frame is discarded) */
 higher_half_entry:
+    .cfi_startproc
+    .cfi_undefined rip                   /* the outermost frame: debuggers stop here */
     movabs $boot_stack_top, %rsp
     xorl %ebp, %ebp                      /* ends every backtrace */
     /* rdi = magic, rsi = info physical address: zero-extended by the 32-bit moves above */
@@ -204,6 +207,7 @@ higher_half_entry:
 7:  cli
     hlt
     jmp 7b
+    .cfi_endproc
 
 /* ---- stacks and boot page tables (zeroed by the loader) ------------------------------ */
     .section .bss.stacks, "aw", @nobits

@@ -132,6 +132,11 @@ static inline uint64_t cpu_read_cr0(void)
     return value;
 }
 
+static inline void cpu_write_cr0(uint64_t value)
+{
+    __asm__ __volatile__("mov %0, %%cr0" : : "r"(value) : "memory");
+}
+
 static inline uint64_t cpu_read_cr2(void)
 {
     uint64_t value;
@@ -232,6 +237,71 @@ static inline uint16_t cpu_str(void)
 {
     uint16_t selector;
     __asm__ __volatile__("str %0" : "=r"(selector));
+    return selector;
+}
+
+/* Debug registers (SDM Vol.3B 18.2): DR0-DR3 addresses, DR6 status, DR7 control. */
+static inline uint64_t cpu_read_dr6(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%dr6, %0" : "=r"(value));
+    return value;
+}
+
+static inline void cpu_write_dr6(uint64_t value)
+{
+    __asm__ __volatile__("mov %0, %%dr6" : : "r"(value));
+}
+
+static inline uint64_t cpu_read_dr7(void)
+{
+    uint64_t value;
+    __asm__ __volatile__("mov %%dr7, %0" : "=r"(value));
+    return value;
+}
+
+static inline void cpu_write_dr7(uint64_t value)
+{
+    __asm__ __volatile__("mov %0, %%dr7" : : "r"(value));
+}
+
+/* DR0-DR3: `mov` to a debug register needs the number in the instruction. */
+static inline void cpu_write_dr(unsigned n, uint64_t value)
+{
+    switch (n) {
+    case 0: __asm__ __volatile__("mov %0, %%dr0" : : "r"(value)); break;
+    case 1: __asm__ __volatile__("mov %0, %%dr1" : : "r"(value)); break;
+    case 2: __asm__ __volatile__("mov %0, %%dr2" : : "r"(value)); break;
+    case 3: __asm__ __volatile__("mov %0, %%dr3" : : "r"(value)); break;
+    default: break;
+    }
+}
+
+static inline uint16_t cpu_read_ds(void)
+{
+    uint16_t selector;
+    __asm__ __volatile__("mov %%ds, %0" : "=r"(selector));
+    return selector;
+}
+
+static inline uint16_t cpu_read_es(void)
+{
+    uint16_t selector;
+    __asm__ __volatile__("mov %%es, %0" : "=r"(selector));
+    return selector;
+}
+
+static inline uint16_t cpu_read_fs(void)
+{
+    uint16_t selector;
+    __asm__ __volatile__("mov %%fs, %0" : "=r"(selector));
+    return selector;
+}
+
+static inline uint16_t cpu_read_gs(void)
+{
+    uint16_t selector;
+    __asm__ __volatile__("mov %%gs, %0" : "=r"(selector));
     return selector;
 }
 

@@ -14,6 +14,12 @@
 #include "trace.h"
 
 static trap_recovery_fn recovery;                  /* IRQs off to change */
+static trap_debugger_fn debugger;                  /* set once at boot */
+
+void trap_set_debugger(trap_debugger_fn fn)
+{
+    debugger = fn;
+}
 static trap_fault_describer_fn fault_describer;    /* IRQs off to change */
 static uint64_t exception_counts[EXCEPTION_VECTORS];
 
@@ -72,6 +78,9 @@ void trap_report(const struct trap_frame *f)
 static void exception(struct trap_frame *frame)
 {
     unsigned vector = (unsigned)frame->vector;
+    bool debug = vector == VECTOR_DEBUG || vector == VECTOR_BREAKPOINT;
+    if (debug && debugger && debugger(frame))
+        return;                            /* a breakpoint, watchpoint or step of GDB's */
     exception_counts[vector]++;
     TRACE(exception, .vector = (uint8_t)vector, .error_code = frame->error_code,
           .rip = frame->rip);
@@ -82,6 +91,8 @@ static void exception(struct trap_frame *frame)
     }
     if (recovery && recovery(frame))
         return;
+    if (!debug && debugger && debugger(frame))
+        return;                            /* post-mortem: GDB had a look */
     panic("unhandled exception %u (%s) at %016lx", vector, trap_exception_name(vector),
           frame->rip);
 }

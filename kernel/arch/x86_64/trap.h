@@ -71,6 +71,13 @@ typedef void (*trap_fault_describer_fn)(uint64_t address, uint64_t error_code, c
                                         size_t len);
 void trap_set_fault_describer(trap_fault_describer_fn fn);
 
+/* The debugger (the GDB stub): called for #DB and #BP before anything else, and for
+ * every other exception after its report, before the kernel gives up. Returns true if
+ * it handled the exception (the frame may have been changed: registers, TF, RIP).
+ * Set once at boot, IRQs off. */
+typedef bool (*trap_debugger_fn)(struct trap_frame *frame);
+void trap_set_debugger(trap_debugger_fn fn);
+
 /* Name of an exception vector ("#PF Page fault"); "reserved" for unassigned vectors. */
 const char *trap_exception_name(unsigned vector);
 

@@ -1,0 +1,566 @@
+/*
+ * gdbstub.c - one handler per packet of the GDB remote protocol (gdbstub.h), arch-neutral:
+ * everything machine-specific goes through struct gdb_target. Replies are built in
+ * stub->out and sent once per packet. Unknown packets get the empty reply, as the
+ * protocol asks; malformed ones get "E01" (bad syntax) or "E14" (bad address, EFAULT).
+ */
+#include "gdbstub.h"
+#include "errno.h"
+#include "format.h"
+#include "string.h"
+
+#define REPLY_BAD     "E01"                 /* malformed packet */
+#define REPLY_FAULT   "E0e"                 /* EFAULT (14): memory not mapped */
+#define REPLY_NOSPACE "E1c"                 /* ENOSPC (28): no free slot */
+
+static const char supported[] =
+    "PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
+    "swbreak+;hwbreak+";
+
+void gdbstub_init(struct gdbstub *stub, const struct rsp_io *io,
+                  const struct gdb_target *target)
+{
+    memset(stub, 0, sizeof(*stub));
+    rsp_init(&stub->rsp, io);
+    stub->target = target;
+}
+
+static void reply(struct gdbstub *stub, const char *text)
+{
+    rsp_send_string(&stub->rsp, text);
+}
+
+static void reply_len(struct gdbstub *stub, size_t len)
+{
+    rsp_send(&stub->rsp, stub->out, len);
+}
+
+static void send_stop(struct gdbstub *stub, const struct gdb_stop *stop)
+{
+    size_t n = (size_t)ksnprintf(stub->out, sizeof(stub->out), "T%02xthread:%x;",
+                                 stop->signal & 0xff, stop->thread);
+    if (stop->reason == GDB_STOP_SWBREAK)
+        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "swbreak:;");
+    else if (stop->reason == GDB_STOP_HWBREAK)
+        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "hwbreak:;");
+    else if (stop->reason == GDB_STOP_WATCH)
+        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "watch:%lx;",
+                               stop->watch_address);
+    reply_len(stub, n);
+}
+
+/* ---- software breakpoints: inserted until removed, hidden from reads ---- */
+
+static struct gdb_breakpoint *find_breakpoint(struct gdbstub *stub, uint64_t address)
+{
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        if (stub->breakpoints[i].used && stub->breakpoints[i].address == address)
+            return &stub->breakpoints[i];
+    }
+    return NULL;
+}
+
+static int insert_breakpoint(struct gdbstub *stub, uint64_t address)
+{
+    if (find_breakpoint(stub, address))
+        return 0;                           /* already there */
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        struct gdb_breakpoint *b = &stub->breakpoints[i];
+        if (b->used)
+            continue;
+        if (stub->target->read_mem(address, &b->saved, 1) != 0)
+            return -EFAULT;
+        uint8_t trap = stub->target->breakpoint_instruction;
+        if (stub->target->write_mem(address, &trap, 1) != 0)
+            return -EFAULT;
+        b->address = address;
+        b->used = true;
+        return 0;
+    }
+    return -ENOSPC;
+}
+
+static int remove_breakpoint(struct gdbstub *stub, uint64_t address)
+{
+    struct gdb_breakpoint *b = find_breakpoint(stub, address);
+    if (!b)
+        return 0;                           /* GDB may remove twice: harmless */
+    int err = stub->target->write_mem(address, &b->saved, 1);
+    b->used = false;
+    return err;
+}
+
+static void remove_all_breakpoints(struct gdbstub *stub)
+{
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        if (stub->breakpoints[i].used)
+            remove_breakpoint(stub, stub->breakpoints[i].address);
+    }
+    if (stub->target->hw_clear_all)
+        stub->target->hw_clear_all();
+}
+
+/* Memory as GDB should see it: the saved bytes where breakpoints are inserted. */
+static int read_memory(struct gdbstub *stub, uint64_t address, uint8_t *out, size_t len)
+{
+    int err = stub->target->read_mem(address, out, len);
+    if (err)
+        return err;
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        const struct gdb_breakpoint *b = &stub->breakpoints[i];
+        if (b->used && b->address >= address && b->address - address < len)
+            out[b->address - address] = b->saved;
+    }
+    return 0;
+}
+
+/* Writes over an inserted breakpoint update its saved byte and keep the trap. */
+static int write_memory(struct gdbstub *stub, uint64_t address, const uint8_t *in, size_t len)
+{
+    int err = stub->target->write_mem(address, in, len);
+    if (err)
+        return err;
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        struct gdb_breakpoint *b = &stub->breakpoints[i];
+        if (b->used && b->address >= address && b->address - address < len) {
+            b->saved = in[b->address - address];
+            uint8_t trap = stub->target->breakpoint_instruction;
+            stub->target->write_mem(b->address, &trap, 1);
+        }
+    }
+    return 0;
+}
+
+/* ---- parsing helpers ---- */
+
+/* "ADDR,LEN" followed by `stop` (':' or NUL); returns 0 or -EINVAL. */
+static int parse_address_length(const char *p, char stop, uint64_t *address, uint64_t *len,
+                                const char **rest)
+{
+    const char *end;
+    if (rsp_parse_hex(p, address, &end) != 0 || *end != ',')
+        return -EINVAL;
+    if (rsp_parse_hex(end + 1, len, &end) != 0 || *end != stop)
+        return -EINVAL;
+    if (rest)
+        *rest = end;
+    return 0;
+}
+
+static uint32_t thread_or_stopped(struct gdbstub *stub, uint32_t thread)
+{
+    return thread == 0 || thread == 0xffffffffu ? stub->stopped_thread : thread;
+}
+
+/* ---- handlers ---- */
+
+static void handle_read_registers(struct gdbstub *stub)
+{
+    const struct gdb_target *t = stub->target;
+    size_t n = 0;
+    uint8_t value[16];
+    for (unsigned r = 0; r < t->reg_count; r++) {
+        unsigned size = t->reg_size(r);
+        if (t->read_reg(stub->reg_thread, r, value) != 0) {
+            reply(stub, REPLY_BAD);
+            return;
+        }
+        n += rsp_hex_encode(stub->out + n, value, size);
+    }
+    reply_len(stub, n);
+}
+
+static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t len)
+{
+    const struct gdb_target *t = stub->target;
+    uint8_t value[16];
+    size_t at = 0;
+    for (unsigned r = 0; r < t->reg_count; r++) {
+        unsigned size = t->reg_size(r);
+        if (at + 2 * size > len || rsp_hex_decode(value, hex + at, size) != 0) {
+            reply(stub, REPLY_BAD);
+            return;
+        }
+        t->write_reg(stub->reg_thread, r, value);
+        at += 2 * size;
+    }
+    reply(stub, "OK");
+}
+
+static void handle_register(struct gdbstub *stub, const char *p, bool write)
+{
+    const struct gdb_target *t = stub->target;
+    uint64_t regno;
+    const char *end;
+    uint8_t value[16];
+    if (rsp_parse_hex(p, &regno, &end) != 0 || regno >= t->reg_count ||
+        (write ? *end != '=' : *end != '\0')) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    unsigned size = t->reg_size((unsigned)regno);
+    if (write) {
+        if (strlen(end + 1) != 2 * size || rsp_hex_decode(value, end + 1, size) != 0 ||
+            t->write_reg(stub->reg_thread, (unsigned)regno, value) != 0) {
+            reply(stub, REPLY_BAD);
+            return;
+        }
+        reply(stub, "OK");
+        return;
+    }
+    if (t->read_reg(stub->reg_thread, (unsigned)regno, value) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    reply_len(stub, rsp_hex_encode(stub->out, value, size));
+}
+
+static void handle_read_memory(struct gdbstub *stub, const char *p)
+{
+    uint64_t address, len;
+    if (parse_address_length(p, '\0', &address, &len, NULL) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    if (len > sizeof(stub->out) / 2)
+        len = sizeof(stub->out) / 2;        /* GDB asks again for the rest */
+    uint8_t chunk[256];
+    size_t n = 0;
+    for (uint64_t done = 0; done < len;) {
+        size_t part = len - done < sizeof(chunk) ? (size_t)(len - done) : sizeof(chunk);
+        if (read_memory(stub, address + done, chunk, part) != 0) {
+            if (done == 0) {
+                reply(stub, REPLY_FAULT);
+                return;
+            }
+            break;                          /* a partial read is a valid answer */
+        }
+        n += rsp_hex_encode(stub->out + n, chunk, part);
+        done += part;
+    }
+    reply_len(stub, n);
+}
+
+static void handle_write_memory(struct gdbstub *stub, const char *p, size_t packet_len,
+                                bool binary)
+{
+    uint64_t address, len;
+    const char *data;
+    if (parse_address_length(p, ':', &address, &len, &data) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    data++;                                 /* past ':' */
+    size_t available = packet_len - (size_t)(data - (p - 1));
+    if (len > RSP_PACKET_MAX || (binary ? available < len : available < 2 * len)) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    uint8_t *bytes = (uint8_t *)stub->out;  /* scratch: the reply is short */
+    if (binary)
+        memcpy(bytes, data, (size_t)len);
+    else if (rsp_hex_decode(bytes, data, (size_t)len) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    reply(stub, write_memory(stub, address, bytes, (size_t)len) ? REPLY_FAULT : "OK");
+}
+
+static void handle_point(struct gdbstub *stub, const char *p, bool insert)
+{
+    uint64_t type, address, kind;
+    const char *end;
+    if (rsp_parse_hex(p, &type, &end) != 0 || *end != ',' ||
+        rsp_parse_hex(end + 1, &address, &end) != 0 || *end != ',' ||
+        rsp_parse_hex(end + 1, &kind, &end) != 0 || (*end != '\0' && *end != ';')) {
+        reply(stub, REPLY_BAD);             /* (";cond" lists are accepted and ignored) */
+        return;
+    }
+    int err;
+    switch (type) {
+    case 0:
+        err = insert ? insert_breakpoint(stub, address) : remove_breakpoint(stub, address);
+        break;
+    case 1:
+    case 2:
+    case 4:
+        if (!stub->target->hw_point) {
+            reply(stub, "");
+            return;
+        }
+        err = stub->target->hw_point((int)type, address, kind, insert);
+        break;
+    default:                                /* 3, read watchpoints: not on x86 */
+        reply(stub, "");
+        return;
+    }
+    reply(stub, err == 0 ? "OK" : err == -ENOSPC ? REPLY_NOSPACE :
+                err == -EFAULT ? REPLY_FAULT : REPLY_BAD);
+}
+
+static void handle_xfer_features(struct gdbstub *stub, const char *p)
+{
+    static const char prefix[] = "target.xml:";
+    uint64_t offset, len;
+    if (strncmp(p, prefix, sizeof(prefix) - 1) != 0 ||
+        parse_address_length(p + sizeof(prefix) - 1, '\0', &offset, &len, NULL) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    const char *xml = stub->target->target_xml;
+    size_t total = strlen(xml);
+    if (offset > total) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    size_t n = total - (size_t)offset;
+    if (n > len)
+        n = (size_t)len;
+    if (n > sizeof(stub->out) - 2)
+        n = sizeof(stub->out) - 2;
+    stub->out[0] = offset + n < total ? 'm' : 'l';
+    memcpy(stub->out + 1, xml + offset, n);
+    reply_len(stub, n + 1);
+}
+
+static void handle_thread_list(struct gdbstub *stub, bool first)
+{
+    uint32_t ids[80];
+    size_t count = stub->target->threads ? stub->target->threads(ids, ARRAY_SIZE(ids)) : 0;
+    if (first)
+        stub->thread_cursor = 0;
+    if (stub->thread_cursor >= count) {
+        reply(stub, "l");
+        return;
+    }
+    size_t n = 0;
+    stub->out[n++] = 'm';
+    for (; stub->thread_cursor < count && n < sizeof(stub->out) - 16; stub->thread_cursor++)
+        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "%s%x",
+                               n > 1 ? "," : "", ids[stub->thread_cursor]);
+    reply_len(stub, n);
+}
+
+static void handle_thread_extra(struct gdbstub *stub, const char *p)
+{
+    uint64_t thread;
+    char text[128];
+    if (rsp_parse_hex(p, &thread, NULL) != 0 || !stub->target->thread_info ||
+        stub->target->thread_info((uint32_t)thread, text, sizeof(text)) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    reply_len(stub, rsp_hex_encode(stub->out, text, strlen(text)));
+}
+
+struct monitor_output {
+    struct gdbstub *stub;
+};
+
+static void monitor_out(const char *text, size_t len, void *ctx)
+{
+    struct gdbstub *stub = ((struct monitor_output *)ctx)->stub;
+    while (len) {                           /* "O" + hex, in packet-sized pieces */
+        size_t part = len < (RSP_PACKET_MAX - 2) / 2 ? len : (RSP_PACKET_MAX - 2) / 2;
+        stub->out[0] = 'O';
+        reply_len(stub, 1 + rsp_hex_encode(stub->out + 1, text, part));
+        text += part;
+        len -= part;
+    }
+}
+
+static void handle_monitor(struct gdbstub *stub, const char *hex)
+{
+    char command[128];
+    size_t n = strlen(hex) / 2;
+    if (strlen(hex) % 2 || n >= sizeof(command) || rsp_hex_decode(command, hex, n) != 0) {
+        reply(stub, REPLY_BAD);
+        return;
+    }
+    command[n] = '\0';
+    struct monitor_output out = { stub };
+    if (!stub->target->monitor || stub->target->monitor(command, monitor_out, &out) != 0) {
+        static const char help[] = "unknown monitor command; try: tasks, trace N, mem\n";
+        monitor_out(help, sizeof(help) - 1, &out);
+    }
+    reply(stub, "OK");
+}
+
+/* vCont;ACTION[:THREAD][;ACTION...]: step if any step action applies to us. */
+static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *resume)
+{
+    bool step = false, any = false;
+    while (*p == ';') {
+        p++;
+        char action = *p++;
+        if (action == 'C' || action == 'S') {        /* signal number: ignored */
+            uint64_t signal;
+            if (rsp_parse_hex(p, &signal, &p) != 0)
+                return false;
+        } else if (action != 'c' && action != 's') {
+            return false;
+        }
+        uint32_t thread = 0xffffffffu;
+        if (*p == ':') {
+            uint64_t t;
+            if (rsp_parse_hex(p + 1, &t, &p) != 0)
+                return false;
+            thread = (uint32_t)t;
+        }
+        if ((action == 's' || action == 'S') &&
+            (thread == 0xffffffffu || thread == stub->stopped_thread))
+            step = true;
+        any = true;
+    }
+    if (!any || *p)
+        return false;
+    *resume = step ? GDB_STEP : GDB_CONTINUE;
+    return true;
+}
+
+bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
+                           const struct gdb_stop *stop, enum gdb_resume *resume)
+{
+    stub->attached = true;
+    uint64_t value;
+    switch (p[0]) {
+    case '?':
+        send_stop(stub, stop);
+        return false;
+    case 'g':
+        handle_read_registers(stub);
+        return false;
+    case 'G':
+        handle_write_registers(stub, p + 1, len - 1);
+        return false;
+    case 'p':
+        handle_register(stub, p + 1, false);
+        return false;
+    case 'P':
+        handle_register(stub, p + 1, true);
+        return false;
+    case 'm':
+        handle_read_memory(stub, p + 1);
+        return false;
+    case 'M':
+        handle_write_memory(stub, p + 1, len, false);
+        return false;
+    case 'X':
+        handle_write_memory(stub, p + 1, len, true);
+        return false;
+    case 'Z':
+    case 'z':
+        handle_point(stub, p + 1, p[0] == 'Z');
+        return false;
+    case 'c':
+    case 'C':
+        *resume = GDB_CONTINUE;
+        return true;
+    case 's':
+    case 'S':
+        *resume = GDB_STEP;
+        return true;
+    case 'D':
+        remove_all_breakpoints(stub);
+        reply(stub, "OK");
+        stub->attached = false;
+        *resume = GDB_DETACH;
+        return true;
+    case 'k':
+        remove_all_breakpoints(stub);
+        stub->attached = false;
+        *resume = GDB_KILL;
+        return true;
+    case 'H':
+        if ((p[1] != 'g' && p[1] != 'c') || (strcmp(p + 2, "-1") != 0 &&
+                                              rsp_parse_hex(p + 2, &value, NULL) != 0)) {
+            reply(stub, REPLY_BAD);
+            return false;
+        }
+        if (p[1] == 'g')
+            stub->reg_thread = strcmp(p + 2, "-1") == 0 ? stub->stopped_thread
+                                                        : thread_or_stopped(stub, (uint32_t)value);
+        reply(stub, "OK");
+        return false;
+    case 'T': {
+        char info[8];
+        bool alive = rsp_parse_hex(p + 1, &value, NULL) == 0 && stub->target->thread_info &&
+                     stub->target->thread_info((uint32_t)value, info, sizeof(info)) == 0;
+        reply(stub, alive ? "OK" : REPLY_BAD);
+        return false;
+    }
+    case 'v':
+        if (strcmp(p, "vCont?") == 0) {
+            reply(stub, "vCont;c;C;s;S");
+            return false;
+        }
+        if (strncmp(p, "vCont;", 6) == 0 || strcmp(p, "vCont") == 0) {
+            if (parse_vcont(stub, p + 5, resume))
+                return true;
+            reply(stub, REPLY_BAD);
+            return false;
+        }
+        reply(stub, "");                    /* vMustReplyEmpty, vFile...: not supported */
+        return false;
+    case 'q':
+        if (strncmp(p, "qSupported", 10) == 0)
+            reply(stub, supported);
+        else if (strncmp(p, "qXfer:features:read:", 20) == 0)
+            handle_xfer_features(stub, p + 20);
+        else if (strcmp(p, "qAttached") == 0)
+            reply(stub, "1");
+        else if (strcmp(p, "qC") == 0) {
+            ksnprintf(stub->out, sizeof(stub->out), "QC%x", stub->stopped_thread);
+            reply(stub, stub->out);
+        } else if (strcmp(p, "qfThreadInfo") == 0)
+            handle_thread_list(stub, true);
+        else if (strcmp(p, "qsThreadInfo") == 0)
+            handle_thread_list(stub, false);
+        else if (strncmp(p, "qThreadExtraInfo,", 17) == 0)
+            handle_thread_extra(stub, p + 17);
+        else if (strncmp(p, "qRcmd,", 6) == 0)
+            handle_monitor(stub, p + 6);
+        else if (strncmp(p, "qSymbol", 7) == 0)
+            reply(stub, "OK");
+        else
+            reply(stub, "");
+        return false;
+    case 'Q':
+        if (strcmp(p, "QStartNoAckMode") == 0) {
+            reply(stub, "OK");              /* acknowledged in the old mode */
+            stub->rsp.no_ack = true;
+        } else {
+            reply(stub, "");
+        }
+        return false;
+    default:
+        reply(stub, "");
+        return false;
+    }
+}
+
+enum gdb_resume gdbstub_session(struct gdbstub *stub, const struct gdb_stop *stop)
+{
+    stub->stopped_thread = stop->thread;
+    stub->reg_thread = stop->thread;
+    if (stub->attached)
+        send_stop(stub, stop);              /* GDB is waiting for it */
+    for (;;) {
+        size_t len = 0;
+        enum rsp_status status = rsp_receive(&stub->rsp, stub->in, &len);
+        if (status == RSP_CLOSED) {
+            remove_all_breakpoints(stub);
+            stub->attached = false;
+            return GDB_DETACH;
+        }
+        if (status == RSP_INTERRUPT)
+            continue;                       /* already stopped */
+        if (status == RSP_OVERSIZE) {
+            reply(stub, REPLY_BAD);
+            continue;
+        }
+        enum gdb_resume resume;
+        if (len && gdbstub_handle_packet(stub, stub->in, len, stop, &resume))
+            return resume;
+    }
+}

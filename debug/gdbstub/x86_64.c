@@ -1,0 +1,485 @@
+/*
+ * x86_64.c - the GDB stub's machine side (struct gdb_target) and its ways in.
+ *
+ * Registers: one table in GDB's amd64 order (features org.gnu.gdb.i386.core and .sse);
+ * target.xml is generated from it. A stopped context's registers live in its trap frame;
+ * a task that is not running has no stack (it is a state machine between polls), so its
+ * "registers" say where it waits: rip = its poll function, rdi = its struct task.
+ * Breakpoints: int3 written over kernel text with CR0.WP briefly off (single CPU, IRQs
+ * off). Hardware breakpoints and watchpoints: DR0-DR3 and DR7 (SDM Vol.3B 18.2).
+ * Stepping: RFLAGS.TF in the frame; the #DB that follows has DR6.BS set.
+ */
+#include "gdbstub.h"
+#include "cpu.h"
+#include "errno.h"
+#include "executor.h"
+#include "format.h"
+#include "kprintf.h"
+#include "layout.h"
+#include "paging.h"
+#include "panic.h"
+#include "string.h"
+#include "trap.h"
+
+#define RFLAGS_RF      (1ull << 16)        /* resume: no instruction breakpoint once */
+#define CR0_WP         (1ull << 16)
+#define DR6_B(n)       (1ull << (n))       /* breakpoint n fired */
+#define DR6_BS         (1ull << 14)        /* single step */
+#define DR7_L(n)       (1ull << (2 * (n))) /* local enable of breakpoint n */
+#define DR7_RW_SHIFT(n)  (16 + 4 * (n))    /* 00 execute, 01 write, 11 read/write */
+#define DR7_LEN_SHIFT(n) (18 + 4 * (n))    /* 00 1 byte, 01 2, 11 4, 10 8 */
+
+enum reg_source { FRAME, SEG_DS, SEG_ES, SEG_FS, SEG_GS, CONSTANT };
+
+struct gdb_register {
+    const char *name;
+    uint8_t size;                           /* bytes */
+    uint8_t source;                         /* enum reg_source */
+    uint16_t offset;                        /* into struct trap_frame (FRAME) */
+    const char *type;
+    const char *group;                      /* NULL: general */
+    uint32_t constant;                      /* CONSTANT: its value (the FPU is unused) */
+};
+
+#define GPR(n, t) { #n, 8, FRAME, offsetof(struct trap_frame, n), t, NULL, 0 }
+#define SEG(n, src) { #n, 4, src, 0, "int32", NULL, 0 }
+#define FPU(n, size, t, value) { #n, size, CONSTANT, 0, t, "float", value }
+#define XMM(n) { #n, 16, CONSTANT, 0, "uint128", "vector", 0 }
+
+/* GDB's amd64 register numbering: the order of this table is the wire order. */
+static const struct gdb_register registers[] = {
+    GPR(rax, "int64"), GPR(rbx, "int64"), GPR(rcx, "int64"), GPR(rdx, "int64"),
+    GPR(rsi, "int64"), GPR(rdi, "int64"), GPR(rbp, "data_ptr"), GPR(rsp, "data_ptr"),
+    GPR(r8, "int64"), GPR(r9, "int64"), GPR(r10, "int64"), GPR(r11, "int64"),
+    GPR(r12, "int64"), GPR(r13, "int64"), GPR(r14, "int64"), GPR(r15, "int64"),
+    GPR(rip, "code_ptr"),
+    { "eflags", 4, FRAME, offsetof(struct trap_frame, rflags), "i386_eflags", NULL, 0 },
+    { "cs", 4, FRAME, offsetof(struct trap_frame, cs), "int32", NULL, 0 },
+    { "ss", 4, FRAME, offsetof(struct trap_frame, ss), "int32", NULL, 0 },
+    SEG(ds, SEG_DS), SEG(es, SEG_ES), SEG(fs, SEG_FS), SEG(gs, SEG_GS),
+    FPU(st0, 10, "i387_ext", 0), FPU(st1, 10, "i387_ext", 0), FPU(st2, 10, "i387_ext", 0),
+    FPU(st3, 10, "i387_ext", 0), FPU(st4, 10, "i387_ext", 0), FPU(st5, 10, "i387_ext", 0),
+    FPU(st6, 10, "i387_ext", 0), FPU(st7, 10, "i387_ext", 0),
+    FPU(fctrl, 4, "int", 0x37f), FPU(fstat, 4, "int", 0), FPU(ftag, 4, "int", 0xffff),
+    FPU(fiseg, 4, "int", 0), FPU(fioff, 4, "int", 0), FPU(foseg, 4, "int", 0),
+    FPU(fooff, 4, "int", 0), FPU(fop, 4, "int", 0),
+    XMM(xmm0), XMM(xmm1), XMM(xmm2), XMM(xmm3), XMM(xmm4), XMM(xmm5), XMM(xmm6),
+    XMM(xmm7), XMM(xmm8), XMM(xmm9), XMM(xmm10), XMM(xmm11), XMM(xmm12), XMM(xmm13),
+    XMM(xmm14), XMM(xmm15),
+    { "mxcsr", 4, CONSTANT, 0, "int", "vector", 0x1f80 },
+};
+#define REGISTER_COUNT ARRAY_SIZE(registers)
+#define FIRST_SSE_REGISTER 40              /* xmm0: the sse feature starts here */
+
+static struct gdbstub stub;
+static struct trap_frame *stopped;         /* the frame being debugged, while stopped */
+static bool enabled, waiting;
+static char target_xml[6144];
+static int (*monitor_fn)(const char *command);
+
+static struct {
+    bool used;
+    int type;
+    uint64_t address, len;
+} hw[4];
+
+/* ---- registers ---- */
+
+static unsigned reg_size(unsigned regno)
+{
+    return regno < REGISTER_COUNT ? registers[regno].size : 0;
+}
+
+static uint32_t stopped_thread(void)
+{
+    struct task *t = task_current();
+    return t ? t->id : GDB_KERNEL_THREAD;
+}
+
+static int read_reg(uint32_t thread, unsigned regno, void *out)
+{
+    if (regno >= REGISTER_COUNT)
+        return -EINVAL;
+    const struct gdb_register *r = &registers[regno];
+    uint64_t value = 0;
+    uint8_t wide[16] = { 0 };
+    bool own = thread == stopped_thread() || thread == GDB_KERNEL_THREAD;
+    const struct task *t = own ? NULL : task_find((uint16_t)thread);
+    if (!own && (!t || thread > 0xffff))
+        return -ESRCH;
+    switch (r->source) {
+    case FRAME:
+        if (own) {
+            memcpy(&value, (const char *)stopped + r->offset, 8);
+        } else {                            /* a task between polls: where it waits */
+            if (regno == 16)                /* rip */
+                value = (uint64_t)(uintptr_t)t->poll;
+            else if (regno == 5)            /* rdi: the poll function's argument */
+                value = (uint64_t)(uintptr_t)t;
+            else if (regno == 17)           /* eflags */
+                value = 0x2;
+            else if (regno == 18)
+                value = GDT_KERNEL_CODE;
+            else if (regno == 19)
+                value = GDT_KERNEL_DATA;
+        }
+        break;
+    case SEG_DS: value = cpu_read_ds(); break;
+    case SEG_ES: value = cpu_read_es(); break;
+    case SEG_FS: value = cpu_read_fs(); break;
+    case SEG_GS: value = cpu_read_gs(); break;
+    case CONSTANT: value = r->constant; break;
+    }
+    memcpy(wide, &value, 8);
+    memcpy(out, wide, r->size);
+    return 0;
+}
+
+static int write_reg(uint32_t thread, unsigned regno, const void *in)
+{
+    if (regno >= REGISTER_COUNT)
+        return -EINVAL;
+    if (thread != stopped_thread() && thread != GDB_KERNEL_THREAD)
+        return -ESRCH;                      /* only the stopped context can change */
+    const struct gdb_register *r = &registers[regno];
+    if (r->source != FRAME)
+        return 0;                           /* segments and the FPU: accepted, unchanged */
+    uint64_t value = 0;
+    memcpy(&value, in, r->size);
+    if (regno == 18 || regno == 19)
+        return 0;                           /* cs and ss stay kernel selectors */
+    memcpy((char *)stopped + r->offset, &value, r->size == 4 ? 8 : r->size);
+    return 0;
+}
+
+/* ---- memory, checked against the page tables first ---- */
+
+static int check_range(uint64_t address, size_t len, bool write, bool *text)
+{
+    *text = false;
+    if (len == 0)
+        return 0;
+    if (address + len < address)
+        return -EFAULT;
+    for (uint64_t page = address & ~0xfffull; page < address + len; page += 0x1000) {
+        uint64_t flags;
+        if (!paging_translate(page, NULL, &flags))
+            return -EFAULT;
+        if (write && !(flags & PTE_WRITABLE)) {
+            if (page < KERNEL_VMA)
+                return -EFAULT;             /* read-only outside the kernel: refused */
+            *text = true;                   /* kernel text: patched with WP off */
+        }
+        if (page + 0x1000 < page)
+            break;
+    }
+    return 0;
+}
+
+static int read_mem(uint64_t address, void *out, size_t len)
+{
+    bool text;
+    if (check_range(address, len, false, &text) != 0)
+        return -EFAULT;
+    memcpy(out, (const void *)(uintptr_t)address, len);
+    return 0;
+}
+
+static int write_mem(uint64_t address, const void *in, size_t len)
+{
+    bool text;
+    if (check_range(address, len, true, &text) != 0)
+        return -EFAULT;
+    uint64_t flags = cpu_irq_save(), cr0 = cpu_read_cr0();
+    if (text)
+        cpu_write_cr0(cr0 & ~CR0_WP);       /* let ring 0 write a read-only page */
+    memcpy((void *)(uintptr_t)address, in, len);
+    if (text)
+        cpu_write_cr0(cr0);
+    cpu_irq_restore(flags);
+    return 0;
+}
+
+/* ---- debug registers ---- */
+
+static void hw_load(void)
+{
+    uint64_t dr7 = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!hw[n].used)
+            continue;
+        static const uint8_t rw[] = { [1] = 0, [2] = 1, [4] = 3 };
+        static const uint8_t len_bits[] = { [1] = 0, [2] = 1, [4] = 3, [8] = 2 };
+        cpu_write_dr(n, hw[n].address);
+        dr7 |= DR7_L(n) | (uint64_t)rw[hw[n].type] << DR7_RW_SHIFT(n) |
+               (uint64_t)len_bits[hw[n].len] << DR7_LEN_SHIFT(n);
+    }
+    cpu_write_dr7(dr7);
+}
+
+static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
+{
+    if (type == 1)
+        len = 1;                            /* execute: the length must be 1 (0 in DR7) */
+    if ((len != 1 && len != 2 && len != 4 && len != 8) || (address & (len - 1)))
+        return -EINVAL;
+    for (unsigned n = 0; n < 4; n++) {
+        if (hw[n].used && hw[n].type == type && hw[n].address == address && hw[n].len == len) {
+            if (!insert) {
+                hw[n].used = false;
+                hw_load();
+            }
+            return 0;
+        }
+    }
+    if (!insert)
+        return -ENOENT;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!hw[n].used) {
+            hw[n].used = true;
+            hw[n].type = type;
+            hw[n].address = address;
+            hw[n].len = len;
+            hw_load();
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+static void hw_clear_all(void)
+{
+    memset(hw, 0, sizeof(hw));
+    hw_load();
+}
+
+/* ---- threads and monitor ---- */
+
+static size_t threads(uint32_t *ids, size_t max)
+{
+    static struct task_info info[TASK_MAX];
+    size_t n = 0;
+    if (max)
+        ids[n++] = GDB_KERNEL_THREAD;
+    size_t count = executor_tasks(info, TASK_MAX);
+    for (size_t i = 0; i < count && n < max; i++) {
+        if (info[i].state != TASK_DONE)
+            ids[n++] = info[i].id;
+    }
+    return n;
+}
+
+static int thread_info(uint32_t thread, char *buf, size_t len)
+{
+    static struct task_info info[TASK_MAX];
+    if (thread == GDB_KERNEL_THREAD) {
+        ksnprintf(buf, len, "kernel (interrupts, idle, boot)");
+        return 0;
+    }
+    size_t count = executor_tasks(info, TASK_MAX);
+    for (size_t i = 0; i < count; i++) {
+        if (info[i].id == thread && info[i].state != TASK_DONE) {
+            ksnprintf(buf, len, "%s, %s, %u polls", info[i].name,
+                      task_state_name(info[i].state), info[i].polls);
+            return 0;
+        }
+    }
+    return -ESRCH;
+}
+
+struct capture {
+    struct console console;
+    void (*out)(const char *text, size_t len, void *ctx);
+    void *ctx;
+};
+
+static void capture_write(struct console *console, const char *text, size_t len)
+{
+    struct capture *c = (struct capture *)console;
+    c->out(text, len, c->ctx);
+}
+
+static int monitor(const char *command, void (*out)(const char *text, size_t len, void *ctx),
+                   void *ctx)
+{
+    if (!monitor_fn)
+        return -ENOENT;
+    struct capture c = { .console = { .name = "gdb", .write = capture_write },
+                         .out = out, .ctx = ctx };
+    console_register(&c.console);
+    int err = monitor_fn(command);
+    console_unregister(&c.console);
+    return err;
+}
+
+void gdbstub_set_monitor(int (*fn)(const char *command))
+{
+    monitor_fn = fn;
+}
+
+static const struct gdb_target x86_64_target = {
+    .target_xml = target_xml,
+    .reg_count = REGISTER_COUNT,
+    .reg_size = reg_size,
+    .read_reg = read_reg,
+    .write_reg = write_reg,
+    .read_mem = read_mem,
+    .write_mem = write_mem,
+    .hw_point = hw_point,
+    .hw_clear_all = hw_clear_all,
+    .threads = threads,
+    .thread_info = thread_info,
+    .monitor = monitor,
+    .breakpoint_instruction = 0xcc,
+};
+
+/* ---- target.xml, from the table ---- */
+
+static void build_target_xml(void)
+{
+    static const char *const flags[] = {
+        "CF", "", "PF", "", "AF", "", "ZF", "SF", "TF", "IF", "DF", "OF", "", "", "NT", "",
+        "RF", "VM", "AC", "VIF", "VIP", "ID",
+    };
+    size_t n = 0, size = sizeof(target_xml);
+#define ADD(...) (n += (size_t)ksnprintf(target_xml + n, n < size ? size - n : 0, __VA_ARGS__))
+    ADD("<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+        "<target version=\"1.0\">\n<architecture>i386:x86-64</architecture>\n"
+        "<feature name=\"org.gnu.gdb.i386.core\">\n<flags id=\"i386_eflags\" size=\"4\">\n");
+    for (unsigned bit = 0; bit < ARRAY_SIZE(flags); bit++) {
+        if (flags[bit][0])
+            ADD("<field name=\"%s\" start=\"%u\" end=\"%u\"/>\n", flags[bit], bit, bit);
+    }
+    ADD("</flags>\n");
+    for (unsigned r = 0; r < REGISTER_COUNT; r++) {
+        if (r == FIRST_SSE_REGISTER)
+            ADD("</feature>\n<feature name=\"org.gnu.gdb.i386.sse\">\n");
+        ADD("<reg name=\"%s\" bitsize=\"%u\" type=\"%s\" regnum=\"%u\"%s%s%s/>\n",
+            registers[r].name, registers[r].size * 8u, registers[r].type, r,
+            registers[r].group ? " group=\"" : "", registers[r].group ? registers[r].group : "",
+            registers[r].group ? "\"" : "");
+    }
+    ADD("</feature>\n</target>\n");
+#undef ADD
+    if (n >= size)
+        panic("build_target_xml: target.xml does not fit in %lu bytes", size);
+}
+
+/* ---- the ways in ---- */
+
+static int signal_for(unsigned vector)
+{
+    switch (vector) {
+    case 0:  return GDB_SIGFPE;             /* #DE */
+    case 6:  return GDB_SIGILL;             /* #UD */
+    case 13:
+    case 14: return GDB_SIGSEGV;            /* #GP, #PF */
+    case 17: return GDB_SIGBUS;             /* #AC */
+    default: return GDB_SIGTRAP;
+    }
+}
+
+/* Stop with `frame` as the stopped context, talk to GDB, and set the frame up for what
+ * it asked: continue, step (TF), detach or kill. */
+static void session(struct trap_frame *frame, const struct gdb_stop *stop)
+{
+    stopped = frame;
+    enum gdb_resume resume = gdbstub_session(&stub, stop);
+    stopped = NULL;
+    frame->rflags &= ~(uint64_t)RFLAGS_TF;
+    if (resume == GDB_STEP)
+        frame->rflags |= RFLAGS_TF;
+    if (stop->reason == GDB_STOP_HWBREAK)
+        frame->rflags |= RFLAGS_RF;         /* do not stop on the same instruction again */
+    if (resume == GDB_KILL)
+        arch_triple_fault();
+}
+
+static bool debugger(struct trap_frame *frame)
+{
+    if (!enabled)
+        return false;
+    struct gdb_stop stop = { .signal = GDB_SIGTRAP, .reason = GDB_STOP_SIGNAL,
+                             .thread = stopped_thread() };
+    if (frame->vector == VECTOR_BREAKPOINT) {
+        uint64_t address = frame->rip - 1;
+        bool ours = false;
+        for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++)
+            ours |= stub.breakpoints[i].used && stub.breakpoints[i].address == address;
+        if (ours) {
+            frame->rip = address;           /* GDB wants the breakpoint's own address */
+            stop.reason = GDB_STOP_SWBREAK;
+        } else if (!waiting && !stub.attached) {
+            return false;                   /* a plain int3: the kernel reports it */
+        }
+        waiting = false;
+    } else if (frame->vector == VECTOR_DEBUG) {
+        uint64_t dr6 = cpu_read_dr6();
+        cpu_write_dr6(0);
+        unsigned n;
+        for (n = 0; n < 4 && !(dr6 & DR6_B(n)); n++)
+            ;
+        if (n < 4 && hw[n].used) {
+            stop.reason = hw[n].type == 1 ? GDB_STOP_HWBREAK : GDB_STOP_WATCH;
+            stop.watch_address = hw[n].address;
+        } else if (!(dr6 & DR6_BS)) {
+            return false;
+        }
+    } else {
+        if (!stub.attached)
+            return false;
+        stop.signal = signal_for((unsigned)frame->vector);   /* post-mortem */
+    }
+    session(frame, &stop);
+    return true;
+}
+
+void gdbstub_interrupt(struct trap_frame *frame)
+{
+    if (!enabled)
+        return;
+    struct gdb_stop stop = { .signal = GDB_SIGINT, .reason = GDB_STOP_SIGNAL,
+                             .thread = stopped_thread() };
+    stub.attached = true;                   /* only a connected GDB sends Ctrl-C */
+    session(frame, &stop);
+}
+
+void gdbstub_breakpoint(void)
+{
+    if (!enabled)
+        return;
+    waiting = true;
+    cpu_int3();
+}
+
+bool gdbstub_kernel_ready(void)
+{
+    return enabled;
+}
+
+bool gdbstub_attached(void)
+{
+    return enabled && stub.attached;
+}
+
+static void stop_on_panic(const char *message)
+{
+    (void)message;
+    if (gdbstub_attached()) {
+        kprintf("gdb: stopping for the debugger\n");
+        gdbstub_breakpoint();               /* GDB sees the panic's own frames */
+    }
+}
+
+int gdbstub_kernel_init(void)
+{
+    const struct rsp_io *io = gdbstub_serial_init();
+    if (!io)
+        return -EIO;
+    build_target_xml();
+    gdbstub_init(&stub, io, &x86_64_target);
+    trap_set_debugger(debugger);
+    panic_add_hook(stop_on_panic);
+    enabled = true;
+    return 0;
+}

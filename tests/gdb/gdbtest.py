@@ -1,0 +1,73 @@
+"""Launching Lockstep under a debugger for the GDB tests and `make bench`: the kernel's
+own stub (COM3 as a TCP server, boot option `gdb` so it waits in early boot), or QEMU's
+gdbserver (-gdb, CPU stopped at reset) on the same build, and real GDB in batch mode."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+import qemu
+from conftest import BUILD
+
+ELF = os.path.join(BUILD, "lockstep.elf")
+GDB = "gdb"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Machine:
+    """QEMU running Lockstep, waiting for a debugger on self.port."""
+
+    def __init__(self, stub="ours", cmdline=None, stdin_console=False):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="lockstep-gdb-", dir=BUILD)
+        self.console = os.path.join(self.dir, "console.log")
+        if cmdline is None:
+            cmdline = "gdb" if stub == "ours" else ""
+        argv = qemu.command(ELF, cmdline=cmdline, console_log=None if stdin_console else self.console,
+                            gdb_port=self.port if stub == "ours" else None,
+                            qemu_gdb_port=self.port if stub == "qemu" else None)
+        self.argv = argv
+        self.process = None
+        if not stdin_console:
+            self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.wait_listening()
+
+    def wait_listening(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("nothing listens on port %d" % self.port)
+
+    def console_text(self):
+        with open(self.console, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def close(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def gdb_batch(port, commands, timeout=60):
+    """Run GDB on the kernel ELF with `commands` (a list of lines); return its output."""
+    script = ["set pagination off", "set confirm off", "set width 0",
+              "target remote 127.0.0.1:%d" % port] + list(commands)
+    with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+        f.write("\n".join(script) + "\n")
+        path = f.name
+    try:
+        result = subprocess.run([GDB, "-batch", "-nx", "-x", path, ELF], capture_output=True,
+                                text=True, timeout=timeout)
+    finally:
+        os.unlink(path)
+    return result.stdout + result.stderr

@@ -1,0 +1,141 @@
+"""The kernel's own GDB stub with the real GDB, compared with QEMU's gdbserver on the
+same build wherever the two should agree: breakpoints and backtraces, every general
+register at a breakpoint, 100 single steps, memory reads and writes, hardware
+breakpoints and watchpoints, Ctrl-C, threads, monitor commands and detach."""
+import re
+import time
+
+import pexpect
+import pytest
+
+from gdbtest import ELF, GDB, Machine, gdb_batch
+
+REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
+             "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "cs", "ss", "ds", "es",
+             "fs", "gs"]
+
+
+def run(stub, commands, **kw):
+    machine = Machine(stub, **kw)
+    try:
+        return gdb_batch(machine.port, commands)
+    finally:
+        machine.close()
+
+
+def registers(output):
+    values = {}
+    for line in output.splitlines():
+        m = re.match(r"^(\w+)\s+(0x[0-9a-f]+)\s", line)
+        if m and m.group(1) in REGISTERS:
+            values[m.group(1)] = m.group(2)
+    return values
+
+
+def test_breakpoint_continue_and_backtrace():
+    out = run("ours", ["break shell_start", "continue", "bt", "detach"])
+    assert "Breakpoint 1, shell_start ()" in out, out
+    frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) \(", out, re.M)
+    assert frames[:2] == ["shell_start", "kmain"], out
+    assert "Cannot access memory" not in out, out
+
+
+def test_registers_at_a_breakpoint_match_qemus_stub():
+    commands = ["break shell_start", "continue", "info registers " + " ".join(REGISTERS),
+                "detach"]
+    ours = registers(run("ours", commands))
+    theirs = registers(run("qemu", commands))
+    assert set(ours) == set(REGISTERS), ours
+    assert ours == theirs
+
+
+def test_hundred_steps_visit_the_same_instructions_as_qemus_stub():
+    commands = ["break shell_start", "continue", "delete"]
+    commands += ["stepi", "printf \"rip %lx\\n\", $rip"] * 100
+    commands += ["detach"]
+    def rips(stub):
+        return re.findall(r"^rip ([0-9a-f]+)$", run(stub, commands), re.M)
+    ours = rips("ours")
+    assert len(ours) == 100
+    assert ours == rips("qemu")
+
+
+def test_memory_read_and_write():
+    out = run("ours", ["break shell_start", "continue",
+                       "x/256xb &com1", "set var com1.rx_dropped = 0x1122334455667788",
+                       "print/x com1.rx_dropped", "x/8xb &com1.rx_dropped",
+                       "python", "try:", "    gdb.execute('print *(long *)0')",
+                       "except gdb.MemoryError as e:", "    print('refused:', e)", "end",
+                       "print/x com1.rx_dropped", "detach"])
+    assert len(re.findall(r"^0x[0-9a-f]+ <com1(\+\d+)?>:", out, re.M)) == 32 + 1, out   # + the x/8xb
+    assert "$1 = 0x1122334455667788" in out, out
+    assert "0x88\t0x77\t0x66\t0x55\t0x44\t0x33\t0x22\t0x11" in out
+    assert "refused: Cannot access memory at address 0x0" in out   # an E reply, no fault
+    assert "$2 = 0x1122334455667788" in out                       # still working after it
+
+
+def test_hardware_breakpoint_and_watchpoint():
+    out = run("ours", ["hbreak shell_start", "continue", "delete",
+                       "watch ticks", "continue", "continue", "delete", "detach"])
+    assert "Hardware assisted breakpoint 1 at" in out, out
+    assert re.search(r"hit Breakpoint 1, shell_start \(\)", out), out
+    changes = re.findall(r"Hardware watchpoint 2: ticks\s+Old value = (\d+)\s+New value = (\d+)", out)
+    assert len(changes) == 2, out
+    assert all(int(new) == int(old) + 1 for old, new in changes)
+
+
+def test_threads_monitor_and_detach():
+    machine = Machine("ours")
+    try:
+        out = gdb_batch(machine.port, [
+            "break executor_run", "continue", "info threads", "thread 4", "bt",
+            "monitor tasks", "monitor trace 3", "monitor bogus", "detach"])
+        assert re.search(r"Thread 65536 \(kernel", out), out
+        assert re.search(r"Thread 1 \(keyboard, ready, 0 polls\)", out), out
+        assert re.search(r"Thread 3 \(shell, ready, 0 polls\)", out), out
+        assert re.search(r"#0\s+shell_poll \(task=", out), out   # where the task waits
+        assert re.search(r"^ +1 keyboard +ready +0", out, re.M), out        # monitor tasks
+        assert re.search(r"^ +\d+ +\d+ task_spawn task=3 parent=0 name=shell$", out, re.M)
+        assert "unknown monitor command" in out
+        time.sleep(0.5)
+        assert "lockstep> " in machine.console_text()   # detached: the kernel went on
+    finally:
+        machine.close()
+
+
+def test_ctrl_c_stops_the_kernel_idle_and_busy():
+    machine = Machine("ours", stdin_console=True)
+    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
+                           codec_errors="replace", timeout=30)
+    gdb = None
+    try:
+        kernel.expect("waiting for GDB")
+        gdb = pexpect.spawn(GDB, ["-nx", "-q", ELF], encoding="utf-8", timeout=30)
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline("set pagination off")
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline("target remote 127.0.0.1:%d" % machine.port)
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline("continue")
+        kernel.expect_exact("lockstep> ")
+        time.sleep(0.3)                               # idle: halted in executor_idle
+        gdb.sendcontrol("c")
+        gdb.expect("received signal SIGINT")
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline("continue")
+        kernel.send("busy 3000\r")                    # the shell task spins
+        time.sleep(0.5)
+        gdb.sendcontrol("c")
+        gdb.expect("received signal SIGINT")
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline("bt")
+        gdb.expect(r"cmd_busy")
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline("detach")
+        gdb.expect("Detaching|detached")
+        kernel.expect_exact("lockstep> ", timeout=30)  # busy ends; the shell goes on
+    finally:
+        if gdb:
+            gdb.close(force=True)
+        kernel.close(force=True)
+        machine.close()
