@@ -103,7 +103,9 @@ UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(INCLUDES)
-BENCH_PROGRAMS :=
+BENCH_PROGRAMS := heap
+BENCH_SRC_heap := kernel/mm/heap_core.c kernel/mm/tlsf.c kernel/lib/kprintf.c \
+	kernel/lib/format.c kernel/lib/ksyms.c
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
 .PHONY: all kernel iso ktest unit run run-serial test bench deps clean

@@ -23,12 +23,22 @@
 #define TLSF_GROW_MIN       (16 * 1024)    /* smallest commit when the area grows */
 #define TLSF_TRIM_THRESHOLD (64 * 1024)    /* free tail that makes the area shrink */
 #define TLSF_TRIM_KEEP      (16 * 1024)    /* ... down to this much */
+#define TLSF_DECOMMIT_MIN   (16 * 1024)    /* free interiors this big go back (below) */
+#define TLSF_MAX_AREA       (512ull << 20)
+#define TLSF_MAX_PAGES      (TLSF_MAX_AREA / HEAP_PAGE_SIZE)
 
 struct tlsf_block;
 
-/* Who may touch: every field belongs to the owner of the struct (callers serialise). */
+/*
+ * The area is [base, top); pages in it are backed ("committed") except the interior
+ * pages of large free blocks, which go back to the provider when the block is freed
+ * (the whole pages strictly between its 32-byte header and the next header, once they
+ * add up to TLSF_DECOMMIT_MIN) and come back when it is allocated again. `committed`
+ * records which pages are backed, so that a check never reads an unbacked page.
+ * Who may touch: every field belongs to the owner of the struct (callers serialise).
+ */
 struct tlsf {
-    uintptr_t base, top, limit;            /* committed [base, top), may grow to limit */
+    uintptr_t base, top, limit;            /* [base, top) in use, may grow to limit */
     uint32_t fl_bitmap;                    /* bit fl: some sl list of fl is not empty */
     uint32_t sl_bitmap[TLSF_FL_COUNT];
     struct tlsf_block *lists[TLSF_FL_COUNT][TLSF_SL_COUNT];
@@ -37,11 +47,14 @@ struct tlsf {
     uint64_t used_bytes;                   /* sum of used block sizes (headers included) */
     uint64_t used_blocks;
     uint64_t free_blocks;
-    uint64_t bad_frees;                    /* reported and refused */
+    uint64_t committed_pages;              /* backed pages in [base, top) */
+    uint64_t commits, releases;            /* provider calls, for the benchmark */
+    uint64_t pages_moved;                  /* pages committed plus pages released */
+    uint64_t committed[TLSF_MAX_PAGES / 64];   /* bit per page: backed */
 };
 
-/* Set up an empty area at [base, base + size) (page aligned); nothing is committed
- * until the first allocation. Cannot fail. */
+/* Set up an empty area at [base, base + size) (page aligned; at most TLSF_MAX_AREA is
+ * used); nothing is committed until the first allocation. Cannot fail. */
 void tlsf_init(struct tlsf *t, uintptr_t base, size_t size, const struct heap_provider *p,
                uint32_t secret);
 
@@ -57,8 +70,11 @@ void *tlsf_alloc(struct tlsf *t, size_t size, size_t align);
  * provider when the area shrinks. */
 int tlsf_free(struct tlsf *t, void *ptr);
 
-/* True if `ptr` lies inside the committed area (says nothing about validity). */
-bool tlsf_contains(const struct tlsf *t, const void *ptr);
+/* True if `ptr` lies inside the area (says nothing about validity). */
+static inline bool tlsf_contains(const struct tlsf *t, const void *ptr)
+{
+    return (uintptr_t)ptr >= t->base && (uintptr_t)ptr < t->top;
+}
 
 /* 0 if `ptr` is a live block of this area; -EINVAL (never handed out, or its header is
  * corrupted) or -ENOENT (already free). Reads only committed memory; changes nothing. */

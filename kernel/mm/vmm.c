@@ -203,7 +203,7 @@ int vmm_unmap_free(uint64_t virt, uint64_t len)
     return first;
 }
 
-int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags)
+int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
 {
     if (len == 0 || (len | virt) & (PAGE_SIZE - 1))
         return -EINVAL;
@@ -215,7 +215,8 @@ int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags)
             err = -ENOMEM;
             break;
         }
-        zero_frame(frame);
+        if (zero)
+            zero_frame(frame);
         err = vmm_map(virt + done, frame, flags);
         if (err) {
             pmm_free_frame(frame);
@@ -245,7 +246,7 @@ uint64_t vmm_stack_alloc(void)
     if (slot >= KERNEL_STACK_SLOTS)
         return 0;
     uint64_t top = slot_base(slot) + KERNEL_STACK_SLOT;
-    if (vmm_map_new(top - KERNEL_STACK_SIZE, KERNEL_STACK_SIZE, PTE_WRITABLE | PTE_NX)) {
+    if (vmm_map_new(top - KERNEL_STACK_SIZE, KERNEL_STACK_SIZE, PTE_WRITABLE | PTE_NX, true)) {
         rflags = cpu_irq_save();
         stack_slots &= ~(1ull << slot);
         cpu_irq_restore(rflags);

@@ -39,10 +39,11 @@ int vmm_unmap(uint64_t virt, uint64_t *phys);
  * flags (either pointer may be NULL), false if not mapped. Cannot fail. */
 bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags);
 
-/* Back [virt, virt+len) (page aligned) with fresh zeroed frames. Returns 0; -EINVAL as
- * for vmm_map or if len is 0 or unaligned; -EEXIST or -ENOMEM, and then nothing stays
- * mapped or allocated. */
-int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags);
+/* Back [virt, virt+len) (page aligned) with fresh frames, zeroed if `zero` (the heap
+ * passes false: kmalloc memory is not zeroed, kcalloc zeroes what it hands out).
+ * Returns 0; -EINVAL as for vmm_map or if len is 0 or unaligned; -EEXIST or -ENOMEM,
+ * and then nothing stays mapped or allocated. */
+int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero);
 
 /* Unmap [virt, virt+len) and release its frames. Returns 0, or the first error of
  * vmm_unmap / pmm_free_frame (the remaining pages are still unmapped and released). */
