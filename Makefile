@@ -64,7 +64,9 @@ KERNEL_OBJS := \
 	kernel/mm/frame_boot.o \
 	kernel/mm/vmm.o \
 	kernel/mm/tlsf.o \
+	kernel/mm/tlsf_check.o \
 	kernel/mm/heap_core.o \
+	kernel/mm/heap_check.o \
 	kernel/mm/heap.o \
 	kernel/kmain.o
 KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
@@ -97,15 +99,16 @@ UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
 UNIT_SRC_test_frame      := kernel/mm/frame.c kernel/lib/kprintf.c kernel/lib/format.c \
 	kernel/lib/ksyms.c
-UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/tlsf.c kernel/lib/kprintf.c \
-	kernel/lib/format.c kernel/lib/ksyms.c
+UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/heap_check.c kernel/mm/tlsf.c \
+	kernel/mm/tlsf_check.c kernel/lib/kprintf.c kernel/lib/format.c kernel/lib/ksyms.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(INCLUDES)
 BENCH_PROGRAMS := heap
-BENCH_SRC_heap := kernel/mm/heap_core.c kernel/mm/tlsf.c kernel/lib/kprintf.c \
-	kernel/lib/format.c kernel/lib/ksyms.c
+BENCH_SRC_heap := kernel/mm/heap_core.c kernel/mm/heap_check.c kernel/mm/tlsf.c \
+	kernel/mm/tlsf_check.c kernel/mm/frame.c \
+	kernel/arch/x86_64/paging.c kernel/lib/kprintf.c kernel/lib/format.c kernel/lib/ksyms.c
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
 .PHONY: all kernel iso ktest unit run run-serial test bench deps clean

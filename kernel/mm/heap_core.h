@@ -41,6 +41,7 @@ struct heap {
     struct heap_provider provider;           /* the owner's, called through ours */
     struct heap_provider counted;            /* counts commits, then calls provider */
     uint64_t committed, peak_committed;      /* bytes backed right now / at most */
+    uint64_t provider_calls, provider_pages; /* commits + releases, and their pages */
     uint64_t failures, bad_frees;
     struct tlsf tlsf;                        /* the upper half of the window */
 };
@@ -52,7 +53,8 @@ struct heap_stats {
     uint64_t largest_free;                   /* largest TLSF allocation needing no growth */
     uint64_t slab_pages, empty_slab_pages;   /* slab area, pages (all backed) */
     uint64_t tlsf_bytes, tlsf_backed, tlsf_free_blocks;   /* TLSF area span, backed */
-    uint64_t tlsf_used_blocks, provider_calls;
+    uint64_t tlsf_used_blocks;
+    uint64_t provider_calls, provider_pages; /* commits + releases, and their pages */
     uint64_t failures, bad_frees;
     struct {
         uint32_t size;

@@ -1,6 +1,6 @@
 /*
  * tlsf.c - Two-Level Segregated Fit (tlsf.h), after Masmano et al. (ECRTS 2004) and
- * Conte's public-domain implementation, with canaries and page decommit.
+ * Conte's public-domain implementation, with canaries and page give-back.
  *
  * Blocks tile the area [base, top); every header is 16-byte aligned:
  *
@@ -9,13 +9,14 @@
  *             +8  canary      (address >> 4) ^ secret: checked on free, the footer of
  *                              the block before (an overflow hits it first)
  *             +12 size|flags  bytes to the next header (multiple of 16); FREE,
- *                              PREV_FREE, DECOMMITTED
- *             +16 data ...    (free blocks: next_free, prev_free links)
+ *                              PREV_FREE, DECOMMITTED, DIRTY
+ *             +16 data ...    (free blocks: free-list links at +16, dirty-list links
+ *                              at +32, the latter only in blocks with an interior)
  *   top-16:   the sentinel, a used header of size 0 that ends every walk
  *
- *   a free block with DECOMMITTED:
- *   | hdr+links | ...... whole pages given back to the provider ...... | next hdr |
- *   b           lo = page after b+32                     hi = page of b+size
+ *   a free block's interior, the pages it can give back:
+ *   | header and links | ...... whole pages ...... | next header |
+ *   b                  lo = page after b+48        hi = page of b+size
  *
  * Free blocks sit in lists[fl][sl]: fl = floor(log2(size)) - 8 for sizes >= 512 with 32
  * linear subdivisions each; sizes below 512 have exact 16-byte lists in fl 0. Two
@@ -24,97 +25,58 @@
  * found fits; if none does, the request's own list is scanned (at most 16 entries)
  * before the area grows. The block is split exactly: only the search is rounded, not
  * the memory (waste: 16-byte granularity plus the 8-byte header).
+ *
+ * Every free block enters the lists through put() and leaves through take(), which
+ * also keep the dirty list: a free block with an interior is either DIRTY (backed, on
+ * the dirty list) or DECOMMITTED (interior given back). purge() gives back the oldest
+ * dirty interiors while dirty bytes exceed the budget (tlsf.h).
  * Invariants: no two free blocks are adjacent (they merge on free); a free block's
- * successor has PREV_FREE set and points back at it; every header lies in a committed
- * page; only DECOMMITTED free blocks have uncommitted pages, exactly [lo, hi).
- * Worst cases: tlsf_alloc and tlsf_free do a bounded number of list operations (no
- * loops over blocks); the provider is called at most twice (commit a reused block's
- * pages, or grow; release a freed interior, or trim).
+ * successor has PREV_FREE set and points back at it; every header lies in a backed
+ * page; only DECOMMITTED free blocks have unbacked pages, exactly [lo, hi).
+ * Worst cases: tlsf_alloc and tlsf_free do a bounded number of list operations; the
+ * provider is called to back a reused block or grow the area, and to give back what
+ * the budget no longer allows (amortised: each interior is given back once per time
+ * it became dirty) or the free tail of the area.
  */
 #include "tlsf.h"
 #include "errno.h"
 #include "string.h"
+#include "tlsf_internal.h"
 
-struct tlsf_block {
-    struct tlsf_block *prev_phys;
-    uint32_t canary;
-    uint32_t size;
-    struct tlsf_block *next_free;        /* free blocks only */
-    struct tlsf_block *prev_free;
-};
-ASSERT_OFFSET(struct tlsf_block, canary, 8);
-ASSERT_OFFSET(struct tlsf_block, size, 12);
-ASSERT_OFFSET(struct tlsf_block, next_free, 16);
 
-#define HEADER      16u
-#define FREE        1u                   /* this block is free */
-#define PREV_FREE   2u                   /* the block before this one is free */
-#define DECOMMITTED 4u                   /* free, and its interior pages are not backed */
-#define FLAGS       15u
-#define SMALL       (1u << TLSF_FL_SHIFT)
-#define PAGE        ((uintptr_t)HEAP_PAGE_SIZE)
-#define SCAN_LIMIT  16
+/* ---- the dirty list ---- */
 
-#define inline_always inline __attribute__((always_inline))
-
-STATIC_ASSERT(TLSF_FL_COUNT == 31 - TLSF_FL_SHIFT + 1, "first level covers sizes < 2^31");
-
-static inline_always uint32_t size_of(const struct tlsf_block *b)
+static inline_always void dirty_remove(struct tlsf *t, struct tlsf_block *b)
 {
-    return b->size & ~FLAGS;
+    struct tlsf_block *next = b->dirty_next, *prev = b->dirty_prev;
+    if (next)
+        next->dirty_prev = prev;
+    else
+        t->dirty_tail = prev;
+    if (prev)
+        prev->dirty_next = next;
+    else
+        t->dirty_head = next;
+    t->dirty_bytes -= interior_bytes(b);
+    b->size &= ~DIRTY;
 }
 
-static inline_always struct tlsf_block *at(uintptr_t address)
+static inline_always void dirty_add(struct tlsf *t, struct tlsf_block *b, uintptr_t bytes)
 {
-    return (struct tlsf_block *)address;
+    b->size |= DIRTY;
+    b->dirty_prev = NULL;
+    b->dirty_next = t->dirty_head;
+    if (t->dirty_head)
+        t->dirty_head->dirty_prev = b;
+    else
+        t->dirty_tail = b;
+    t->dirty_head = b;
+    t->dirty_bytes += bytes;
 }
 
-static inline_always struct tlsf_block *next_of(const struct tlsf_block *b)
-{
-    return at((uintptr_t)b + size_of(b));
-}
+/* ---- the free lists: put() and take() are the only ways in and out ---- */
 
-static inline_always uint32_t canary(const struct tlsf *t, const void *b)
-{
-    return (uint32_t)((uintptr_t)b >> 4) ^ t->secret;      /* unique per header in 64 GiB */
-}
-
-static inline_always void set_header(const struct tlsf *t, struct tlsf_block *b, size_t size,
-                                     uint32_t flags)
-{
-    b->canary = canary(t, b);
-    b->size = (uint32_t)size | flags;
-}
-
-/* The pages a free block of `size` bytes at b may give back: [lo, hi), maybe empty. */
-static inline_always uintptr_t interior_lo(const struct tlsf_block *b)
-{
-    return ALIGN_UP((uintptr_t)b + 2 * HEADER, PAGE);
-}
-
-static inline_always uintptr_t interior_hi(const struct tlsf_block *b, size_t size)
-{
-    return ALIGN_DOWN((uintptr_t)b + size, PAGE);
-}
-
-static inline_always unsigned fls_size(size_t x)     /* x > 0 */
-{
-    return 63 - (unsigned)__builtin_clzll(x);
-}
-
-static inline_always void mapping(size_t size, unsigned *fl, unsigned *sl)
-{
-    if (size < SMALL) {
-        *fl = 0;
-        *sl = (unsigned)size / TLSF_ALIGN;
-    } else {
-        unsigned f = fls_size(size);
-        *sl = (unsigned)(size >> (f - TLSF_SL_LOG2)) ^ TLSF_SL_COUNT;
-        *fl = f - (TLSF_FL_SHIFT - 1);
-    }
-}
-
-static inline_always void insert(struct tlsf *t, struct tlsf_block *b)
+static inline_always void put(struct tlsf *t, struct tlsf_block *b)
 {
     unsigned fl, sl;
     mapping(size_of(b), &fl, &sl);
@@ -127,9 +89,14 @@ static inline_always void insert(struct tlsf *t, struct tlsf_block *b)
     t->fl_bitmap |= 1u << fl;
     t->sl_bitmap[fl] |= 1u << sl;
     t->free_blocks++;
+    if (!(b->size & DECOMMITTED)) {
+        uintptr_t bytes = interior_bytes(b);
+        if (bytes)
+            dirty_add(t, b, bytes);
+    }
 }
 
-static inline_always void unlink(struct tlsf *t, struct tlsf_block *b)
+static inline_always void take(struct tlsf *t, struct tlsf_block *b)
 {
     struct tlsf_block *next = b->next_free, *prev = b->prev_free;
     if (next)
@@ -147,11 +114,13 @@ static inline_always void unlink(struct tlsf *t, struct tlsf_block *b)
         }
     }
     t->free_blocks--;
+    if (b->size & DIRTY)
+        dirty_remove(t, b);
 }
 
-/* Take `b`, the head of lists[fl][sl], off its list: unlink without a mapping. */
-static inline_always void unlink_head(struct tlsf *t, struct tlsf_block *b, unsigned fl,
-                                      unsigned sl)
+/* take() for `b` known to head lists[fl][sl]: no mapping needed. */
+static inline_always void take_head(struct tlsf *t, struct tlsf_block *b, unsigned fl,
+                                    unsigned sl)
 {
     struct tlsf_block *next = b->next_free;
     t->lists[fl][sl] = next;
@@ -163,6 +132,8 @@ static inline_always void unlink_head(struct tlsf *t, struct tlsf_block *b, unsi
             t->fl_bitmap &= ~(1u << fl);
     }
     t->free_blocks--;
+    if (b->size & DIRTY)
+        dirty_remove(t, b);
 }
 
 /* A free block of at least `size` bytes, or NULL: O(1) through the two bitmaps, then a
@@ -202,19 +173,12 @@ static inline_always struct tlsf_block *find(const struct tlsf *t, size_t size,
     return NULL;
 }
 
-/* ---- committed pages ---- */
-
-static inline_always bool page_committed(const struct tlsf *t, uintptr_t address)
-{
-    uint64_t page = (address - t->base) / PAGE;
-    return t->committed[page / 64] & (1ull << (page % 64));
-}
+/* ---- backed pages ---- */
 
 static void mark(struct tlsf *t, uintptr_t from, uintptr_t to, bool backed)
 {
     uint64_t page = (from - t->base) / PAGE, end = (to - t->base) / PAGE;
     t->committed_pages += backed ? end - page : page - end;
-    t->pages_moved += end - page;
     while (page < end) {                               /* a word at a time */
         uint64_t bit = page % 64, n = end - page < 64 - bit ? end - page : 64 - bit;
         uint64_t mask = (n == 64 ? ~0ull : (1ull << n) - 1) << bit;
@@ -232,10 +196,8 @@ static int commit(struct tlsf *t, uintptr_t from, uintptr_t to)
     if (from >= to)
         return 0;
     int err = t->provider->commit(t->provider->ctx, from, to - from);
-    if (!err) {
+    if (!err)
         mark(t, from, to, true);
-        t->commits++;
-    }
     return err;
 }
 
@@ -246,7 +208,6 @@ static void release(struct tlsf *t, uintptr_t from, uintptr_t to)
         return;
     t->provider->release(t->provider->ctx, from, to - from);
     mark(t, from, to, false);
-    t->releases++;
 }
 
 /* Give back the backed pages of [from, to), run by run. */
@@ -263,7 +224,8 @@ static void release_backed(struct tlsf *t, uintptr_t from, uintptr_t to)
     }
 }
 
-/* Back a DECOMMITTED free block's interior again; 0 or -ENOMEM (nothing changes). */
+/* Back a DECOMMITTED free block's interior again (it becomes dirty); 0 or -ENOMEM
+ * (nothing changes). */
 static int restore(struct tlsf *t, struct tlsf_block *b)
 {
     if (!(b->size & DECOMMITTED))
@@ -271,7 +233,28 @@ static int restore(struct tlsf *t, struct tlsf_block *b)
     if (commit(t, interior_lo(b), interior_hi(b, size_of(b))))
         return -ENOMEM;
     b->size &= ~DECOMMITTED;
+    dirty_add(t, b, interior_bytes(b));
     return 0;
+}
+
+/* Give back the oldest dirty interiors while they exceed the budget. */
+static __attribute__((noinline)) void purge(struct tlsf *t)
+{
+    uint64_t budget = t->used_bytes >> TLSF_DIRTY_SHIFT;
+    if (budget < TLSF_DIRTY_MIN)
+        budget = TLSF_DIRTY_MIN;
+    while (t->dirty_bytes > budget && t->dirty_tail) {
+        struct tlsf_block *b = t->dirty_tail;
+        dirty_remove(t, b);
+        release(t, interior_lo(b), interior_hi(b, size_of(b)));
+        b->size |= DECOMMITTED;
+    }
+}
+
+static inline_always bool over_budget(const struct tlsf *t)
+{
+    return t->dirty_bytes > TLSF_DIRTY_MIN &&
+           t->dirty_bytes > (t->used_bytes >> TLSF_DIRTY_SHIFT);
 }
 
 /* ---- allocation ---- */
@@ -326,7 +309,7 @@ static struct tlsf_block *grow(struct tlsf *t, size_t need)
         b = at(t->top - HEADER);                       /* the old sentinel */
         set_header(t, b, n, FREE | (b->size & PREV_FREE));
         if (last) {
-            unlink(t, last);
+            take(t, last);
             set_header(t, last, size_of(last) + n, FREE | (last->size & PREV_FREE));
             b = last;
         }
@@ -335,11 +318,11 @@ static struct tlsf_block *grow(struct tlsf *t, size_t need)
     struct tlsf_block *sentinel = at(t->top - HEADER);
     set_header(t, sentinel, 0, PREV_FREE);
     sentinel->prev_phys = b;
-    insert(t, b);
+    put(t, b);
     return b;
 }
 
-/* Carve an aligned block out of free, backed block `b` (already unlinked): the gap in
+/* Carve an aligned block out of free, backed block `b` (already taken): the gap in
  * front becomes a free block of its own (at least TLSF_MIN_BLOCK, never adjacent to
  * another free block because b's predecessor is used). */
 static struct tlsf_block *align_block(struct tlsf *t, struct tlsf_block *b, size_t align)
@@ -355,12 +338,12 @@ static struct tlsf_block *align_block(struct tlsf *t, struct tlsf_block *b, size
     rest->prev_phys = b;
     next_of(rest)->prev_phys = rest;
     set_header(t, b, gap, FREE | (b->size & PREV_FREE));
-    insert(t, b);
+    put(t, b);
     return rest;
 }
 
-/* Mark unlinked free block `b` used with `need` bytes, returning its tail to a list.
- * `decommitted`: b's pages from the tail's header on are still unbacked. */
+/* Mark taken free block `b` used with `need` bytes, returning its tail to a list.
+ * `decommitted`: b's pages from the tail's interior on are still unbacked. */
 static inline_always void use(struct tlsf *t, struct tlsf_block *b, size_t need,
                               bool decommitted)
 {
@@ -368,10 +351,11 @@ static inline_always void use(struct tlsf *t, struct tlsf_block *b, size_t need,
     uint32_t flags = b->size & PREV_FREE;
     if (total - need >= TLSF_MIN_BLOCK) {
         struct tlsf_block *rest = at((uintptr_t)b + need);
-        bool unbacked = decommitted && interior_hi(rest, total - need) > interior_lo(rest);
-        set_header(t, rest, total - need, FREE | (unbacked ? DECOMMITTED : 0));
+        set_header(t, rest, total - need, FREE);
+        if (decommitted && interior_bytes(rest))
+            rest->size |= DECOMMITTED;
         next_of(rest)->prev_phys = rest;             /* its PREV_FREE is already set */
-        insert(t, rest);
+        put(t, rest);
         set_header(t, b, need, flags);
     } else {
         b->size = (uint32_t)total | flags;
@@ -408,14 +392,14 @@ static __attribute__((noinline)) void *alloc_slow(struct tlsf *t, size_t size, s
             size_t total = size_of(b);
             uintptr_t lo = interior_lo(b), hi = interior_hi(b, total);
             uintptr_t end = total - need >= TLSF_MIN_BLOCK
-                ? ALIGN_UP((uintptr_t)b + need + 2 * HEADER, PAGE) : hi;
+                ? ALIGN_UP((uintptr_t)b + need + LINKS, PAGE) : hi;
             if (commit(t, lo, end < hi ? end : hi))
                 return NULL;
-            b->size &= ~DECOMMITTED;
-            decommitted = end < hi;
+            decommitted = end < hi;                    /* the tail's interior stays out */
         }
     }
-    unlink(t, b);
+    take(t, b);
+    b->size &= ~DECOMMITTED;
     if (align > TLSF_ALIGN)
         b = align_block(t, b, align);
     use(t, b, need, decommitted);
@@ -424,15 +408,15 @@ static __attribute__((noinline)) void *alloc_slow(struct tlsf *t, size_t size, s
 
 void *tlsf_alloc(struct tlsf *t, size_t size, size_t align)
 {
-    if (__builtin_expect(align == TLSF_ALIGN && size <= TLSF_MAX_REQUEST, 1)) {
+    if (likely(align == TLSF_ALIGN && size <= TLSF_MAX_REQUEST)) {
         size_t need = block_size_for(size);
         unsigned fl, sl;
         struct tlsf_block *b = find(t, need, &fl, &sl);
-        if (__builtin_expect(b && !(b->size & DECOMMITTED), 1)) {
+        if (likely(b && !(b->size & DECOMMITTED))) {
             if (fl < TLSF_FL_COUNT)
-                unlink_head(t, b, fl, sl);
+                take_head(t, b, fl, sl);
             else
-                unlink(t, b);
+                take(t, b);
             use(t, b, need, false);
             return (char *)b + HEADER;
         }
@@ -471,22 +455,12 @@ static inline_always bool is_sane_free(const struct tlsf *t, const struct tlsf_b
            size_of(b) >= TLSF_MIN_BLOCK && size_of(b) <= t->top - HEADER - p;
 }
 
-/* The end of a free whose merged block gives pages back or ends the area. */
-static __attribute__((noinline)) void free_slow(struct tlsf *t, struct tlsf_block *b,
-                                               size_t size, uint32_t flags, uintptr_t keep_lo,
-                                               uintptr_t keep_hi)
+/* After a free: give back what the budget does not allow, and the area's free tail. */
+static __attribute__((noinline)) void after_free(struct tlsf *t, struct tlsf_block *b)
 {
-    uintptr_t lo = interior_lo(b), hi = interior_hi(b, size);
-    if (hi > lo && ((flags & DECOMMITTED) || hi - lo >= TLSF_DECOMMIT_MIN)) {
-        release(t, keep_lo > lo ? keep_lo : lo, keep_hi < hi ? keep_hi : hi);
-        flags |= DECOMMITTED;
-    }
-    set_header(t, b, size, flags);
-    struct tlsf_block *next = next_of(b);
-    next->prev_phys = b;
-    next->size |= PREV_FREE;
-    insert(t, b);
-    if ((uintptr_t)next == t->top - HEADER && size > TLSF_TRIM_THRESHOLD)
+    if (over_budget(t))
+        purge(t);
+    if ((uintptr_t)next_of(b) == t->top - HEADER && size_of(b) > TLSF_TRIM_THRESHOLD)
         tlsf_trim(t, TLSF_TRIM_KEEP);
 }
 
@@ -515,7 +489,7 @@ int tlsf_free(struct tlsf *t, void *ptr)
     uintptr_t keep_lo = 0, keep_hi = ~(uintptr_t)0;   /* unbacked parts of neighbours */
     uint32_t unbacked = 0;
     if (prev) {
-        unlink(t, prev);
+        take(t, prev);
         if (prev->size & DECOMMITTED) {
             keep_lo = interior_hi(prev, size_of(prev));
             unbacked = DECOMMITTED;
@@ -524,28 +498,26 @@ int tlsf_free(struct tlsf *t, void *ptr)
         b = prev;
     }
     if (next->size & FREE) {
-        unlink(t, next);
+        take(t, next);
         if (next->size & DECOMMITTED) {
             keep_hi = interior_lo(next);
             unbacked = DECOMMITTED;
         }
         size += size_of(next);
     }
-    /* Give the interior back when it is big, or when part of it is unbacked already
-     * (so a block is either all backed or has exactly [lo, hi) unbacked); shrink the
-     * area when the block ends it. Both are rare: free_slow. */
-    uint32_t flags = FREE | (b->size & PREV_FREE);
-    next = at((uintptr_t)b + size);
-    uintptr_t lo = interior_lo(b), hi = interior_hi(b, size);
-    if (__builtin_expect(unbacked || (hi > lo && hi - lo >= TLSF_DECOMMIT_MIN) ||
-                         (uintptr_t)next == t->top - HEADER, 0)) {
-        free_slow(t, b, size, flags | unbacked, keep_lo, keep_hi);
-        return 0;
+    /* A block is either all backed or has exactly [lo, hi) unbacked: next to an
+     * unbacked neighbour, the rest of the merged interior goes back too. */
+    if (unlikely(unbacked)) {
+        uintptr_t lo = interior_lo(b), hi = interior_hi(b, size);
+        release(t, keep_lo > lo ? keep_lo : lo, keep_hi < hi ? keep_hi : hi);
     }
-    set_header(t, b, size, flags);
+    set_header(t, b, size, FREE | unbacked | (b->size & PREV_FREE));
+    next = next_of(b);
     next->prev_phys = b;
     next->size |= PREV_FREE;
-    insert(t, b);
+    put(t, b);
+    if (unlikely(over_budget(t) || (uintptr_t)next == t->top - HEADER))
+        after_free(t, b);
     return 0;
 }
 
@@ -568,14 +540,15 @@ bool tlsf_resize(struct tlsf *t, void *ptr, size_t size)
     size_t need = block_size_for(size), cur = size_of(b);
     uint32_t flags = b->size & PREV_FREE;
     struct tlsf_block *next = next_of(b);
-    if (next->canary != canary(t, next) || (next->size & FREE && !is_sane_free(t, next)))
+    if (!page_committed(t, (uintptr_t)next) || next->canary != canary(t, next) ||
+        (next->size & FREE && !is_sane_free(t, next)))
         return false;                                  /* never build on a corrupted one */
     if (need > cur && (!(next->size & FREE) || cur + size_of(next) < need))
         return false;
     if (next->size & FREE && restore(t, next))
         return false;                                  /* its pages are needed below */
     if (need > cur) {                                  /* absorb the free successor */
-        unlink(t, next);
+        take(t, next);
         t->used_bytes += size_of(next);
         cur += size_of(next);
         set_header(t, b, cur, flags);
@@ -586,13 +559,13 @@ bool tlsf_resize(struct tlsf *t, void *ptr, size_t size)
         struct tlsf_block *rest = at((uintptr_t)b + need);
         size_t rest_size = cur - need;
         if (next->size & FREE) {
-            unlink(t, next);
+            take(t, next);
             rest_size += size_of(next);
         }
         set_header(t, rest, rest_size, FREE);
         next_of(rest)->prev_phys = rest;
         next_of(rest)->size |= PREV_FREE;
-        insert(t, rest);
+        put(t, rest);
         set_header(t, b, need, flags);
         t->used_bytes -= cur - need;
     }
@@ -606,24 +579,24 @@ void tlsf_trim(struct tlsf *t, size_t keep)
     struct tlsf_block *last = at(t->top - HEADER)->prev_phys;
     uintptr_t l = (uintptr_t)last;
     if (l == t->base && keep == 0) {                   /* nothing left in use: all of it */
-        unlink(t, last);
+        take(t, last);
         release_backed(t, t->base, t->top);
         t->top = t->base;
         return;
     }
-    if (keep < TLSF_MIN_BLOCK)
-        keep = TLSF_MIN_BLOCK;
+    if (keep < LINKS)
+        keep = LINKS;
     uintptr_t new_top = ALIGN_UP(l + keep + HEADER, PAGE), sentinel_page = new_top - PAGE;
     if (new_top >= t->top)
         return;
     if (!page_committed(t, sentinel_page) && commit(t, sentinel_page, new_top))
         return;                                        /* no page for the new sentinel */
-    unlink(t, last);
+    take(t, last);
     uint32_t flags = FREE | (last->size & PREV_FREE);
     if ((last->size & DECOMMITTED) && sentinel_page > interior_lo(last))
         flags |= DECOMMITTED;                          /* [lo, sentinel_page) stays unbacked */
     set_header(t, last, new_top - HEADER - l, flags);
-    insert(t, last);
+    put(t, last);
     struct tlsf_block *sentinel = at(new_top - HEADER);
     set_header(t, sentinel, 0, PREV_FREE);
     sentinel->prev_phys = last;
@@ -642,95 +615,4 @@ size_t tlsf_largest_free(const struct tlsf *t)
         if (size_of(b) > largest)
             largest = size_of(b);
     return largest - TLSF_OVERHEAD;
-}
-
-/* Every page of [from, to) is backed (or, with `backed` false, none is). */
-static bool pages_are(const struct tlsf *t, uintptr_t from, uintptr_t to, bool backed)
-{
-    for (uintptr_t p = ALIGN_DOWN(from, PAGE); p < to; p += PAGE)
-        if (page_committed(t, p) != backed)
-            return false;
-    return true;
-}
-
-int tlsf_check(const struct tlsf *t, const char **why)
-{
-#define FAIL(text) do { *why = (text); return -EFAULT; } while (0)
-    uint64_t backed = 0;
-    for (uintptr_t p = t->base; p < t->base + TLSF_MAX_AREA && p < t->limit; p += PAGE)
-        backed += page_committed(t, p);
-    if (backed != t->committed_pages)
-        FAIL("committed page count");
-    if (t->top == t->base) {
-        if (t->fl_bitmap || t->free_blocks || t->used_blocks || backed)
-            FAIL("empty area with blocks or pages");
-        return 0;
-    }
-    if (!pages_are(t, t->top, t->limit, false))
-        FAIL("backed page above the top");
-    uint64_t free_blocks = 0, used_blocks = 0, used_bytes = 0;
-    bool prev_free = false;
-    const struct tlsf_block *prev = NULL, *b = at(t->base);
-    while ((uintptr_t)b != t->top - HEADER) {
-        if ((uintptr_t)b > t->top - HEADER - TLSF_MIN_BLOCK)
-            FAIL("block runs past the sentinel");
-        if (!page_committed(t, (uintptr_t)b))
-            FAIL("header in an unbacked page");
-        if (b->canary != canary(t, b))
-            FAIL("bad canary");
-        if (size_of(b) < TLSF_MIN_BLOCK || size_of(b) % TLSF_ALIGN)
-            FAIL("bad block size");
-        if (!!(b->size & PREV_FREE) != prev_free)
-            FAIL("PREV_FREE disagrees with the previous block");
-        if (prev_free && b->prev_phys != prev)
-            FAIL("prev_phys does not point at the free predecessor");
-        uintptr_t start = (uintptr_t)b, end = start + size_of(b) + HEADER;
-        if (b->size & DECOMMITTED) {
-            uintptr_t lo = interior_lo(b), hi = interior_hi(b, size_of(b));
-            if (!(b->size & FREE) || hi <= lo || !pages_are(t, lo, hi, false) ||
-                !pages_are(t, start, lo, true) || !pages_are(t, hi, end, true))
-                FAIL("decommitted block with wrong pages");
-        } else if (!pages_are(t, start, end, true)) {
-            FAIL("block with unbacked pages");
-        }
-        if (b->size & FREE) {
-            if (prev_free)
-                FAIL("two adjacent free blocks");
-            free_blocks++;
-        } else {
-            used_blocks++;
-            used_bytes += size_of(b);
-        }
-        prev_free = b->size & FREE;
-        prev = b;
-        b = next_of(b);
-    }
-    if (b->canary != canary(t, b) || size_of(b) != 0 || !!(b->size & PREV_FREE) != prev_free)
-        FAIL("bad sentinel");
-    if (prev_free && b->prev_phys != prev)
-        FAIL("sentinel prev_phys");
-    uint64_t listed = 0;
-    for (unsigned fl = 0; fl < TLSF_FL_COUNT; fl++) {
-        if (!!(t->fl_bitmap & (1u << fl)) != !!t->sl_bitmap[fl])
-            FAIL("first-level bitmap disagrees");
-        for (unsigned sl = 0; sl < TLSF_SL_COUNT; sl++) {
-            const struct tlsf_block *f = t->lists[fl][sl];
-            if (!!(t->sl_bitmap[fl] & (1u << sl)) != !!f)
-                FAIL("second-level bitmap disagrees");
-            for (const struct tlsf_block *q = NULL; f; q = f, f = f->next_free) {
-                unsigned f_fl, f_sl;
-                mapping(size_of(f), &f_fl, &f_sl);
-                if (!(f->size & FREE) || f_fl != fl || f_sl != sl || f->prev_free != q)
-                    FAIL("free list holds a wrong block");
-                if (++listed > free_blocks)
-                    FAIL("free lists longer than the free blocks");
-            }
-        }
-    }
-    if (listed != free_blocks || free_blocks != t->free_blocks)
-        FAIL("free block count");
-    if (used_blocks != t->used_blocks || used_bytes != t->used_bytes)
-        FAIL("used counters");
-    return 0;
-#undef FAIL
 }

@@ -23,7 +23,8 @@
 #define TLSF_GROW_MIN       (16 * 1024)    /* smallest commit when the area grows */
 #define TLSF_TRIM_THRESHOLD (64 * 1024)    /* free tail that makes the area shrink */
 #define TLSF_TRIM_KEEP      (16 * 1024)    /* ... down to this much */
-#define TLSF_DECOMMIT_MIN   (16 * 1024)    /* free interiors this big go back (below) */
+#define TLSF_DIRTY_SHIFT    3              /* backed free interiors kept: used / 8 ... */
+#define TLSF_DIRTY_MIN      (64 * 1024)    /* ... or this much, whichever is more */
 #define TLSF_MAX_AREA       (512ull << 20)
 #define TLSF_MAX_PAGES      (TLSF_MAX_AREA / HEAP_PAGE_SIZE)
 
@@ -31,11 +32,15 @@ struct tlsf_block;
 
 /*
  * The area is [base, top); pages in it are backed ("committed") except the interior
- * pages of large free blocks, which go back to the provider when the block is freed
- * (the whole pages strictly between its 32-byte header and the next header, once they
- * add up to TLSF_DECOMMIT_MIN) and come back when it is allocated again. `committed`
- * records which pages are backed, so that a check never reads an unbacked page.
- * Who may touch: every field belongs to the owner of the struct (callers serialise).
+ * pages of some free blocks (the whole pages strictly between a free block's 48-byte
+ * header and the next header). A free block whose interior is backed is "dirty" and
+ * sits on the dirty list, newest first; when dirty bytes exceed used_bytes / 8 (at
+ * least TLSF_DIRTY_MIN; jemalloc's default active:dirty ratio), the oldest dirty
+ * blocks give their interior back to the
+ * provider, which backs it again when the block is allocated. Blocks freed and reused
+ * soon never cost a page operation; memory that stays free goes back to the frames.
+ * `committed` records which pages are backed, so that a check never reads an unbacked
+ * page. Who may touch: every field belongs to the owner (callers serialise).
  */
 struct tlsf {
     uintptr_t base, top, limit;            /* [base, top) in use, may grow to limit */
@@ -48,8 +53,8 @@ struct tlsf {
     uint64_t used_blocks;
     uint64_t free_blocks;
     uint64_t committed_pages;              /* backed pages in [base, top) */
-    uint64_t commits, releases;            /* provider calls, for the benchmark */
-    uint64_t pages_moved;                  /* pages committed plus pages released */
+    struct tlsf_block *dirty_head, *dirty_tail;   /* free blocks with a backed interior */
+    uint64_t dirty_bytes;                  /* their interiors */
     uint64_t committed[TLSF_MAX_PAGES / 64];   /* bit per page: backed */
 };
 

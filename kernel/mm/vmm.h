@@ -45,8 +45,9 @@ bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags);
  * and then nothing stays mapped or allocated. */
 int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero);
 
-/* Unmap [virt, virt+len) and release its frames. Returns 0, or the first error of
- * vmm_unmap / pmm_free_frame (the remaining pages are still unmapped and released). */
+/* Unmap [virt, virt+len) and release its frames. Returns 0; -EINVAL as for
+ * vmm_map_new; -ENOENT if some page was not mapped, -EFAULT if a frame was refused
+ * (the remaining pages are still unmapped and released). */
 int vmm_unmap_free(uint64_t virt, uint64_t len);
 
 /* A kernel stack of KERNEL_STACK_SIZE with unmapped guard pages below it (an overflow

@@ -19,8 +19,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "frame.h"
 #include "heap_core.h"
 #include "ksyms.h"
+#include "paging.h"
 
 /* kprintf.c and ksyms.c link against a symbol table the kernel generates; empty here. */
 const uint64_t ksym_count = 0;
@@ -122,29 +124,97 @@ static void generate(void)
 
 /* ---- the three allocators ---- */
 
+/*
+ * The kernel heap's provider does what the kernel's does (kernel/mm/heap.c -> vmm ->
+ * pmm): every page it commits takes a frame from the real frame allocator (frame.c)
+ * and a PTE from the real page-table walker (paging.c), and every release gives both
+ * back, so callgrind counts that work too. Only the CPU parts are missing: the window
+ * is ordinary mmap'd memory, there is no invlpg and no IRQ masking. The "physical"
+ * memory holding the page tables and the frame bitmap is a host buffer.
+ */
+#define FAKE_RAM (256ull << 20)
+
 static struct heap heap;
+static uint8_t *fake_ram;
+static struct paging_space space;
 
-static int bench_commit(void *ctx, uintptr_t virt, size_t len)
+static void *fake_phys(uint64_t phys, size_t len, void *ctx)
 {
-    (void)ctx, (void)virt, (void)len;          /* the window is mapped already */
+    (void)ctx;
+    return phys + len <= FAKE_RAM ? fake_ram + phys : NULL;
+}
+
+static bool table_frame(void *ctx, uint64_t *phys)
+{
+    (void)ctx;
+    return (*phys = pmm_alloc_frame()) != 0;
+}
+
+/* As vmm_map_new and vmm_unmap_free do: frames in batches of 64, one walk per table. */
+#define BATCH 64
+
+static int frames_commit(void *ctx, uintptr_t virt, size_t len)
+{
+    uint64_t frames[BATCH];
+    (void)ctx;
+    for (size_t done = 0; done < len; done += BATCH * HEAP_PAGE_SIZE) {
+        size_t n = (len - done) / HEAP_PAGE_SIZE < BATCH ? (len - done) / HEAP_PAGE_SIZE : BATCH;
+        size_t mapped;
+        for (size_t i = 0; i < n; i++)
+            if ((frames[i] = pmm_alloc_frame()) == 0)
+                goto out;
+        if (paging_map_pages(&space, virt + done, frames, n, PTE_WRITABLE | PTE_NX, &mapped))
+            goto out;
+    }
     return 0;
+out:
+    fprintf(stderr, "heap: the simulated kernel provider ran out of frames\n");
+    exit(1);
 }
 
-static void bench_release(void *ctx, uintptr_t virt, size_t len)
+static void frames_release(void *ctx, uintptr_t virt, size_t len)
 {
-    (void)ctx, (void)virt, (void)len;
+    uint64_t frames[BATCH];
+    (void)ctx;
+    for (size_t done = 0; done < len; done += BATCH * HEAP_PAGE_SIZE) {
+        size_t n = (len - done) / HEAP_PAGE_SIZE < BATCH ? (len - done) / HEAP_PAGE_SIZE : BATCH;
+        if (paging_unmap_pages(&space, virt + done, n, frames) != 0)
+            goto lost;
+        for (size_t i = 0; i < n; i++)
+            if (pmm_free_frame(frames[i]) != 0)
+                goto lost;
+    }
+    return;
+lost:
+    fprintf(stderr, "heap: the simulated kernel provider lost a page\n");
+    exit(1);
 }
 
-static const struct heap_provider provider = { bench_commit, bench_release, NULL };
+static const struct heap_provider provider = { frames_commit, frames_release, NULL };
 
 static void kernel_heap_setup(void)
 {
     void *window = mmap(NULL, WINDOW, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (window == MAP_FAILED) {
+    fake_ram = mmap(NULL, FAKE_RAM, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (window == MAP_FAILED || fake_ram == MAP_FAILED) {
         fprintf(stderr, "heap: cannot reserve the heap window\n");
         exit(1);
     }
+    static const struct boot_memory_region map[] = {
+        { 0x100000, FAKE_RAM - 0x100000, BOOT_MEMORY_AVAILABLE },
+    };
+    const struct pmm_layout layout = { .map = map, .map_count = 1, .map_phys = fake_phys,
+                                       .bitmap_limit = FAKE_RAM };
+    if (pmm_init(&layout) != 0 || !(space.root = pmm_alloc_frame())) {
+        fprintf(stderr, "heap: cannot set up the simulated frame allocator\n");
+        exit(1);
+    }
+    space.window = (uintptr_t)fake_ram;
+    space.window_end = FAKE_RAM;
+    space.alloc_table = table_frame;
+    space.nx = true;
     heap_init(&heap, (uintptr_t)window, WINDOW, &provider, HEAP_SECRET);
 }
 
@@ -238,7 +308,8 @@ int main(int argc, char **argv)
         printf("operations %zu\n", op_count);
         printf("peak_live_bytes %lu\n", (unsigned long)peak_live);
         printf("kernel_peak_footprint %lu\n", (unsigned long)s.peak_committed);
-        printf("kernel_provider_calls %lu\n", (unsigned long)(heap.tlsf.commits + heap.tlsf.releases));
+        printf("kernel_provider_calls %lu\n", (unsigned long)s.provider_calls);
+        printf("kernel_provider_pages %lu\n", (unsigned long)s.provider_pages);
         printf("kernel_fragmentation_percent %.2f\n",
                100.0 * ((double)s.peak_committed / (double)peak_live - 1.0));
         uint64_t glibc = glibc_peak_footprint();
