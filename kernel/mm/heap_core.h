@@ -32,6 +32,8 @@ struct heap_class {
     uint32_t slabs;                          /* slabs held (partial, full or kept empty) */
 };
 
+/* The struct must not move after heap_init (its TLSF area calls back into it).
+ * Who may touch: every field belongs to the owner, who serialises (kmalloc: IRQs off). */
 struct heap {
     uintptr_t slab_base, slab_top, slab_limit;  /* slab pages: [slab_base, slab_top) */
     uintptr_t secret;
@@ -94,10 +96,12 @@ void *heap_realloc(struct heap *h, void *ptr, size_t size, const void *caller);
 /* Bytes usable at ptr (>= what was asked), 0 if ptr is not a live allocation. */
 size_t heap_usable_size(struct heap *h, const void *ptr);
 
-/* Give back whatever can go: empty slabs kept for reuse, the TLSF free tail. */
+/* Give back whatever can go: empty slabs kept for reuse, the TLSF free tail.
+ * Cannot fail. */
 void heap_trim(struct heap *h);
 
-/* Statistics. Walks the slab pages to count objects per class: O(slab pages). */
+/* Statistics. Walks the slab pages to count objects per class: O(slab pages).
+ * Cannot fail. */
 void heap_stats(struct heap *h, struct heap_stats *out);
 
 /* Check every invariant of every slab page and TLSF block. Returns 0, or -EFAULT with
