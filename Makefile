@@ -75,7 +75,9 @@ KERNEL_OBJS := \
 	kernel/mm/frame_boot.o \
 	kernel/mm/vmm.o \
 	kernel/mm/tlsf.o \
+	kernel/mm/tlsf_check.o \
 	kernel/mm/heap_core.o \
+	kernel/mm/heap_check.o \
 	kernel/mm/heap.o \
 	kernel/async/machine.o \
 	kernel/async/executor.o \
@@ -130,13 +132,16 @@ UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
 UNIT_SRC_test_frame      := kernel/mm/frame.c kernel/lib/kprintf.c kernel/lib/format.c \
 	kernel/lib/ksyms.c
-UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/tlsf.c kernel/lib/kprintf.c \
-	kernel/lib/format.c kernel/lib/ksyms.c
+UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/heap_check.c kernel/mm/tlsf.c \
+	kernel/mm/tlsf_check.c kernel/lib/kprintf.c kernel/lib/format.c kernel/lib/ksyms.c
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 # -fno-pie: absolute addresses as in the kernel's code model, so counts match its code.
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fno-pie -no-pie $(INCLUDES)
-BENCH_PROGRAMS := trace_emit executor_cycle executor_cycle_untraced
+BENCH_PROGRAMS := trace_emit executor_cycle executor_cycle_untraced heap
+BENCH_SRC_heap := kernel/mm/heap_core.c kernel/mm/heap_check.c kernel/mm/tlsf.c \
+	kernel/mm/tlsf_check.c kernel/mm/frame.c \
+	kernel/arch/x86_64/paging.c kernel/lib/kprintf.c kernel/lib/format.c kernel/lib/ksyms.c
 BENCH_SRC_trace_emit := trace/ring.c trace/stream.c trace/table.c
 BENCH_SRC_executor_cycle := kernel/async/executor.c trace/ring.c trace/stream.c trace/table.c
 BENCH_SRC_executor_cycle_untraced := $(BENCH_SRC_executor_cycle)

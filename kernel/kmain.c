@@ -80,7 +80,6 @@ static void frames_init(void)
     pmm_stats(&s);
     stage("FRAMES", "%lu frames (%lu KiB) free in %lu ranges, %lu withheld", s.free_frames,
           s.free_frames * 4, s.range_count, s.reserved_frames);
-    pmm_print_ranges("        ");
 }
 
 static void page_tables_init(void)
@@ -88,17 +87,14 @@ static void page_tables_init(void)
     struct vmm_stats s;
     vmm_init(&boot);
     vmm_stats(&s);
-    stage("PAGING", "%lu MiB of RAM at PHYS_MAP_BASE, no identity map, NX %s, %lu tables",
-          s.phys_map_bytes >> 20, s.nx ? "on" : "unsupported", s.tables);
-    kprintf("        .text %lu KiB r-x, .rodata %lu KiB r--, .data/.bss %lu KiB rw-, "
-            "%u guard pages\n", s.text_bytes / 1024, s.rodata_bytes / 1024,
-            s.data_bytes / 1024, s.guard_pages);
+    stage("PAGING", "%lu MiB mapped; text r-x, rodata r--, data rw-, NX %s, %u guards",
+          s.phys_map_bytes >> 20, s.nx ? "on" : "off", s.guard_pages);
 }
 
 static void kernel_heap_init(void)
 {
     kmalloc_init();
-    stage("HEAP", "kmalloc: %u slab classes %u-%u B, TLSF above; %lu MiB window, on demand",
+    stage("HEAP", "kmalloc: %u slab classes %u-%u B, TLSF above, %lu MiB window",
           HEAP_CLASSES, HEAP_MIN_ALIGN, HEAP_SMALL_MAX, (uint64_t)KERNEL_HEAP_SIZE >> 20);
 }
 
@@ -109,8 +105,8 @@ static void trace_start(void)
         .write = uart_write_bytes, .ctx = &com2, .clock = pit_clock(), .tick_hz = PIT_HZ,
     };
     trace_init(&backend);
-    stage("TRACE", "64 KiB lock-free ring, event table 0x%08x, %s", trace_table_hash(),
-          com2_ok ? "streamed on COM2 (0x2f8)" : "no COM2: recorded, not streamed");
+    stage("TRACE", "64 KiB lock-free ring, events 0x%08x, %s", trace_table_hash(),
+          com2_ok ? "streamed on COM2" : "no COM2: not streamed");
 }
 
 static struct uptime_service uptime;
@@ -122,7 +118,7 @@ static void debugger_start(void)
         return;
     }
     stage("GDB", "stub on COM3 (0x3e8, IRQ 5)%s", boot_info_has_option(&boot, "gdb") ?
-          ": waiting for GDB (target remote ...)" : "");
+          ": waiting for GDB" : "");
     if (boot_info_has_option(&boot, "gdb"))
         gdbstub_breakpoint();              /* returns when GDB says continue */
 }

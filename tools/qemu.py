@@ -66,9 +66,10 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
         raise ValueError("unknown display %r" % display)
 
     argv += ["-serial", "file:%s" % trace_out if trace_out else "null"]   # COM2: trace
-    if gdb_port:                           # COM3 on IRQ 5 (IRQ 4 is COM1's): the GDB stub
-        argv += ["-chardev", "socket,id=gdb,host=127.0.0.1,port=%d,server=on,wait=off"
-                 % gdb_port, "-device", "isa-serial,chardev=gdb,iobase=0x3e8,irq=5"]
+    # COM3 on IRQ 5 (IRQ 4 is COM1's): the GDB stub, reachable when gdb_port is given.
+    argv += ["-chardev", "socket,id=gdb,host=127.0.0.1,port=%d,server=on,wait=off" % gdb_port
+             if gdb_port else "null,id=gdb",
+             "-device", "isa-serial,chardev=gdb,iobase=0x3e8,irq=5"]
     if qemu_gdb_port:
         argv += ["-gdb", "tcp:127.0.0.1:%d" % qemu_gdb_port, "-S"]
     if deterministic:

@@ -122,7 +122,7 @@ static bool place_bitmap(uint64_t bytes, uint64_t limit, uint64_t *phys)
     return false;
 }
 
-static void mark(uint64_t frame, bool used)
+static inline void mark(uint64_t frame, bool used)
 {
     if (used)
         pmm.bitmap[frame / 64] |= 1ull << (frame % 64);
@@ -130,7 +130,7 @@ static void mark(uint64_t frame, bool used)
         pmm.bitmap[frame / 64] &= ~(1ull << (frame % 64));
 }
 
-static bool is_used(uint64_t frame)
+static inline bool is_used(uint64_t frame)
 {
     return pmm.bitmap[frame / 64] & (1ull << (frame % 64));
 }
@@ -226,7 +226,7 @@ uint64_t pmm_alloc_run(size_t count)
 
 /* ---- release ---- */
 
-static bool is_managed(uint64_t phys)
+static inline bool is_managed(uint64_t phys)
 {
     size_t low = 0, high = pmm.range_count;              /* binary search */
     while (low < high) {
@@ -283,7 +283,18 @@ static int release(uint64_t phys, size_t count, const void *caller)
 
 __noinline int pmm_free_frame(uint64_t phys)
 {
-    return release(phys, 1, __builtin_return_address(0));
+    uint64_t frame = phys / FRAME_SIZE;
+    if (!(phys & (FRAME_SIZE - 1)) && frame < pmm.frames && is_managed(phys)) {
+        uint64_t *word = &pmm.bitmap[frame / 64], bit = 1ull << (frame % 64);
+        if (*word & bit) {                         /* the common case, checked and done */
+            *word &= ~bit;
+            pmm.stats.free_frames++;
+            if (frame / 64 < pmm.hint)
+                pmm.hint = frame / 64;
+            return 0;
+        }
+    }
+    return release(phys, 1, __builtin_return_address(0));   /* refused and reported */
 }
 
 __noinline int pmm_free_run(uint64_t phys, size_t count)

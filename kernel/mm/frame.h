@@ -81,16 +81,16 @@ int pmm_free_frame(uint64_t phys);
  * releases nothing and returns 0. */
 int pmm_free_run(uint64_t phys, size_t count);
 
-/* True if `phys` is in a managed frame that is currently allocated. */
+/* True if `phys` is in a managed frame that is currently allocated. Cannot fail. */
 bool pmm_is_allocated(uint64_t phys);
 
 /* Statistics; cannot fail. */
 void pmm_stats(struct pmm_stats *out);
 
-/* The usable ranges (sorted, disjoint, frame aligned) and their number. */
+/* The usable ranges (sorted, disjoint, frame aligned) and their number. Cannot fail. */
 const struct pmm_range *pmm_ranges(size_t *count);
 
-/* Print one line per usable range, prefixed by `indent`. */
+/* Print one line per usable range, prefixed by `indent`. Cannot fail. */
 void pmm_print_ranges(const char *indent);
 
 #endif

@@ -17,7 +17,7 @@ static struct heap kernel_heap;
 static int frames_commit(void *ctx, uintptr_t virt, size_t len)
 {
     (void)ctx;
-    return vmm_map_new(virt, len, PTE_WRITABLE | PTE_NX);
+    return vmm_map_new(virt, len, PTE_WRITABLE | PTE_NX, false);
 }
 
 static void frames_release(void *ctx, uintptr_t virt, size_t len)
@@ -111,10 +111,10 @@ void kmalloc_print_stats(void)
     kprintf("heap:   %lu KiB committed (peak %lu KiB), %lu KiB used, %lu KiB free, "
             "largest free block %lu bytes\n", h.committed / 1024, h.peak_committed / 1024,
             h.used / 1024, h.free / 1024, h.largest_free);
-    kprintf("        %lu slab pages (%lu empty), TLSF area %lu KiB in %lu free blocks; "
-            "%lu allocations, %lu frees, %lu failed, %lu bad frees\n", h.slab_pages,
-            h.empty_slab_pages, h.tlsf_bytes / 1024, h.tlsf_free_blocks, h.allocations,
-            h.frees, h.failures, h.bad_frees);
+    kprintf("        %lu slab pages (%lu empty); TLSF area %lu KiB (%lu KiB backed), %lu "
+            "blocks used, %lu free; %lu failed allocations, %lu bad frees\n", h.slab_pages,
+            h.empty_slab_pages, h.tlsf_bytes / 1024, h.tlsf_backed / 1024, h.tlsf_used_blocks,
+            h.tlsf_free_blocks, h.failures, h.bad_frees);
     for (unsigned i = 0; i < HEAP_CLASSES; i++) {
         if (h.classes[i].slabs || h.classes[i].in_use)
             kprintf("        class %3u: %6lu objects in %lu slabs\n", h.classes[i].size,

@@ -12,7 +12,8 @@
 #include "compiler.h"
 #include "heap_core.h"
 
-/* Set up the kernel heap (after vmm_init). Commits nothing yet. Cannot fail. */
+/* Set up the kernel heap (after vmm_init). Commits nothing yet. Cannot fail; call once,
+ * before any other function here. */
 void kmalloc_init(void);
 
 /* `size` bytes, 16-byte aligned; NULL when memory is out. kmalloc(0) returns a unique
@@ -37,16 +38,17 @@ void kfree(void *ptr);
 /* Bytes usable at ptr, 0 if it is not a live allocation. */
 size_t kmalloc_usable_size(const void *ptr);
 
-/* Return every page the heap can spare to the frame allocator. */
+/* Return every page the heap can spare to the frame allocator. Cannot fail. */
 void kmalloc_trim(void);
 
+/* heap_stats on the kernel heap. Cannot fail; O(slab pages). */
 void kmalloc_stats(struct heap_stats *out);
 
 /* heap_check on the kernel heap: 0, or -EFAULT with the reason. O(heap). */
 int kmalloc_check(const char **why);
 
 /* What the shell's `mem` command shows: heap totals, largest free block, per-class
- * counts, frames in use. */
+ * counts, frames in use. Cannot fail. */
 void kmalloc_print_stats(void);
 
 #endif

@@ -6,12 +6,13 @@
  *
  *   slab page (4 KiB, page aligned, one size class):
  *   +----------+----------+-----+------------------+------+-------------------+
- *   | object 0 | object 1 | ... | object cap-1     | slack| struct slab (72 B)|
+ *   | object 0 | object 1 | ... | object cap-1     | slack| struct slab (80 B)|
  *   +----------+----------+-----+------------------+------+-------------------+
- *   page                                                  page + 4024
+ *   page                                                  page + 4016
  *
  * Small requests (<= 256 B) go to one of 16 classes 16, 32, ... 256 bytes; objects
- * carry no header, so a 100-byte object costs 112 bytes. Objects are naturally aligned
+ * carry no header, so a 100-byte object costs 112 bytes. The slab header repeats its
+ * class's size, capacity and reciprocal so that kfree reads one cache line. Objects are naturally aligned
  * to the largest power of two dividing their class size (64-byte objects are 64-byte
  * aligned), which aligned requests up to 256 B use. Larger and other aligned requests
  * go to TLSF (8-byte header, 16-byte granularity).
@@ -34,63 +35,19 @@
  * Worst cases: heap_alloc/heap_free are O(1) except (a) a class with no partial slab
  * builds one (a loop over its objects, <= 251, amortised over them), (b) the provider
  * is called to grow or shrink, (c) releasing empty slab pages at the top, one per page
- * emptied (amortised O(1)). TLSF is O(1) (tlsf.c). Memory: empty slab pages below the
+ * emptied (amortised O(1)). TLSF is O(1) (tlsf.c). The common cases (a slab with a
+ * free object; a free into a live slab) are straight-line code of about 40
+ * instructions each, with every rarer case in a function of its own. Memory: empty slab pages below the
  * top are kept for reuse by any class (the window shrinks from the top only, so a page
  * below a live one stays committed); heap_trim gives back everything it can.
  */
 #include "heap_core.h"
 #include "errno.h"
+#include "heap_internal.h"
 #include "kprintf.h"
 #include "mm_report.h"
 #include "string.h"
 
-#define likely(x)   __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
-#define SLAB_SHIFT  12
-#define SLAB_WORDS  ((HEAP_SLAB_SIZE / HEAP_MIN_ALIGN + 63) / 64)
-
-STATIC_ASSERT(HEAP_SLAB_SIZE == 1 << SLAB_SHIFT, "slab size and shift agree");
-STATIC_ASSERT(HEAP_SLAB_SIZE == HEAP_PAGE_SIZE, "a slab is one provider page");
-
-/* At the end of its page. Who may touch: the heap's owner. */
-struct slab {
-    uintptr_t magic;                 /* page ^ secret: live; page ^ ~secret: empty page */
-    struct slab *next, *prev;        /* class partial list, or the heap's empty list */
-    uintptr_t free;                  /* first free object; 0 when full */
-    uint16_t used;                   /* objects handed out */
-    uint16_t class_index;
-    uint32_t unused;
-    uint64_t bitmap[SLAB_WORDS];     /* bit i: object i is handed out */
-};
-#define SLAB_HEADER_OFFSET (HEAP_SLAB_SIZE - sizeof(struct slab))
-ASSERT_SIZE(struct slab, 72);
-
-static inline struct slab *slab_of(uintptr_t page)
-{
-    return (struct slab *)(page + SLAB_HEADER_OFFSET);
-}
-
-static inline uintptr_t page_of(const struct slab *s)
-{
-    return (uintptr_t)s - SLAB_HEADER_OFFSET;
-}
-
-static inline uintptr_t live_magic(const struct heap *h, uintptr_t page)
-{
-    return page ^ h->secret;
-}
-
-static inline uintptr_t empty_magic(const struct heap *h, uintptr_t page)
-{
-    return page ^ ~h->secret;
-}
-
-/* Free-list link of the object at `at`. */
-static inline uintptr_t encode(const struct heap *h, uintptr_t next, uintptr_t at)
-{
-    return next ^ at ^ h->secret;
-}
 
 static void list_push(struct slab **head, struct slab *s)
 {
@@ -117,7 +74,9 @@ static int counted_commit(void *ctx, uintptr_t virt, size_t len)
 {
     struct heap *h = ctx;
     int err = h->provider.commit(h->provider.ctx, virt, len);
+    h->provider_calls++;
     if (!err) {
+        h->provider_pages += len / HEAP_PAGE_SIZE;
         h->committed += len;
         if (h->committed > h->peak_committed)
             h->peak_committed = h->committed;
@@ -129,6 +88,8 @@ static void counted_release(void *ctx, uintptr_t virt, size_t len)
 {
     struct heap *h = ctx;
     h->provider.release(h->provider.ctx, virt, len);
+    h->provider_calls++;
+    h->provider_pages += len / HEAP_PAGE_SIZE;
     h->committed -= len;
 }
 
@@ -146,7 +107,7 @@ void heap_init(struct heap *h, uintptr_t base, size_t size, const struct heap_pr
         struct heap_class *c = &h->classes[i];
         c->size = (i + 1) * HEAP_MIN_ALIGN;
         c->capacity = (uint32_t)(SLAB_HEADER_OFFSET / c->size);
-        c->reciprocal = ((1ull << 32) + c->size - 1) / c->size;
+        c->reciprocal = (uint32_t)(((1ull << 32) + c->size - 1) / c->size);
     }
     tlsf_init(&h->tlsf, base + half, ALIGN_DOWN(size - half, HEAP_SLAB_SIZE), &h->counted,
               (uint32_t)(secret ^ (secret >> 32)));
@@ -154,7 +115,7 @@ void heap_init(struct heap *h, uintptr_t base, size_t size, const struct heap_pr
 
 /* ---- reports ---- */
 
-static int report(struct heap *h, int err, const void *ptr, const void *caller)
+static __noinline int report(struct heap *h, int err, const void *ptr, const void *caller)
 {
     h->bad_frees++;
     if (err == -ENOENT)
@@ -169,7 +130,7 @@ static int report(struct heap *h, int err, const void *ptr, const void *caller)
     return err;
 }
 
-/* ---- slabs ---- */
+/* ---- slabs: the slow paths ---- */
 
 static struct slab *slab_new(struct heap *h, struct heap_class *c, unsigned index)
 {
@@ -189,6 +150,9 @@ static struct slab *slab_new(struct heap *h, struct heap_class *c, unsigned inde
         s = slab_of(page);
     }
     s->magic = live_magic(h, page);
+    s->size = c->size;
+    s->reciprocal = c->reciprocal;
+    s->capacity = (uint16_t)c->capacity;
     s->used = 0;
     s->class_index = (uint16_t)index;
     memset(s->bitmap, 0, sizeof(s->bitmap));
@@ -198,6 +162,7 @@ static struct slab *slab_new(struct heap *h, struct heap_class *c, unsigned inde
     *(uintptr_t *)last = encode(h, 0, last);
     s->free = page;
     list_push(&c->partial, s);
+    s->listed = 1;
     c->slabs++;
     return s;
 }
@@ -220,6 +185,7 @@ static void shrink_slabs(struct heap *h)
 static void retire(struct heap *h, struct heap_class *c, struct slab *s)
 {
     list_remove(&c->partial, s);
+    s->listed = 0;
     c->slabs--;
     s->magic = empty_magic(h, page_of(s));
     list_push(&h->empty, s);
@@ -236,53 +202,78 @@ static void quarantine(struct heap *h, struct heap_class *c, struct slab *s, uin
             "overwritten after free?); slab taken out of use" ANSI_RESET "\n", c->size,
             (void *)page_of(s), (void *)obj);
     list_remove(&c->partial, s);
+    s->listed = 0;
     s->magic = 0;
     c->slabs--;
-    c->in_use -= s->used;
 }
 
+/* Pop `obj`, the first free object of `s`, if it and its link check out; 0 if not. */
+static inline uintptr_t slab_pop(struct heap *h, struct slab *s, uintptr_t obj)
+{
+    uintptr_t next = *(uintptr_t *)obj ^ obj ^ h->secret;
+    uint32_t offset = (uint32_t)obj & (HEAP_SLAB_SIZE - 1);
+    uint32_t idx = (uint32_t)(((uint64_t)offset * s->reciprocal) >> 32);
+    uint64_t *word = &s->bitmap[(idx / 64) & (SLAB_WORDS - 1)], bit = 1ull << (idx % 64);
+    if (unlikely(idx * s->size != offset || idx >= s->capacity || (*word & bit) ||
+                 ((next ^ obj) >= HEAP_SLAB_SIZE && next)))
+        return 0;
+    *word |= bit;
+    s->free = next;
+    s->used++;
+    return obj;
+}
+
+/* Any small allocation the fast path in heap_alloc did not finish. Full slabs stay
+ * on their list until an allocation finds them there (so a slab that fills and empties
+ * by one object again and again costs no list operations); they leave it here. */
 static void *slab_alloc(struct heap *h, unsigned index)
 {
     struct heap_class *c = &h->classes[index];
     for (;;) {
         struct slab *s = c->partial;
-        if (unlikely(!s) && !(s = slab_new(h, c, index)))
+        if (!s && !(s = slab_new(h, c, index)))
             return NULL;
-        uintptr_t obj = s->free, page = obj & ~(uintptr_t)(HEAP_SLAB_SIZE - 1);
-        uintptr_t next = *(uintptr_t *)obj ^ obj ^ h->secret, offset = obj - page;
-        uint64_t idx = (offset * c->reciprocal) >> 32;
-        uint64_t *word = &s->bitmap[(idx >> 6) & (SLAB_WORDS - 1)], bit = 1ull << (idx & 63);
-        if (likely(idx * c->size == offset && idx < c->capacity && !(*word & bit) &&
-                   (!((next ^ obj) >> SLAB_SHIFT) || !next))) {
-            *word |= bit;
-            s->free = next;
-            s->used++;
-            c->in_use++;
-            if (!next)
-                list_remove(&c->partial, s);               /* full */
-            return (void *)obj;
+        if (!s->free) {
+            list_remove(&c->partial, s);
+            s->listed = 0;
+            continue;
         }
-        quarantine(h, c, s, obj);
+        uintptr_t obj = slab_pop(h, s, s->free);
+        if (obj)
+            return (void *)obj;
+        quarantine(h, c, s, s->free);
     }
 }
 
-/* Find the live slab object at `p`, already known to lie below slab_top: 0 with its
- * slab, class and bitmap bit; -EINVAL (not an object) or -ENOENT (not handed out). */
-static inline int slab_find(struct heap *h, uintptr_t p, struct slab **sp,
-                            struct heap_class **cp, uint64_t **wordp, uint64_t *bitp)
+/* A free into a slab that is off its list (it was full), or that left it empty. */
+static __noinline int slab_refile(struct heap *h, struct slab *s)
 {
-    uintptr_t page = p & ~(uintptr_t)(HEAP_SLAB_SIZE - 1), offset = p - page;
-    struct slab *s = slab_of(page);
-    if (unlikely(s->magic != live_magic(h, page) || s->class_index >= HEAP_CLASSES))
-        return -EINVAL;
     struct heap_class *c = &h->classes[s->class_index];
-    uint64_t idx = (offset * c->reciprocal) >> 32;
-    if (unlikely(idx * c->size != offset || idx >= c->capacity))
+    if (!s->listed) {
+        list_push(&c->partial, s);
+        s->listed = 1;
+    }
+    if (s->used == 0 && (c->partial != s || s->next))
+        retire(h, c, s);                      /* empty, and not the class's only slab */
+    return 0;
+}
+
+/* Find the live slab object at `p` (below slab_top): 0 with its slab and bitmap bit;
+ * -EINVAL (not an object) or -ENOENT (not handed out). */
+static int slab_find(struct heap *h, uintptr_t p, struct slab **sp, uint64_t **wordp,
+                     uint64_t *bitp)
+{
+    uintptr_t page = p & ~(uintptr_t)(HEAP_SLAB_SIZE - 1);
+    uint32_t offset = (uint32_t)(p - page);
+    struct slab *s = slab_of(page);
+    if (s->magic != live_magic(h, page) || s->class_index >= HEAP_CLASSES)
         return -EINVAL;
-    *wordp = &s->bitmap[idx >> 6];
-    *bitp = 1ull << (idx & 63);
+    uint32_t idx = (uint32_t)(((uint64_t)offset * s->reciprocal) >> 32);
+    if (idx * s->size != offset || idx >= s->capacity)
+        return -EINVAL;
+    *wordp = &s->bitmap[idx / 64];
+    *bitp = 1ull << (idx % 64);
     *sp = s;
-    *cp = c;
     return (**wordp & *bitp) ? 0 : -ENOENT;
 }
 
@@ -293,17 +284,48 @@ static inline bool in_slabs(const struct heap *h, uintptr_t p)
 
 /* ---- the interface ---- */
 
-void *heap_alloc(struct heap *h, size_t size)
+static __noinline void *heap_alloc_slow(struct heap *h, size_t size)
 {
-    void *p;
-    h->allocations++;
-    if (likely(size <= HEAP_SMALL_MAX))
-        p = slab_alloc(h, size ? (unsigned)(size - 1) / HEAP_MIN_ALIGN : 0);
-    else
-        p = tlsf_alloc(&h->tlsf, size, HEAP_MIN_ALIGN);
+    void *p = size <= HEAP_SMALL_MAX
+        ? slab_alloc(h, size ? (unsigned)(size - 1) / HEAP_MIN_ALIGN : 0)
+        : tlsf_alloc(&h->tlsf, size, HEAP_MIN_ALIGN);
+    if (!p)
+        h->failures++;
+    return p;
+}
+
+static __noinline void *heap_alloc_large(struct heap *h, size_t size)
+{
+    void *p = tlsf_alloc(&h->tlsf, size, HEAP_MIN_ALIGN);
     if (unlikely(!p))
         h->failures++;
     return p;
+}
+
+void *heap_alloc(struct heap *h, size_t size)
+{
+    if (likely(size - 1 < HEAP_SMALL_MAX)) {
+        struct heap_class *c = &h->classes[(size - 1) / HEAP_MIN_ALIGN];
+        struct slab *s = c->partial;
+        if (likely(s != NULL)) {
+            if (unlikely(!s->free)) {                  /* a full slab leaves the list */
+                c->partial = s->next;
+                s->listed = 0;
+                s = s->next;
+                if (!s)
+                    return heap_alloc_slow(h, size);
+                s->prev = NULL;
+                if (!s->free)
+                    return heap_alloc_slow(h, size);
+            }
+            uintptr_t obj = slab_pop(h, s, s->free);
+            if (likely(obj))
+                return (void *)obj;
+        }
+    } else if (size > HEAP_SMALL_MAX) {
+        return heap_alloc_large(h, size);
+    }
+    return heap_alloc_slow(h, size);
 }
 
 void *heap_alloc_aligned(struct heap *h, size_t size, size_t align)
@@ -311,7 +333,6 @@ void *heap_alloc_aligned(struct heap *h, size_t size, size_t align)
     if (align <= HEAP_MIN_ALIGN && align && !(align & (align - 1)))
         return heap_alloc(h, size);
     void *p = NULL;
-    h->allocations++;
     if (align && !(align & (align - 1)) && align <= HEAP_MAX_ALIGN) {
         if (size <= HEAP_SMALL_MAX && align <= HEAP_SMALL_MAX) {
             size_t rounded = ALIGN_UP(size ? size : 1, align);   /* a multiple of align */
@@ -329,7 +350,6 @@ void *heap_calloc(struct heap *h, size_t count, size_t size)
 {
     size_t bytes;
     if (__builtin_mul_overflow(count, size, &bytes)) {
-        h->allocations++;
         h->failures++;
         return NULL;
     }
@@ -339,34 +359,51 @@ void *heap_calloc(struct heap *h, size_t count, size_t size)
     return p;
 }
 
+static __noinline int heap_free_large(struct heap *h, void *ptr, const void *caller)
+{
+    int err = tlsf_free(&h->tlsf, ptr);
+    return unlikely(err) ? report(h, err, ptr, caller) : 0;
+}
+
+/* Every free the fast path in heap_free did not finish: NULL, TLSF blocks, errors. */
+static __noinline int heap_free_slow(struct heap *h, void *ptr, const void *caller)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    int err;
+    if (in_slabs(h, p)) {
+        struct slab *s;
+        uint64_t *word, bit;
+        err = slab_find(h, p, &s, &word, &bit);        /* the fast path refused: an error */
+    } else if (!ptr) {
+        return 0;
+    } else {
+        err = tlsf_contains(&h->tlsf, ptr) ? tlsf_free(&h->tlsf, ptr) : -EINVAL;
+    }
+    return err ? report(h, err, ptr, caller) : 0;
+}
+
 int heap_free(struct heap *h, void *ptr, const void *caller)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (likely(in_slabs(h, p))) {
-        struct slab *s;
-        struct heap_class *c;
-        uint64_t *word, bit;
-        int err = slab_find(h, p, &s, &c, &word, &bit);
-        if (unlikely(err))
-            return report(h, err, ptr, caller);
-        *word &= ~bit;
-        *(uintptr_t *)p = encode(h, s->free, p);
-        s->free = p;
-        c->in_use--;
-        h->frees++;
-        if (s->used-- == c->capacity)
-            list_push(&c->partial, s);                     /* was full */
-        else if (unlikely(s->used == 0) && (c->partial != s || s->next))
-            retire(h, c, s);                  /* empty, and not the class's only slab */
-        return 0;
+        uintptr_t page = p & ~(uintptr_t)(HEAP_SLAB_SIZE - 1);
+        struct slab *s = slab_of(page);
+        uint32_t offset = (uint32_t)p & (HEAP_SLAB_SIZE - 1);
+        uint32_t idx = (uint32_t)(((uint64_t)offset * s->reciprocal) >> 32);
+        uint64_t *word = &s->bitmap[(idx / 64) & (SLAB_WORDS - 1)], bit = 1ull << (idx % 64);
+        if (likely(s->magic == live_magic(h, page) && idx * s->size == offset &&
+                   idx < s->capacity && (*word & bit))) {
+            *word &= ~bit;
+            *(uintptr_t *)p = encode(h, s->free, p);
+            s->free = p;
+            if (unlikely(--s->used == 0 || !s->listed))
+                return slab_refile(h, s);
+            return 0;
+        }
+    } else if (tlsf_contains(&h->tlsf, ptr)) {
+        return heap_free_large(h, ptr, caller);
     }
-    if (!ptr)
-        return 0;
-    int err = tlsf_contains(&h->tlsf, ptr) ? tlsf_free(&h->tlsf, ptr) : -EINVAL;
-    if (unlikely(err))
-        return report(h, err, ptr, caller);
-    h->frees++;
-    return 0;
+    return heap_free_slow(h, ptr, caller);
 }
 
 /* Usable size of a live allocation; 0 (and *err) if ptr is not one. */
@@ -375,10 +412,9 @@ static size_t live_size(struct heap *h, const void *ptr, int *err)
     uintptr_t p = (uintptr_t)ptr;
     if (in_slabs(h, p)) {
         struct slab *s;
-        struct heap_class *c;
         uint64_t *word, bit;
-        *err = slab_find(h, p, &s, &c, &word, &bit);
-        return *err ? 0 : c->size;
+        *err = slab_find(h, p, &s, &word, &bit);
+        return *err ? 0 : s->size;
     }
     *err = tlsf_contains(&h->tlsf, ptr) ? tlsf_validate(&h->tlsf, ptr) : -EINVAL;
     return *err ? 0 : tlsf_usable_size(&h->tlsf, ptr);
@@ -421,123 +457,12 @@ void *heap_realloc(struct heap *h, void *ptr, size_t size, const void *caller)
 void heap_trim(struct heap *h)
 {
     for (unsigned i = 0; i < HEAP_CLASSES; i++) {
-        struct slab *s = h->classes[i].partial;
-        if (s && s->used == 0 && !s->next)
-            retire(h, &h->classes[i], s);
+        for (struct slab *s = h->classes[i].partial, *next; s; s = next) {
+            next = s->next;
+            if (s->used == 0)
+                retire(h, &h->classes[i], s);
+        }
     }
     shrink_slabs(h);
     tlsf_trim(&h->tlsf, 0);
-}
-
-void heap_stats(struct heap *h, struct heap_stats *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->committed = h->committed;
-    out->peak_committed = h->peak_committed;
-    for (unsigned i = 0; i < HEAP_CLASSES; i++) {
-        const struct heap_class *c = &h->classes[i];
-        out->classes[i].size = c->size;
-        out->classes[i].in_use = c->in_use;
-        out->classes[i].slabs = c->slabs;
-        out->used += c->in_use * c->size;
-    }
-    out->used += h->tlsf.used_bytes;
-    out->free = out->committed - out->used;
-    out->largest_free = tlsf_largest_free(&h->tlsf);
-    out->slab_pages = (h->slab_top - h->slab_base) / HEAP_SLAB_SIZE;
-    out->empty_slab_pages = h->empty_pages;
-    out->tlsf_bytes = h->tlsf.top - h->tlsf.base;
-    out->tlsf_free_blocks = h->tlsf.free_blocks;
-    out->allocations = h->allocations;
-    out->frees = h->frees;
-    out->failures = h->failures;
-    out->bad_frees = h->bad_frees;
-}
-
-static unsigned bits_set(uint64_t x)                /* no POPCNT in baseline x86-64 */
-{
-    unsigned n = 0;
-    for (; x; x &= x - 1)
-        n++;
-    return n;
-}
-
-/* One live slab: its bitmap, count and free list agree. */
-static int check_slab(struct heap *h, const struct slab *s, const char **why)
-{
-#define FAIL(text) do { *why = (text); return -EFAULT; } while (0)
-    if (s->class_index >= HEAP_CLASSES)
-        FAIL("slab with a bad class");
-    const struct heap_class *c = &h->classes[s->class_index];
-    unsigned set = 0;
-    for (unsigned w = 0; w < SLAB_WORDS; w++)
-        set += bits_set(s->bitmap[w]);
-    if (set != s->used || s->used > c->capacity)
-        FAIL("slab bitmap disagrees with its count");
-    unsigned free = 0;
-    uintptr_t page = page_of(s);
-    for (uintptr_t obj = s->free; obj; obj = *(uintptr_t *)obj ^ obj ^ h->secret) {
-        uintptr_t offset = obj - page;
-        if (obj < page || offset >= SLAB_HEADER_OFFSET || offset % c->size ||
-            offset / c->size >= c->capacity)
-            FAIL("free-list link outside its slab");
-        uint64_t idx = offset / c->size;
-        if (s->bitmap[idx / 64] & (1ull << (idx % 64)))
-            FAIL("free list holds an allocated object");
-        if (++free > c->capacity)
-            FAIL("free list loops");
-    }
-    if (free + s->used != c->capacity)
-        FAIL("free list length");
-    return 0;
-#undef FAIL
-}
-
-int heap_check(struct heap *h, const char **why)
-{
-    uint64_t used[HEAP_CLASSES] = { 0 }, slabs[HEAP_CLASSES] = { 0 }, empty = 0;
-    uint64_t partial[HEAP_CLASSES] = { 0 };
-    for (uintptr_t page = h->slab_base; page < h->slab_top; page += HEAP_SLAB_SIZE) {
-        const struct slab *s = slab_of(page);
-        if (s->magic == empty_magic(h, page)) {
-            empty++;
-            continue;
-        }
-        if (s->magic == 0)
-            continue;                                      /* quarantined */
-        if (s->magic != live_magic(h, page)) {
-            *why = "slab page with a bad magic";
-            return -EFAULT;
-        }
-        if (check_slab(h, s, why))
-            return -EFAULT;
-        used[s->class_index] += s->used;
-        slabs[s->class_index]++;
-        partial[s->class_index] += s->used < h->classes[s->class_index].capacity;
-    }
-    if (empty != h->empty_pages) {
-        *why = "empty page count";
-        return -EFAULT;
-    }
-    for (unsigned i = 0; i < HEAP_CLASSES; i++) {
-        const struct heap_class *c = &h->classes[i];
-        if (used[i] != c->in_use || slabs[i] != c->slabs) {
-            *why = "class counters disagree with the slabs";
-            return -EFAULT;
-        }
-        uint64_t listed = 0;
-        for (const struct slab *s = c->partial; s && listed <= slabs[i]; s = s->next) {
-            if (s->class_index != i || s->used >= c->capacity ||
-                s->magic != live_magic(h, page_of(s))) {
-                *why = "partial list holds a wrong slab";
-                return -EFAULT;
-            }
-            listed++;
-        }
-        if (listed != partial[i]) {
-            *why = "a slab with free objects is missing from its partial list";
-            return -EFAULT;
-        }
-    }
-    return tlsf_check(&h->tlsf, why);
 }

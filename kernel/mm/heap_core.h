@@ -28,31 +28,36 @@ struct heap_class {
     struct slab *partial;                    /* slabs with free objects, doubly linked */
     uint32_t size;                           /* object size */
     uint32_t capacity;                       /* objects per slab */
-    uint64_t reciprocal;                     /* ceil(2^32 / size): index without divide */
-    uint64_t in_use;                         /* objects handed out */
-    uint64_t slabs;                          /* slabs held (partial, full or kept empty) */
+    uint32_t reciprocal;                     /* ceil(2^32 / size): index without divide */
+    uint32_t slabs;                          /* slabs held (partial, full or kept empty) */
 };
 
+/* The struct must not move after heap_init (its TLSF area calls back into it).
+ * Who may touch: every field belongs to the owner, who serialises (kmalloc: IRQs off). */
 struct heap {
     uintptr_t slab_base, slab_top, slab_limit;  /* slab pages: [slab_base, slab_top) */
+    uintptr_t secret;
     struct heap_class classes[HEAP_CLASSES];
     struct slab *empty;                      /* empty slab pages below slab_top */
     uint64_t empty_pages;
-    struct tlsf tlsf;                        /* the upper half of the window */
     struct heap_provider provider;           /* the owner's, called through ours */
     struct heap_provider counted;            /* counts commits, then calls provider */
-    uintptr_t secret;
     uint64_t committed, peak_committed;      /* bytes backed right now / at most */
-    uint64_t allocations, frees, failures, bad_frees;
+    uint64_t provider_calls, provider_pages; /* commits + releases, and their pages */
+    uint64_t failures, bad_frees;
+    struct tlsf tlsf;                        /* the upper half of the window */
 };
 
 struct heap_stats {
     uint64_t committed, peak_committed;      /* bytes the provider backs */
     uint64_t used;                           /* in live allocations: object/block sizes */
     uint64_t free;                           /* committed - used: free space and metadata */
-    uint64_t largest_free;                   /* largest allocation that needs no growth */
-    uint64_t slab_pages, empty_slab_pages, tlsf_bytes, tlsf_free_blocks;
-    uint64_t allocations, frees, failures, bad_frees;
+    uint64_t largest_free;                   /* largest TLSF allocation needing no growth */
+    uint64_t slab_pages, empty_slab_pages;   /* slab area, pages (all backed) */
+    uint64_t tlsf_bytes, tlsf_backed, tlsf_free_blocks;   /* TLSF area span, backed */
+    uint64_t tlsf_used_blocks;
+    uint64_t provider_calls, provider_pages; /* commits + releases, and their pages */
+    uint64_t failures, bad_frees;
     struct {
         uint32_t size;
         uint64_t in_use, slabs;
@@ -91,9 +96,12 @@ void *heap_realloc(struct heap *h, void *ptr, size_t size, const void *caller);
 /* Bytes usable at ptr (>= what was asked), 0 if ptr is not a live allocation. */
 size_t heap_usable_size(struct heap *h, const void *ptr);
 
-/* Give back whatever can go: empty slabs kept for reuse, the TLSF free tail. */
+/* Give back whatever can go: empty slabs kept for reuse, the TLSF free tail.
+ * Cannot fail. */
 void heap_trim(struct heap *h);
 
+/* Statistics. Walks the slab pages to count objects per class: O(slab pages).
+ * Cannot fail. */
 void heap_stats(struct heap *h, struct heap_stats *out);
 
 /* Check every invariant of every slab page and TLSF block. Returns 0, or -EFAULT with

@@ -23,12 +23,27 @@
 #define TLSF_GROW_MIN       (16 * 1024)    /* smallest commit when the area grows */
 #define TLSF_TRIM_THRESHOLD (64 * 1024)    /* free tail that makes the area shrink */
 #define TLSF_TRIM_KEEP      (16 * 1024)    /* ... down to this much */
+#define TLSF_DIRTY_SHIFT    3              /* backed free interiors kept: used / 8 ... */
+#define TLSF_DIRTY_MIN      (64 * 1024)    /* ... or this much, whichever is more */
+#define TLSF_MAX_AREA       (512ull << 20)
+#define TLSF_MAX_PAGES      (TLSF_MAX_AREA / HEAP_PAGE_SIZE)
 
 struct tlsf_block;
 
-/* Who may touch: every field belongs to the owner of the struct (callers serialise). */
+/*
+ * The area is [base, top); pages in it are backed ("committed") except the interior
+ * pages of some free blocks (the whole pages strictly between a free block's 48-byte
+ * header and the next header). A free block whose interior is backed is "dirty" and
+ * sits on the dirty list, newest first; when dirty bytes exceed used_bytes / 8 (at
+ * least TLSF_DIRTY_MIN; jemalloc's default active:dirty ratio), the oldest dirty
+ * blocks give their interior back to the
+ * provider, which backs it again when the block is allocated. Blocks freed and reused
+ * soon never cost a page operation; memory that stays free goes back to the frames.
+ * `committed` records which pages are backed, so that a check never reads an unbacked
+ * page. Who may touch: every field belongs to the owner (callers serialise).
+ */
 struct tlsf {
-    uintptr_t base, top, limit;            /* committed [base, top), may grow to limit */
+    uintptr_t base, top, limit;            /* [base, top) in use, may grow to limit */
     uint32_t fl_bitmap;                    /* bit fl: some sl list of fl is not empty */
     uint32_t sl_bitmap[TLSF_FL_COUNT];
     struct tlsf_block *lists[TLSF_FL_COUNT][TLSF_SL_COUNT];
@@ -37,11 +52,14 @@ struct tlsf {
     uint64_t used_bytes;                   /* sum of used block sizes (headers included) */
     uint64_t used_blocks;
     uint64_t free_blocks;
-    uint64_t bad_frees;                    /* reported and refused */
+    uint64_t committed_pages;              /* backed pages in [base, top) */
+    struct tlsf_block *dirty_head, *dirty_tail;   /* free blocks with a backed interior */
+    uint64_t dirty_bytes;                  /* their interiors */
+    uint64_t committed[TLSF_MAX_PAGES / 64];   /* bit per page: backed */
 };
 
-/* Set up an empty area at [base, base + size) (page aligned); nothing is committed
- * until the first allocation. Cannot fail. */
+/* Set up an empty area at [base, base + size) (page aligned; at most TLSF_MAX_AREA is
+ * used); nothing is committed until the first allocation. Cannot fail. */
 void tlsf_init(struct tlsf *t, uintptr_t base, size_t size, const struct heap_provider *p,
                uint32_t secret);
 
@@ -57,8 +75,11 @@ void *tlsf_alloc(struct tlsf *t, size_t size, size_t align);
  * provider when the area shrinks. */
 int tlsf_free(struct tlsf *t, void *ptr);
 
-/* True if `ptr` lies inside the committed area (says nothing about validity). */
-bool tlsf_contains(const struct tlsf *t, const void *ptr);
+/* True if `ptr` lies inside the area (says nothing about validity). */
+static inline bool tlsf_contains(const struct tlsf *t, const void *ptr)
+{
+    return (uintptr_t)ptr >= t->base && (uintptr_t)ptr < t->top;
+}
 
 /* 0 if `ptr` is a live block of this area; -EINVAL (never handed out, or its header is
  * corrupted) or -ENOENT (already free). Reads only committed memory; changes nothing. */

@@ -189,40 +189,61 @@ bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags)
     return paging_query(&kernel_space, virt, phys, flags);
 }
 
+#define BATCH 64                       /* pages per page-table walk and frame array */
+
+static bool is_kernel_range(uint64_t virt, uint64_t len)
+{
+    return len == 0 || len > KERNEL_HEAP_SIZE || (len | virt) & (PAGE_SIZE - 1) ||
+           is_kernel_owned(virt) || is_kernel_owned(virt + len - 1);
+}
+
 int vmm_unmap_free(uint64_t virt, uint64_t len)
 {
+    if (!kernel_space.live || is_kernel_range(virt, len))
+        return -EINVAL;
     int first = 0;
-    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-        uint64_t phys = 0;
-        int err = vmm_unmap(virt + off, &phys);
-        if (!err)
-            err = pmm_free_frame(phys);
+    uint64_t frames[BATCH];
+    for (uint64_t done = 0; done < len; done += BATCH * PAGE_SIZE) {
+        size_t n = (len - done) / PAGE_SIZE < BATCH ? (len - done) / PAGE_SIZE : BATCH;
+        uint64_t rflags = cpu_irq_save();
+        int err = paging_unmap_pages(&kernel_space, virt + done, n, frames);
+        cpu_irq_restore(rflags);
+        for (size_t i = 0; i < n; i++) {
+            if (frames[i] && pmm_free_frame(frames[i]) && !err)
+                err = -EFAULT;
+        }
         if (err && !first)
             first = err;
     }
     return first;
 }
 
-int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags)
+int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
 {
-    if (len == 0 || (len | virt) & (PAGE_SIZE - 1))
+    if (!kernel_space.live || is_kernel_range(virt, len))
         return -EINVAL;
-    uint64_t done = 0;
+    uint64_t frames[BATCH], done = 0;
     int err = 0;
-    for (; done < len; done += PAGE_SIZE) {
-        uint64_t frame = pmm_alloc_frame();
-        if (!frame) {
+    while (done < len && !err) {
+        size_t n = (len - done) / PAGE_SIZE < BATCH ? (len - done) / PAGE_SIZE : BATCH;
+        size_t got = 0, mapped = 0;
+        while (got < n && (frames[got] = pmm_alloc_frame()) != 0) {
+            if (zero)
+                zero_frame(frames[got]);
+            got++;
+        }
+        if (got == n) {
+            uint64_t rflags = cpu_irq_save();
+            err = paging_map_pages(&kernel_space, virt + done, frames, n, flags, &mapped);
+            cpu_irq_restore(rflags);
+        } else {
             err = -ENOMEM;
-            break;
         }
-        zero_frame(frame);
-        err = vmm_map(virt + done, frame, flags);
-        if (err) {
-            pmm_free_frame(frame);
-            break;
-        }
+        for (size_t i = mapped; i < got; i++)
+            pmm_free_frame(frames[i]);
+        done += mapped * PAGE_SIZE;
     }
-    if (err)
+    if (err && done)
         vmm_unmap_free(virt, done);
     return err;
 }
@@ -245,7 +266,7 @@ uint64_t vmm_stack_alloc(void)
     if (slot >= KERNEL_STACK_SLOTS)
         return 0;
     uint64_t top = slot_base(slot) + KERNEL_STACK_SLOT;
-    if (vmm_map_new(top - KERNEL_STACK_SIZE, KERNEL_STACK_SIZE, PTE_WRITABLE | PTE_NX)) {
+    if (vmm_map_new(top - KERNEL_STACK_SIZE, KERNEL_STACK_SIZE, PTE_WRITABLE | PTE_NX, true)) {
         rflags = cpu_irq_save();
         stack_slots &= ~(1ull << slot);
         cpu_irq_restore(rflags);

@@ -39,13 +39,15 @@ int vmm_unmap(uint64_t virt, uint64_t *phys);
  * flags (either pointer may be NULL), false if not mapped. Cannot fail. */
 bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags);
 
-/* Back [virt, virt+len) (page aligned) with fresh zeroed frames. Returns 0; -EINVAL as
- * for vmm_map or if len is 0 or unaligned; -EEXIST or -ENOMEM, and then nothing stays
- * mapped or allocated. */
-int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags);
+/* Back [virt, virt+len) (page aligned) with fresh frames, zeroed if `zero` (the heap
+ * passes false: kmalloc memory is not zeroed, kcalloc zeroes what it hands out).
+ * Returns 0; -EINVAL as for vmm_map, or if len is 0, unaligned or above
+ * KERNEL_HEAP_SIZE; -EEXIST or -ENOMEM, and then nothing stays mapped or allocated. */
+int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero);
 
-/* Unmap [virt, virt+len) and release its frames. Returns 0, or the first error of
- * vmm_unmap / pmm_free_frame (the remaining pages are still unmapped and released). */
+/* Unmap [virt, virt+len) and release its frames. Returns 0; -EINVAL as for
+ * vmm_map_new; -ENOENT if some page was not mapped, -EFAULT if a frame was refused
+ * (the remaining pages are still unmapped and released). */
 int vmm_unmap_free(uint64_t virt, uint64_t len);
 
 /* A kernel stack of KERNEL_STACK_SIZE with unmapped guard pages below it (an overflow
@@ -61,9 +63,11 @@ int vmm_stack_free(uint64_t top);
  * failed there, as one line (the #PF report prints it). Pure reads; never faults. */
 void vmm_describe_fault(uint64_t address, uint64_t error_code, char *buf, size_t len);
 
-/* Size of the RAM window at PHYS_MAP_BASE (BOOT_MAP_SIZE before vmm_init). */
+/* Size of the RAM window at PHYS_MAP_BASE (BOOT_MAP_SIZE before vmm_init). Cannot
+ * fail. */
 uint64_t vmm_phys_map_size(void);
 
+/* What vmm_init built, and the tables and stacks now in use. Cannot fail. */
 void vmm_stats(struct vmm_stats *out);
 
 #endif

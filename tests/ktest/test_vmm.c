@@ -79,7 +79,7 @@ KTEST(vmm_refuses_what_the_kernel_owns_and_bad_input)
     KCHECK_EQ(vmm_map(TEST_VA + 8, frame, 0), -EINVAL);           /* unaligned */
     KCHECK_EQ(vmm_map(0x0000800000000000ull, frame, 0), -EINVAL);  /* non-canonical */
     KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_LARGE), -EINVAL);        /* not a leaf flag */
-    KCHECK_EQ(vmm_map_new(TEST_VA, 0, 0), -EINVAL);
+    KCHECK_EQ(vmm_map_new(TEST_VA, 0, 0, true), -EINVAL);
     KCHECK_EQ(pmm_free_frame(frame), 0);
 }
 

@@ -286,6 +286,41 @@ TEST(trim_gives_everything_back)
     CHECK(heap_alloc(&heap, 24) != NULL);                   /* and it grows again */
 }
 
+TEST(free_interiors_go_back_beyond_the_dirty_budget)
+{
+    fresh_heap();
+    uint8_t *big[8], *gap[8];
+    for (int i = 0; i < 8; i++) {
+        big[i] = heap_alloc(&heap, 256 * 1024);
+        gap[i] = heap_alloc(&heap, 300);              /* keeps the big ones apart */
+        memset(big[i], i, 256 * 1024);
+    }
+    uint64_t before = committed_pages;
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(heap_free(&heap, big[i], CALLER), 0);
+    /* Little is in use, so only TLSF_DIRTY_MIN (64 KiB) of free interiors stays backed:
+     * of 8 x 63 interior pages, at most 16 remain. */
+    CHECK(committed_pages <= before - 8 * 63 + 16);
+    check_heap();
+    /* A pointer into given-back memory is reported, not dereferenced. */
+    host_console_reset();
+    CHECK_EQ(heap_free(&heap, big[2] + 8192, CALLER), -ENOENT);
+    CHECK(strstr(host_console_text, "double free"));
+    /* Reuse backs the pages again: every byte is writable. */
+    for (int i = 0; i < 8; i++) {
+        big[i] = heap_alloc(&heap, 200 * 1024);
+        memset(big[i], 0x5a, 200 * 1024);
+    }
+    check_heap();
+    for (int i = 0; i < 8; i++) {
+        CHECK_EQ(heap_free(&heap, big[i], CALLER), 0);
+        CHECK_EQ(heap_free(&heap, gap[i], CALLER), 0);
+    }
+    heap_trim(&heap);
+    CHECK_EQ(committed_pages, 0);
+    check_heap();
+}
+
 /* ---- the reference model ---- */
 
 #define GRANULE 16

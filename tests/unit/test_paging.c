@@ -232,3 +232,47 @@ TEST(tables_outside_the_window_are_not_followed)
     CHECK(!paging_query(&s, 5ull << 39, NULL, NULL));
     CHECK_EQ(paging_map(&s, 5ull << 39, 0x9000, 0), -EINVAL);
 }
+
+/* 600 pages from PT index 500 (to 1099): the run crosses into two more page tables,
+ * each walked to once; each page gets its own frame, and unmapping returns them. */
+TEST(page_runs_map_and_unmap_across_tables)
+{
+    struct paging_space s = fresh_space(true);
+    static uint64_t frames[600], back[600];
+    uint64_t virt = 0x40000000ull + 500 * 4096;          /* PD[0] of PDPT[1], PT[500] */
+    for (int i = 0; i < 600; i++)
+        frames[i] = 0x100000ull + (uint64_t)i * 0x2000;   /* every other frame */
+    size_t done = 0;
+    CHECK_EQ(paging_map_pages(&s, virt, frames, 600, PTE_WRITABLE | PTE_NX, &done), 0);
+    CHECK_EQ(done, 600);
+    CHECK_EQ(s.tables, 5);                               /* PDPT, PD, three PTs */
+    for (int i = 0; i < 600; i += 37) {
+        uint64_t phys = 0, flags = 0;
+        CHECK(paging_query(&s, virt + (uint64_t)i * 4096 + 5, &phys, &flags));
+        CHECK_EQ(phys, frames[i] + 5);
+        CHECK_EQ(flags, PTE_NX | PTE_WRITABLE | PTE_PRESENT);
+    }
+    CHECK_EQ(paging_unmap(&s, virt + 10 * 4096, NULL), 0);     /* a hole */
+    CHECK_EQ(paging_unmap_pages(&s, virt, 600, back), -ENOENT);
+    for (int i = 0; i < 600; i++)
+        CHECK_EQ(back[i], i == 10 ? 0 : frames[i]);
+    CHECK(!paging_query(&s, virt + 599 * 4096, NULL, NULL));
+    CHECK_EQ(paging_unmap_pages(&s, 0x7f0000000000ull, 3, back), -ENOENT);  /* no tables */
+    CHECK_EQ(back[0], 0);
+}
+
+TEST(page_runs_stop_at_the_first_error)
+{
+    struct paging_space s = fresh_space(true);
+    uint64_t frames[4] = { 0x1000, 0x2000, 0x3000, 0x4000 }, bad[2] = { 0x5000, 0x5001 };
+    size_t done = 99;
+    CHECK_EQ(paging_map(&s, 0x402000, 0x9000, 0), 0);
+    CHECK_EQ(paging_map_pages(&s, 0x400000, frames, 4, 0, &done), -EEXIST);
+    CHECK_EQ(done, 2);                                   /* 0x400000 and 0x401000 mapped */
+    CHECK(paging_query(&s, 0x401000, NULL, NULL));
+    CHECK(!paging_query(&s, 0x403000, NULL, NULL));
+    CHECK_EQ(paging_map_pages(&s, 0x500000, bad, 2, 0, &done), -EINVAL);   /* unaligned */
+    CHECK_EQ(done, 1);
+    CHECK_EQ(paging_map_pages(&s, 0x500800, frames, 1, 0, &done), -EINVAL);
+    CHECK_EQ(done, 0);
+}

@@ -159,6 +159,71 @@ int paging_unmap(struct paging_space *space, uint64_t virt, uint64_t *phys)
     return 0;
 }
 
+int paging_map_pages(struct paging_space *space, uint64_t virt, const uint64_t *frames,
+                     size_t count, uint64_t flags, size_t *done)
+{
+    uint64_t *pt = NULL;
+    int err = 0;
+    *done = 0;
+    if (virt & (PAGE_SIZE_4K - 1))
+        return -EINVAL;
+    if (!space->nx)
+        flags &= ~PTE_NX;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t page = virt + i * PAGE_SIZE_4K, entry = paging_entry_page(frames[i], flags);
+        if (!entry || !paging_is_canonical(page))
+            return -EINVAL;
+        if (!pt || paging_index(page, 0) == 0) {      /* a new page table: walk to it */
+            uint64_t *slot = walk(space, page, 0, true, flags & PTE_USER, &err);
+            if (!slot)
+                return err;
+            pt = slot - paging_index(page, 0);
+        }
+        uint64_t *slot = &pt[paging_index(page, 0)];
+        if (*slot & PTE_PRESENT)
+            return -EEXIST;
+        *slot = entry;
+        flush(space, page);
+        *done = i + 1;
+    }
+    return 0;
+}
+
+int paging_unmap_pages(struct paging_space *space, uint64_t virt, size_t count,
+                       uint64_t *frames)
+{
+    uint64_t *pt = NULL;
+    int err = 0, result = 0;
+    if (virt & (PAGE_SIZE_4K - 1))
+        return -EINVAL;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t page = virt + i * PAGE_SIZE_4K;
+        frames[i] = 0;
+        if (!paging_is_canonical(page))
+            return -EINVAL;
+        if (!pt || paging_index(page, 0) == 0) {
+            uint64_t *slot = walk(space, page, 0, false, false, &err);
+            if (!slot) {
+                if (err != -ENOENT)
+                    return -EINVAL;                    /* a 2 MiB page or unreachable */
+                pt = NULL;                             /* no table: nothing mapped here */
+                result = -ENOENT;
+                continue;
+            }
+            pt = slot - paging_index(page, 0);
+        }
+        uint64_t *slot = &pt[paging_index(page, 0)];
+        if (!(*slot & PTE_PRESENT)) {
+            result = -ENOENT;
+            continue;
+        }
+        frames[i] = *slot & PTE_ADDR_MASK;
+        *slot = 0;
+        flush(space, page);
+    }
+    return result;
+}
+
 bool paging_query(const struct paging_space *space, uint64_t virt, uint64_t *phys,
                   uint64_t *flags)
 {

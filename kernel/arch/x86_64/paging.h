@@ -88,6 +88,16 @@ int paging_map_large(struct paging_space *space, uint64_t virt, uint64_t phys, u
  * Returns 0; -EINVAL for a bad address or one covered by a 2 MiB page; -ENOENT if
  * nothing is mapped. Page-table pages are kept (they are reused by later mappings). */
 int paging_unmap(struct paging_space *space, uint64_t virt, uint64_t *phys);
+/* Map `count` 4 KiB pages from `virt` to frames[0..count), walking down once per page
+ * table rather than once per page. Returns 0, or the first error of paging_map (then
+ * *done pages are mapped, from virt on, and the rest are not). */
+int paging_map_pages(struct paging_space *space, uint64_t virt, const uint64_t *frames,
+                     size_t count, uint64_t flags, size_t *done);
+/* Unmap `count` 4 KiB pages from `virt`, storing each frame in frames[i] (0 where
+ * nothing was mapped). Returns 0, -EINVAL as paging_unmap, or -ENOENT if some page was
+ * not mapped (the others are unmapped all the same). */
+int paging_unmap_pages(struct paging_space *space, uint64_t virt, size_t count,
+                       uint64_t *frames);
 /* Translate `virt` in `space`: true with the physical address and the leaf entry's flag
  * bits (including PTE_LARGE for a 2 MiB page), false if not mapped. Cannot fail. */
 bool paging_query(const struct paging_space *space, uint64_t virt, uint64_t *phys,
