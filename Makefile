@@ -104,6 +104,7 @@ KTEST_OBJS := \
 	tests/ktest/test_pic.o \
 	tests/ktest/test_trace.o \
 	tests/ktest/test_async.o \
+	tests/ktest/test_gdbstub.o \
 	tests/ktest/test_boot_info.o \
 	tests/ktest/test_pmm.o \
 	tests/ktest/test_vmm.o \
@@ -115,7 +116,8 @@ KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
-	test_trace_ring test_executor test_scancode test_line test_paging test_frame test_heap
+	test_trace_ring test_executor test_scancode test_line test_paging test_frame test_heap \
+	test_gdbstub
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
@@ -127,6 +129,7 @@ ASYNC_SRC := kernel/async/executor.c kernel/async/timer.c kernel/async/keyboard.
 UNIT_SRC_test_executor := $(ASYNC_SRC)
 UNIT_SRC_test_scancode := kernel/async/scancode.c
 UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/format.c
+UNIT_SRC_test_gdbstub := debug/gdbstub/rsp.c debug/gdbstub/gdbstub.c kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c
@@ -227,7 +230,7 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def kernel/shell/*.h) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def kernel/shell/*.h debug/gdbstub/*.h) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
@@ -253,6 +256,19 @@ trace: deps all
 	$(PYTHON) tools/trace.py capture --seconds $(TRACE_SECONDS) \
 		--kernel $(BUILD)/lockstep.elf --out $(BUILD)/trace.bin
 TRACE_SECONDS ?= 3
+
+# The kernel's own GDB stub (docs/gdb.md); -qemu: QEMU's gdbserver, for comparison.
+# GDB_PORT defaults to one per user, as xv6 does.
+GDB_PORT ?= $(shell expr `id -u` % 5000 + 25000)
+.PHONY: debug debug-server debug-qemu debug-qemu-server
+debug: deps all
+	$(PYTHON) tools/debug.py --stub ours --port $(GDB_PORT)
+debug-server: deps all
+	$(PYTHON) tools/debug.py --stub ours --port $(GDB_PORT) --server
+debug-qemu: deps all
+	$(PYTHON) tools/debug.py --stub qemu --port $(GDB_PORT)
+debug-qemu-server: deps all
+	$(PYTHON) tools/debug.py --stub qemu --port $(GDB_PORT) --server
 
 test: deps
 	@BUILD=$(BUILD) $(PYTHON) tools/run-tests.py

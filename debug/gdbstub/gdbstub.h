@@ -112,6 +112,12 @@ bool gdbstub_attached(void);
  * returns 0, or -ENOENT for a command it does not know. The shell registers it. */
 void gdbstub_set_monitor(int (*fn)(const char *command));
 
+/* For tests: register `regno`'s name in the table, and access to it in `frame` as the
+ * stub would (0 or -EINVAL). */
+struct trap_frame;
+const char *gdbstub_register_name(unsigned regno);
+int gdbstub_frame_register(struct trap_frame *frame, unsigned regno, void *value, bool write);
+
 /* ---- between the parts of the stub ---- */
 struct trap_frame;
 /* GDB sent Ctrl-C while the kernel ran (serial.c's receive interrupt). */

@@ -483,3 +483,20 @@ int gdbstub_kernel_init(void)
     enabled = true;
     return 0;
 }
+
+/* ---- for the in-kernel register-map test ---- */
+
+const char *gdbstub_register_name(unsigned regno)
+{
+    return regno < REGISTER_COUNT ? registers[regno].name : NULL;
+}
+
+int gdbstub_frame_register(struct trap_frame *frame, unsigned regno, void *value, bool write)
+{
+    struct trap_frame *saved = stopped;
+    stopped = frame;
+    uint32_t self = stopped_thread();
+    int err = write ? write_reg(self, regno, value) : read_reg(self, regno, value);
+    stopped = saved;
+    return err;
+}

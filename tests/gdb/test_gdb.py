@@ -139,3 +139,41 @@ def test_ctrl_c_stops_the_kernel_idle_and_busy():
             gdb.close(force=True)
         kernel.close(force=True)
         machine.close()
+
+
+def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
+    out = run("ours", ["source tools/gdbinit", "break shell_start", "continue", "delete",
+                       "break executor_run", "continue", "lockstep-tasks", "lockstep-trace 5",
+                       "detach"])
+    assert re.search(r"^ +1 keyboard +ready +0", out, re.M), out
+    assert re.search(r"^ +3 shell +ready +0", out, re.M), out
+    lines = [l for l in out.splitlines() if re.match(r"^ +\d+ +\d+ [a-z_]+", l)]
+    assert len(lines) == 5, out
+    assert lines[-1].endswith("task_spawn task=3 parent=0 name=shell   (not yet streamed)") or \
+        "task_spawn task=3" in out, out
+
+
+def test_make_debug_server_serves_the_stub():
+    import os
+    import subprocess
+    from gdbtest import free_port
+    port = free_port()
+    env = dict(os.environ, GDB_PORT=str(port))
+    server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port],
+                              cwd=os.path.dirname(ELF) + "/..", env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        from gdbtest import Machine
+        deadline = time.time() + 60
+        import socket
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        out = gdb_batch(port, ["info threads", "detach"])
+        assert "kernel (interrupts, idle, boot)" in out, out
+    finally:
+        import signal
+        os.killpg(server.pid, signal.SIGTERM)      # make, tools/debug.py and QEMU
+        server.wait(timeout=20)

@@ -76,7 +76,7 @@ static void unit_register(const char *name, void (*fn)(void))
     do {                                                                            \
         const char *a_ = (actual), *e_ = (expected);                                \
         if (strcmp(a_, e_) != 0)                                                    \
-            UNIT_FAIL("%s is \"%s\", expected \"%s\"", #actual, a_, e_);            \
+            UNIT_FAIL("%s is \"%.300s\", expected \"%.300s\"", #actual, a_, e_);  \
     } while (0)
 
 static int unit_run(const struct unit_test *t)

@@ -1,0 +1,426 @@
+/*
+ * test_gdbstub.c - the GDB stub's protocol side (debug/gdbstub/rsp.c, gdbstub.c) over a
+ * fake byte pipe and a fake machine: framing (acks, bad checksums and resends, escapes,
+ * garbage between packets, Ctrl-C, oversize packets, a link that closes mid-packet) and
+ * every packet handler, byte for byte as GDB sees it.
+ */
+#include "unit.h"
+#include "errno.h"
+#include "gdbstub.h"
+#include "rsp.h"
+
+/* ---- the pipe: bytes GDB sends (in), bytes the stub sends (out) ---- */
+static char in[8192], out[8192];
+static size_t in_len, in_pos, out_len;
+
+static int pipe_getc(void *ctx)
+{
+    (void)ctx;
+    return in_pos < in_len ? (uint8_t)in[in_pos++] : -1;
+}
+
+static void pipe_putc(uint8_t byte, void *ctx)
+{
+    (void)ctx;
+    if (out_len < sizeof(out) - 1)
+        out[out_len++] = (char)byte;
+    out[out_len] = '\0';
+}
+
+static const struct rsp_io io = { pipe_getc, pipe_putc, NULL };
+
+/* What the stub sent (through a function, so the compiler does not size-check it). */
+static __attribute__((noinline)) const char *output(void)
+{
+    return out;
+}
+
+static const char *last_of(const char *s, char c)
+{
+    const char *found = NULL;
+    for (; *s; s++)
+        if (*s == c)
+            found = s;
+    return found;
+}
+
+static void feed(const char *bytes)
+{
+    size_t n = strlen(bytes);
+    memcpy(in + in_len, bytes, n);
+    in_len += n;
+}
+
+/* Queue a well-formed packet, as GDB would send it. */
+static void feed_packet(const char *payload)
+{
+    unsigned sum = 0;
+    for (const char *p = payload; *p; p++)
+        sum += (uint8_t)*p;
+    char frame[4200];
+    snprintf(frame, sizeof(frame), "$%s#%02x", payload, sum & 0xff);
+    feed(frame);
+}
+
+/* ---- the fake machine: 3 registers, 4 KiB of memory at 0x1000 ---- */
+static uint8_t memory[4096];
+static uint64_t regs[3];
+static int hw_calls, hw_last_type;
+static uint64_t hw_last_address;
+
+static unsigned reg_size(unsigned r) { return r == 2 ? 4 : 8; }
+
+static int read_reg(uint32_t thread, unsigned r, void *value)
+{
+    if (thread != 1 && thread != 2)
+        return -ESRCH;
+    if (r >= 3)
+        return -EINVAL;
+    memcpy(value, &regs[r], reg_size(r));
+    return 0;
+}
+
+static int write_reg(uint32_t thread, unsigned r, const void *value)
+{
+    if (thread != 1)
+        return -ESRCH;
+    if (r >= 3)
+        return -EINVAL;
+    regs[r] = 0;
+    memcpy(&regs[r], value, reg_size(r));
+    return 0;
+}
+
+static int read_mem(uint64_t address, void *value, size_t len)
+{
+    if (address < 0x1000 || address + len > 0x2000 || address + len < address)
+        return -EFAULT;
+    memcpy(value, memory + (address - 0x1000), len);
+    return 0;
+}
+
+static int write_mem(uint64_t address, const void *value, size_t len)
+{
+    if (address < 0x1000 || address + len > 0x2000 || address + len < address)
+        return -EFAULT;
+    memcpy(memory + (address - 0x1000), value, len);
+    return 0;
+}
+
+static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
+{
+    (void)len;
+    hw_calls++;
+    hw_last_type = insert ? type : -type;
+    hw_last_address = address;
+    return address == 0xbad ? -EINVAL : 0;
+}
+
+static size_t threads(uint32_t *ids, size_t max)
+{
+    if (max >= 2) {
+        ids[0] = 1;
+        ids[1] = 2;
+    }
+    return 2;
+}
+
+static int thread_info(uint32_t thread, char *buf, size_t len)
+{
+    if (thread != 1 && thread != 2)
+        return -ESRCH;
+    snprintf(buf, len, "task %u", thread);
+    return 0;
+}
+
+static int monitor(const char *command, void (*put)(const char *text, size_t len, void *ctx),
+                   void *ctx)
+{
+    if (strcmp(command, "hello") != 0)
+        return -ENOENT;
+    put("hi there\n", 9, ctx);
+    return 0;
+}
+
+static const struct gdb_target target = {
+    .target_xml = "<target>0123456789</target>",
+    .reg_count = 3, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
+    .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
+    .threads = threads, .thread_info = thread_info, .monitor = monitor,
+    .breakpoint_instruction = 0xcc,
+};
+
+static struct gdbstub stub;
+static const struct gdb_stop stop = { .signal = 5, .reason = GDB_STOP_SWBREAK, .thread = 1 };
+
+static void setup(void)
+{
+    in_len = in_pos = out_len = 0;
+    out[0] = '\0';
+    memset(memory, 0, sizeof(memory));
+    for (int i = 0; i < 256; i++)
+        memory[i] = (uint8_t)i;
+    regs[0] = 0x1122334455667788ull;
+    regs[1] = 0xffffffff80101234ull;
+    regs[2] = 0x246;
+    hw_calls = 0;
+    gdbstub_init(&stub, &io, &target);
+}
+
+/* Send one packet to the stub (acking its reply) and return the reply's payload. */
+static const char *ask(const char *packet)
+{
+    static char reply[8192];
+    out_len = 0;
+    feed_packet(packet);
+    feed("+");
+    size_t len = 0;
+    enum rsp_status status = rsp_receive(&stub.rsp, stub.in, &len);
+    CHECK_EQ(status, RSP_PACKET);
+    enum gdb_resume resume;
+    gdbstub_handle_packet(&stub, stub.in, len, &stop, &resume);
+    /* out holds "+" (our ack of GDB's packet) then "$reply#cs" */
+    const char *start = last_of(out, '$'), *end = last_of(out, '#');   /* the last packet */
+    if (!start || !end || end < start)
+        return "(no reply)";
+    unsigned sum = 0;
+    for (const char *p = start + 1; p < end; p++)
+        sum += (uint8_t)*p;
+    char digits[3];
+    snprintf(digits, sizeof(digits), "%02x", sum & 0xff);
+    CHECK(strncmp(end + 1, digits, 2) == 0);
+    memcpy(reply, start + 1, (size_t)(end - start - 1));
+    reply[end - start - 1] = '\0';
+    return reply;
+}
+
+TEST(a_packet_is_acked_and_its_payload_returned)
+{
+    setup();
+    feed("+garbage");                           /* stray bytes between packets */
+    feed_packet("qSupported:xmlRegisters=i386");
+    char buf[RSP_PACKET_MAX + 1];
+    size_t len;
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_PACKET);
+    CHECK_STR(buf, "qSupported:xmlRegisters=i386");
+    CHECK_STR(output(), "+");
+}
+
+TEST(a_bad_checksum_is_nacked_and_the_resend_taken)
+{
+    setup();
+    feed("$m1000,4#00");                        /* wrong checksum */
+    feed_packet("m1000,4");
+    char buf[RSP_PACKET_MAX + 1];
+    size_t len;
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_PACKET);
+    CHECK_STR(buf, "m1000,4");
+    CHECK_STR(output(), "-+");
+    CHECK_EQ(stub.rsp.bad_checksums, 1);
+    setup();
+    feed("$m1000,4#zz");                        /* not even hex */
+    feed_packet("?");
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_PACKET);
+    CHECK_STR(buf, "?");
+}
+
+TEST(escapes_ctrl_c_restart_and_closing)
+{
+    setup();
+    /* X1000,1:} escaped as }] (0x7d ^ 0x20); checksum over the bytes sent */
+    const char *raw = "X1000,1:}]";
+    unsigned sum = 0;
+    for (const char *p = raw; *p; p++)
+        sum += (uint8_t)*p;
+    char frame[64];
+    snprintf(frame, sizeof(frame), "$%s#%02x", raw, sum & 0xff);
+    feed(frame);
+    char buf[RSP_PACKET_MAX + 1];
+    size_t len;
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_PACKET);
+    CHECK_EQ(len, 9);
+    CHECK_EQ((uint8_t)buf[8], 0x7d);
+    feed("\x03");
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_INTERRUPT);
+    feed("$abc$");                              /* a packet cut short by a new one */
+    feed_packet("g");
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_PACKET);
+    CHECK_STR(buf, "g");
+    feed("$m10");                               /* the link goes away mid-packet */
+    CHECK_EQ(rsp_receive(&stub.rsp, buf, &len), RSP_CLOSED);
+}
+
+TEST(an_oversize_packet_is_refused_without_overflow)
+{
+    setup();
+    static char big[RSP_PACKET_MAX + 100];
+    memset(big, 'a', sizeof(big) - 1);
+    big[0] = 'M';
+    feed_packet(big);
+    feed("+");
+    feed_packet("D");
+    feed("+");
+    enum gdb_resume resume = gdbstub_session(&stub, &stop);
+    CHECK_EQ(resume, GDB_DETACH);
+    CHECK(strstr(out, "$E01#") != NULL);        /* the oversize packet: an error */
+    CHECK_EQ(stub.rsp.oversize, 1);
+}
+
+TEST(replies_are_escaped_and_resent_on_nak)
+{
+    setup();
+    rsp_send_string(&stub.rsp, "a#b");          /* no ack yet: nothing to read */
+    CHECK(strstr(out, "$a}\x03" "b#") != NULL);
+    setup();
+    feed("-+");
+    CHECK_EQ(rsp_send_string(&stub.rsp, "OK"), 0);
+    CHECK_STR(output(), "$OK#9a$OK#9a");             /* sent twice: NAK, then ACK */
+    setup();
+    stub.rsp.no_ack = true;
+    CHECK_EQ(rsp_send_string(&stub.rsp, "OK"), 0);
+    CHECK_STR(output(), "$OK#9a");
+}
+
+TEST(supported_features_and_no_ack_mode)
+{
+    setup();
+    CHECK_STR(ask("qSupported:multiprocess+;swbreak+"),
+              "PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
+              "swbreak+;hwbreak+");
+    CHECK_STR(ask("QStartNoAckMode"), "OK");
+    CHECK(stub.rsp.no_ack);
+    CHECK_STR(ask("vMustReplyEmpty"), "");
+    CHECK_STR(ask("qTStatus"), "");
+    CHECK_STR(ask("!"), "");
+}
+
+TEST(stop_reply_and_threads)
+{
+    setup();
+    CHECK_STR(ask("?"), "T05thread:1;swbreak:;");
+    CHECK_STR(ask("qC"), "QC0");                /* before a session: no stopped thread */
+    CHECK_STR(ask("qfThreadInfo"), "m1,2");
+    CHECK_STR(ask("qsThreadInfo"), "l");
+    CHECK_STR(ask("qThreadExtraInfo,2"), "7461736b2032");   /* "task 2" */
+    CHECK_STR(ask("qThreadExtraInfo,9"), "E01");
+    CHECK_STR(ask("T2"), "OK");
+    CHECK_STR(ask("T9"), "E01");
+    CHECK_STR(ask("qAttached"), "1");
+}
+
+TEST(registers_whole_and_one_by_one)
+{
+    setup();
+    stub.reg_thread = 1;
+    CHECK_STR(ask("g"), "8877665544332211" "34121080ffffffff" "46020000");
+    CHECK_STR(ask("p2"), "46020000");
+    CHECK_STR(ask("p3"), "E01");
+    CHECK_STR(ask("P1=0100000000000000"), "OK");
+    CHECK_EQ(regs[1], 1);
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000"), "OK");
+    CHECK_EQ(regs[0], 0);
+    CHECK_EQ(regs[2], 3);
+    CHECK_STR(ask("G00"), "E01");                /* too short */
+    CHECK_STR(ask("P0=zz"), "E01");
+    CHECK_STR(ask("Hg2"), "OK");
+    CHECK_STR(ask("P0=0100000000000000"), "E01");   /* another thread: read only */
+}
+
+TEST(memory_read_write_and_faults)
+{
+    setup();
+    CHECK_STR(ask("m1000,4"), "00010203");
+    CHECK_STR(ask("m0,4"), "E0e");               /* not mapped: an error, no fault */
+    CHECK_STR(ask("m1ffe,4"), "E0e");
+    CHECK_STR(ask("M1004,2:abcd"), "OK");
+    CHECK_EQ(memory[4], 0xab);
+    CHECK_STR(ask("M1004,2:ab"), "E01");         /* short data */
+    CHECK_STR(ask("M0,1:00"), "E0e");
+    CHECK_STR(ask("mzz"), "E01");
+    CHECK_STR(ask("m1000"), "E01");
+    CHECK_STR(ask("m1003,3"), "03abcd");          /* and the stub still answers */
+}
+
+TEST(software_breakpoints_are_hidden_and_restored)
+{
+    setup();
+    CHECK_STR(ask("Z0,1010,1"), "OK");
+    CHECK_EQ(memory[0x10], 0xcc);
+    CHECK_STR(ask("m1010,2"), "1011");           /* GDB sees the original byte */
+    CHECK_STR(ask("M1010,1:99"), "OK");          /* a write under it updates the copy */
+    CHECK_EQ(memory[0x10], 0xcc);
+    CHECK_STR(ask("z0,1010,1"), "OK");
+    CHECK_EQ(memory[0x10], 0x99);
+    CHECK_STR(ask("Z0,0,1"), "E0e");
+    CHECK_STR(ask("Z0,1010,1;X1,0"), "OK");      /* a condition list is accepted */
+}
+
+TEST(hardware_points_and_the_unsupported_read_watchpoint)
+{
+    setup();
+    CHECK_STR(ask("Z1,1020,1"), "OK");
+    CHECK_EQ(hw_last_type, 1);
+    CHECK_STR(ask("Z2,1030,8"), "OK");
+    CHECK_EQ(hw_last_type, 2);
+    CHECK_STR(ask("Z4,1040,4"), "OK");
+    CHECK_EQ(hw_last_address, 0x1040);
+    CHECK_STR(ask("z2,1030,8"), "OK");
+    CHECK_EQ(hw_last_type, -2);
+    CHECK_STR(ask("Z3,1030,8"), "");             /* read-only watch: not on x86 */
+    CHECK_STR(ask("Z2,bad,8"), "E01");
+    CHECK_STR(ask("Z9,1000,1"), "");
+}
+
+TEST(target_description_in_pieces)
+{
+    setup();
+    CHECK_STR(ask("qXfer:features:read:target.xml:0,a"), "m<target>01");
+    CHECK_STR(ask("qXfer:features:read:target.xml:a,100"), "l23456789</target>");
+    CHECK_STR(ask("qXfer:features:read:target.xml:1b,10"), "l");
+    CHECK_STR(ask("qXfer:features:read:other.xml:0,10"), "E01");
+}
+
+TEST(monitor_commands)
+{
+    setup();
+    CHECK_STR(ask("qRcmd,68656c6c6f"), "OK");     /* "hello" */
+    CHECK(strstr(out, "$O6869207468657265") != NULL);   /* "O" + hex("hi there") */
+    CHECK_STR(ask("qRcmd,6e6f7065"), "OK");       /* "nope": explained, then OK */
+    CHECK(strstr(out, "$O756e6b6e6f776e") != NULL);
+    CHECK_STR(ask("qRcmd,6"), "E01");
+}
+
+static enum gdb_resume resume_of(const char *packet)
+{
+    setup();
+    feed_packet(packet);
+    feed("+");
+    return gdbstub_session(&stub, &stop);
+}
+
+TEST(resume_packets)
+{
+    CHECK_EQ(resume_of("c"), GDB_CONTINUE);
+    CHECK_EQ(resume_of("C05"), GDB_CONTINUE);
+    CHECK_EQ(resume_of("s"), GDB_STEP);
+    CHECK_EQ(resume_of("vCont;s:1;c"), GDB_STEP);
+    CHECK_EQ(resume_of("vCont;s:2;c"), GDB_CONTINUE);     /* another thread steps: not us */
+    CHECK_EQ(resume_of("vCont;c"), GDB_CONTINUE);
+    CHECK_EQ(resume_of("k"), GDB_KILL);
+    CHECK_EQ(resume_of("D"), GDB_DETACH);
+    CHECK(!stub.attached);
+    setup();
+    CHECK_STR(ask("vCont?"), "vCont;c;C;s;S");
+    CHECK_STR(ask("vCont;x"), "E01");
+}
+
+TEST(detach_removes_breakpoints)
+{
+    setup();
+    CHECK_STR(ask("Z0,1005,1"), "OK");
+    CHECK_EQ(memory[5], 0xcc);
+    feed_packet("D");
+    feed("+");
+    CHECK_EQ(gdbstub_session(&stub, &stop), GDB_DETACH);
+    CHECK_EQ(memory[5], 5);
+}

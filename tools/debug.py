@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Start Lockstep under a debugger: `make debug`, `make debug-server`, and the same with
+QEMU's own gdbserver for comparison (`make debug-qemu`, `make debug-qemu-server`).
+
+  debug.py [--stub ours|qemu] [--port N] [--server]
+
+ours: the kernel's built-in stub on COM3, served on tcp 127.0.0.1:PORT; the kernel boots
+      with the `gdb` option and waits for GDB in early boot.
+qemu: QEMU's gdbserver (-gdb), the CPU stopped at reset (-S).
+--server starts QEMU only and waits until it exits; otherwise GDB is started too, with
+tools/gdbinit, attached, and QEMU is stopped when GDB exits. The console (COM1) goes to
+build/console.log and the trace (COM2) to build/trace.bin.
+"""
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import qemu  # noqa: E402
+
+
+def wait_port(port, process, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("debug: QEMU exited (status %d)" % process.returncode)
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit("debug: nothing listens on port %d" % port)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stub", choices=["ours", "qemu"], default="ours")
+    parser.add_argument("--port", type=int, default=os.getuid() % 5000 + 25000)
+    parser.add_argument("--server", action="store_true", help="QEMU only, no GDB")
+    args = parser.parse_args(argv)
+    elf = os.path.join(BUILD, "lockstep.elf")
+    if not os.path.exists(elf):
+        parser.error("%s does not exist (run make first)" % elf)
+    argv = qemu.command(elf, cmdline="gdb" if args.stub == "ours" else "",
+                        console_log=os.path.join(BUILD, "console.log"),
+                        trace_out=os.path.join(BUILD, "trace.bin"),
+                        gdb_port=args.port if args.stub == "ours" else None,
+                        qemu_gdb_port=args.port if args.stub == "qemu" else None)
+    process = subprocess.Popen(argv)
+    try:
+        wait_port(args.port, process)
+        print("debug: %s stub on 127.0.0.1:%d; console in build/console.log" %
+              ("Lockstep's" if args.stub == "ours" else "QEMU's", args.port), file=sys.stderr)
+        if args.server:
+            return process.wait()
+        return subprocess.call(["gdb", "-q", "-nx", "-x", os.path.join(ROOT, "tools", "gdbinit"),
+                                "-ex", "target remote 127.0.0.1:%d" % args.port, elf], cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

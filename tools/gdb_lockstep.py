@@ -1,0 +1,105 @@
+"""GDB commands for Lockstep (loaded by tools/gdbinit):
+
+  lockstep-tasks          the executor's tasks: id, name, state, polls, wakes, ticks
+  lockstep-trace [N]      the last N trace records (default 20), decoded from memory:
+                          the drain's recent copies and what is still in the ring
+
+Records are decoded with tools/trace.py and the event table in trace/events.def, the
+same code that decodes the COM2 stream, so the two always agree."""
+import os
+import struct
+import sys
+
+import gdb
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, TOOLS)
+import trace as tracetool  # noqa: E402
+
+STATES = {0: "free", 1: "live", 2: "done"}
+
+
+def read(address, size):
+    return bytes(gdb.selected_inferior().read_memory(address, size))
+
+
+class Tasks(gdb.Command):
+    """List the executor's tasks: id, name, state, polls, wakes, ticks spent polling."""
+
+    def __init__(self):
+        super().__init__("lockstep-tasks", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        tasks = gdb.parse_and_eval("tasks")
+        current = gdb.parse_and_eval("current")
+        count = tasks.type.range()[1] + 1
+        print("%5s %-15s %-8s %8s %8s %8s" % ("id", "name", "state", "polls", "wakes", "ticks"))
+        for slot in range(1, count):
+            t = tasks[slot]
+            state = int(t["state"])
+            if state == 0:
+                continue
+            name = bytes(int(t["name"][i]) for i in range(16)).split(b"\0")[0].decode()
+            label = STATES.get(state, "?")
+            if state == 1:
+                if int(current) == int(t.address):
+                    label = "running"
+                else:
+                    label = "ready" if int(t["queued"]) else "waiting"
+            print("%5d %-15s %-8s %8d %8d %8d" % (int(t["id"]), name, label, int(t["polls"]),
+                                                int(t["wakes"]), int(t["poll_ticks"])))
+
+
+class Trace(gdb.Command):
+    """Decode the last N trace records (default 20) from the kernel's memory."""
+
+    def __init__(self):
+        super().__init__("lockstep-trace", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        try:
+            wanted = int(arg) if arg.strip() else 20
+        except ValueError:
+            raise gdb.GdbError("usage: lockstep-trace [N]")
+        table = tracetool.EventTable()
+        lines = []
+        stream = gdb.parse_and_eval("stream")
+        recent = stream["recent"]
+        kept_total = int(stream["recent_count"])
+        size = recent.type.range()[1] + 1
+        for i in range(max(0, kept_total - size), kept_total):
+            e = recent[i % size]
+            words = [int(e["record"][w]) & 0xffffffff for w in range(8)]
+            lines.append(self.text(table, words, int(e["seq"]), int(e["tick"])))
+        # Records still in the ring, not yet drained.
+        ring = gdb.parse_and_eval("trace_ring")
+        head, tail, mask = int(ring["head"]), int(ring["tail"]), int(ring["mask"])
+        base = int(ring["words"].address)
+        seq = int(stream["seq"])
+        tick = int(stream["tick"])
+        while tail < head:
+            first = struct.unpack("<I", read(base + 4 * (tail & mask), 4))[0]
+            event = table.events.get((first >> 8) & 0xff)
+            if event is None:
+                lines.append("(damaged record in the ring at word %d)" % tail)
+                break
+            words = list(struct.unpack("<%dI" % (1 + event.size // 4),
+                                       read(base + 4 * (tail & mask), 4 + event.size)))
+            tick += ((first >> 16) - tick) & 0xffff
+            lines.append(self.text(table, words, seq, tick) + "   (not yet streamed)")
+            seq += 1
+            tail += 1 + event.size // 4
+        for line in lines[-wanted:]:
+            print(line)
+
+    @staticmethod
+    def text(table, words, seq, tick):
+        event = table.events.get((words[0] >> 8) & 0xff)
+        if event is None:
+            return "%7d %9d ?" % (seq, tick)
+        payload = struct.pack("<%dI" % (event.size // 4), *words[1:1 + event.size // 4])
+        return tracetool.Record(seq, tick, event, tracetool.unpack_fields(event, payload)).text()
+
+
+Tasks()
+Trace()
