@@ -68,12 +68,12 @@ def program_output(argv):
     return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
 
 
-def kbench(name, trace_out=None):
+def kbench(name, trace_out=None, gdb_port=None):
     """Run the test kernel's benchmark `name` (tools/bench/kbench_*.c); its key=values."""
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import qemu
     argv = qemu.command(os.path.join(BUILD, "ktest.elf"), cmdline="kbench=" + name,
-                        trace_out=trace_out)
+                        trace_out=trace_out, gdb_port=gdb_port)
     result = subprocess.run(argv, capture_output=True, timeout=300)
     console = result.stdout.decode(errors="replace")
     match = re.search(r"^kbench: %s (.*)$" % name, console, re.M)
@@ -157,6 +157,97 @@ def bench_executor():
         ("wake-then-poll with tracing switched off at run time", "%.1f" % off,
          "instructions", how + "; off closes the ring's gate, so each record becomes an "
          "out-of-line call that returns at once: no cheaper than recording"),
+    ]
+
+
+def gdb_timing(stub, steps=200):
+    """(seconds per stepi, seconds to dump 1 MiB) through `stub` ("ours" or "qemu")."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "gdb"))
+    import gdbtest
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = os.path.join(tmp, "dump.bin")
+        machine = gdbtest.Machine(stub, unix=True)
+        try:
+            out = gdbtest.gdb_batch(machine.port, (GDB_TIMING % {"steps": steps, "dump": dump})
+                                    .strip().splitlines(), timeout=600)
+        finally:
+            machine.close()
+        step = re.search(r"STEPI ([0-9.]+)", out)
+        dumped = re.search(r"DUMP ([0-9.]+)", out)
+        if not step or not dumped or os.path.getsize(dump) != 1 << 20:
+            raise SystemExit("bench: the GDB timing run through %s failed:\n%s" % (stub, out))
+        return float(step.group(1)), float(dumped.group(1))
+
+
+def com3_raw_rate():
+    """Bytes per second the kernel pushes through COM3 to a Unix-socket reader: the same
+    link gdb_timing() uses for the stub, so the two rates compare like for like."""
+    import socket
+    import tempfile
+    import threading
+    path = os.path.join(tempfile.mkdtemp(prefix="lockstep-com3-"), "com3.sock")
+    received = [0]
+
+    def reader():
+        for _ in range(200):
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                break
+            except OSError:
+                s.close()
+                time.sleep(0.02)
+        else:
+            return
+        with s:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return
+                received[0] += len(chunk)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    got = kbench("serial_raw_com3", gdb_port=path)
+    thread.join(timeout=10)
+    if received[0] < got["bytes"]:
+        raise SystemExit("bench: the COM3 reader got %d of %d bytes (connected late?)"
+                         % (received[0], got["bytes"]))
+    return got["bytes"] / (got["ticks"] / got["hz"])
+
+
+@section("GDB stub")
+def bench_gdb():
+    ours = [gdb_timing("ours") for _ in range(3)]
+    qemu_stub = [gdb_timing("qemu") for _ in range(3)]
+    raw_rate = com3_raw_rate()
+
+    def median(values):
+        return statistics.median(values)
+
+    ours_step, qemu_step = median([s for s, _ in ours]), median([s for s, _ in qemu_stub])
+    ours_dump, qemu_dump = median([d for _, d in ours]), median([d for _, d in qemu_stub])
+    payload = (1 << 20) / ours_dump
+    how = ("GDB 13 batch over a Unix socket (both stubs), break at shell_start, then timed "
+           "in GDB's Python; median of 3 boots")
+    return [
+        ("stepi, Lockstep's stub", "%.2f" % (ours_step * 1000), "ms",
+         how + " (min %.2f, max %.2f); 200 steps" % (min(s for s, _ in ours) * 1000,
+                                                    max(s for s, _ in ours) * 1000)),
+        ("stepi, QEMU's gdbstub", "%.2f" % (qemu_step * 1000), "ms", how + "; 200 steps"),
+        ("stepi ratio (ours / QEMU's)", "%.2f" % (ours_step / qemu_step), "x",
+         "target: within 2x"),
+        ("dump 1 MiB, Lockstep's stub", "%.2f" % ours_dump, "s",
+         "dump binary memory of 1 MiB at PHYS_MAP_BASE + 1 MiB, hex 'm' packets"),
+        ("dump 1 MiB, QEMU's gdbstub", "%.2f" % qemu_dump, "s", "the same over QEMU's socket"),
+        ("COM3 payload rate of the dump", "%d" % payload, "bytes/s", "1 MiB / dump time"),
+        ("COM3 wire rate of the dump", "%d" % (2 * payload), "bytes/s",
+         "hex doubles every byte on the wire ('m' replies)"),
+        ("COM3 raw rate, same run", "%d" % raw_rate, "bytes/s",
+         "kbench=serial_raw_com3: polled 16550 writes for 2 s, all read back over a Unix socket"),
+        ("dump wire rate / raw channel", "%.0f" % (100 * 2 * payload / raw_rate), "%",
+         "target: at least 80 %"),
     ]
 
 

@@ -46,6 +46,18 @@ static void send_stop(struct gdbstub *stub, const struct gdb_stop *stop)
     else if (stop->reason == GDB_STOP_WATCH)
         n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "watch:%lx;",
                                stop->watch_address);
+    /* Expedite the registers GDB needs at every stop (the target says which), so that a
+     * step costs no full 'g' transfer. */
+    const struct gdb_target *t = stub->target;
+    for (size_t i = 0; i < t->expedite_count; i++) {
+        unsigned r = t->expedite[i];
+        uint8_t value[16];
+        if (t->read_reg(stop->thread, r, value) != 0)
+            continue;
+        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "%02x:", r);
+        n += rsp_hex_encode(stub->out + n, value, t->reg_size(r));
+        stub->out[n++] = ';';
+    }
     reply_len(stub, n);
 }
 

@@ -60,6 +60,8 @@ struct gdb_target {
     int (*monitor)(const char *command, void (*out)(const char *text, size_t len, void *ctx),
                    void *ctx);
     uint8_t breakpoint_instruction;         /* 0xcc */
+    const uint8_t *expedite;                /* registers sent with every stop reply */
+    size_t expedite_count;
 };
 
 struct gdb_breakpoint {

@@ -23,9 +23,10 @@ def free_port():
 class Machine:
     """QEMU running Lockstep, waiting for a debugger on self.port."""
 
-    def __init__(self, stub="ours", cmdline=None, stdin_console=False):
-        self.port = free_port()
+    def __init__(self, stub="ours", cmdline=None, stdin_console=False, unix=False):
         self.dir = tempfile.mkdtemp(prefix="lockstep-gdb-", dir=BUILD)
+        # a TCP port, or a Unix socket path (GDB connects to either with target remote)
+        self.port = os.path.join(self.dir, "gdb.sock") if unix else free_port()
         self.console = os.path.join(self.dir, "console.log")
         if cmdline is None:
             cmdline = "gdb" if stub == "ours" else ""
@@ -42,11 +43,15 @@ class Machine:
     def wait_listening(self, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+            if isinstance(self.port, str):
+                if os.path.exists(self.port):
                     return
+            else:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                        return
             time.sleep(0.02)
-        raise AssertionError("nothing listens on port %d" % self.port)
+        raise AssertionError("nothing listens on %s" % self.port)
 
     def console_text(self):
         with open(self.console, "rb") as f:
@@ -60,8 +65,9 @@ class Machine:
 
 def gdb_batch(port, commands, timeout=60):
     """Run GDB on the kernel ELF with `commands` (a list of lines); return its output."""
+    where = port if isinstance(port, str) else "127.0.0.1:%d" % port
     script = ["set pagination off", "set confirm off", "set width 0",
-              "target remote 127.0.0.1:%d" % port] + list(commands)
+              "target remote " + where] + list(commands)
     with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
         f.write("\n".join(script) + "\n")
         path = f.name

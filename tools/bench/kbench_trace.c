@@ -4,6 +4,7 @@
  *   trace_stream   record marks as fast as possible for BENCH_TICKS ticks, draining to
  *                  COM2 as the ring fills: the sustained rate with zero drops
  *   serial_raw     write bytes to COM2 for BENCH_TICKS ticks: what the channel carries
+ *   serial_raw_com3  the same on COM3, the GDB stub's channel (a Unix socket in the bench)
  * Both measure in ticks of the PIT (virtual time: wall time under plain TCG).
  */
 #include "kprintf.h"
@@ -36,7 +37,8 @@ KBENCH(trace_stream)
             after.stream_bytes - before.stream_bytes, ticks, PIT_HZ);
 }
 
-KBENCH(serial_raw)
+/* Raw bytes to a UART for BENCH_TICKS ticks. */
+static void serial_raw_to(struct uart *uart, const char *name)
 {
     static uint8_t block[256];
     uint64_t start = pit_ticks() + 1;
@@ -44,9 +46,19 @@ KBENCH(serial_raw)
         ;
     uint64_t bytes = 0;
     while (pit_ticks() < start + BENCH_TICKS) {
-        uart_write_bytes(block, sizeof(block), &com2);
+        uart_write_bytes(block, sizeof(block), uart);
         bytes += sizeof(block);
     }
-    kprintf("kbench: serial_raw bytes=%lu ticks=%lu hz=%u\n", bytes, pit_ticks() - start,
+    kprintf("kbench: %s bytes=%lu ticks=%lu hz=%u\n", name, bytes, pit_ticks() - start,
             PIT_HZ);
+}
+
+KBENCH(serial_raw)
+{
+    serial_raw_to(&com2, "serial_raw");            /* COM2: the trace's channel */
+}
+
+KBENCH(serial_raw_com3)
+{
+    serial_raw_to(&com3, "serial_raw_com3");       /* COM3: the GDB stub's channel */
 }
