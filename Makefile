@@ -257,6 +257,23 @@ trace: deps all
 		--kernel $(BUILD)/lockstep.elf --out $(BUILD)/trace.bin
 TRACE_SECONDS ?= 3
 
+# Timeline of a golden case: replay tests/golden/CASE.keys (its golden trace if there is no
+# tools/replay.py), write build/timeline/CASE.json (Perfetto) and CASE.svg, print the lints.
+# Without CASE: the last capture, build/trace.bin. TIMELINE_FLAGS="--from 50 --to 60" etc.
+.PHONY: timeline
+timeline: deps all
+	@mkdir -p $(BUILD)/timeline
+ifneq ($(CASE),)
+	@test -f tests/golden/$(CASE).keys || { echo "make timeline: no tests/golden/$(CASE).keys" >&2; exit 2; }
+	$(if $(wildcard tools/replay.py),$(PYTHON) tools/replay.py tests/golden/$(CASE).keys \
+		--out $(TIMELINE_IN),cp tests/golden/$(CASE).trace $(TIMELINE_IN))
+endif
+	$(PYTHON) tools/timeline.py $(TIMELINE_IN) --report $(TIMELINE_FLAGS) \
+		--json $(BUILD)/timeline/$(TIMELINE_OUT).json --svg $(BUILD)/timeline/$(TIMELINE_OUT).svg
+	@echo "timeline: $(BUILD)/timeline/$(TIMELINE_OUT).json (ui.perfetto.dev) and .svg"
+TIMELINE_OUT = $(if $(CASE),$(CASE),trace)
+TIMELINE_IN = $(if $(CASE),$(BUILD)/timeline/$(CASE).trace,$(BUILD)/trace.bin)
+
 # The kernel's own GDB stub (docs/gdb.md); -qemu: QEMU's gdbserver, for comparison.
 # GDB_PORT defaults to one per user, as xv6 does.
 GDB_PORT ?= $(shell expr `id -u` % 5000 + 25000)
