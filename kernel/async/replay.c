@@ -25,6 +25,7 @@
 static const struct replay_entry *entries;     /* the module, read only */
 static uint32_t count, next;                   /* the executor only */
 static uint32_t boundary;                      /* boundaries passed so far */
+static enum input_mode mode = INPUT_LIVE;
 
 static void inject(const struct replay_entry *e)
 {
@@ -111,6 +112,7 @@ int replay_start(const struct boot_info *boot)
     irq_mask(COM1_IRQ);
     panic_add_hook(replay_panic);
     executor_set_points(&replay_points);
+    mode = INPUT_REPLAY;
     return 0;
 }
 
@@ -133,4 +135,16 @@ void record_start(void)
 {
     irq_mask(COM1_IRQ);                        /* only the PS/2 keyboard types */
     executor_set_points(&record_points);
+    mode = INPUT_RECORD;
+}
+
+enum input_mode input_mode(void)
+{
+    return mode;
+}
+
+void replay_reboot(void)
+{
+    if (mode == INPUT_REPLAY)
+        finish(REPLAY_EXIT_REBOOT);
 }

@@ -34,6 +34,7 @@ ASSERT_SIZE(struct replay_entry, 8);
 /* QEMU exit statuses of a replay (isa-debug-exit: (code << 1) | 1). */
 #define REPLAY_EXIT_PANIC    0x12          /* 37: the kernel panicked (flushed first) */
 #define REPLAY_EXIT_DIVERGED 0x13          /* 39: a recorded boundary already passed */
+#define REPLAY_EXIT_REBOOT   0x14          /* 41: the shell's `reboot` (flushed first) */
 
 /* Validate the log in the first boot module and switch the executor to it: mask the
  * live interrupt lines and install the boundary hooks. Returns 0, or -EINVAL (no module,
@@ -43,5 +44,15 @@ int replay_start(const struct boot_info *boot);
 
 /* Record mode: mask COM1 receive and let interrupts in only at boundaries. IRQs off. */
 void record_start(void);
+
+/* Where interrupts come from. Code that waits for time to pass inside one poll (the
+ * shell's `busy`) or for a person (its `gdb`) asks, since neither can happen in a
+ * replay: time moves only at boundaries, and only by the log. */
+enum input_mode { INPUT_LIVE, INPUT_RECORD, INPUT_REPLAY };
+enum input_mode input_mode(void);
+
+/* A reboot during a replay ends it (REPLAY_EXIT_REBOOT, the trace flushed): the log
+ * describes one boot. Returns only when not replaying. */
+void replay_reboot(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include "parse.h"
 #include "pit.h"
 #include "ps2kbd.h"
+#include "replay.h"
 #include "string.h"
 #include "trace.h"
 #include "trap.h"
@@ -92,7 +93,7 @@ void command_run(struct shell_state *shell, int argc, char **argv)
         kprintf("unknown command: %s (try help)\n", argv[0]);
         return;
     }
-    if (c->run(shell, argc, argv) < 0)
+    if (c->run(shell, argc, argv) == -EINVAL)      /* bad arguments: show the usage */
         kprintf("usage: %s\n", c->usage);
 }
 
@@ -315,6 +316,10 @@ static int cmd_busy(struct shell_state *shell, int argc, char **argv)
         kprintf("busy: expected milliseconds, 0 to 60000\n");
         return -EINVAL;
     }
+    if (input_mode() != INPUT_LIVE) {          /* no tick arrives inside a poll */
+        kprintf("busy: unavailable in record and replay mode (ticks come only between polls)\n");
+        return -EPERM;
+    }
     uint64_t until = pit_ticks() + (ms * PIT_HZ + 999) / 1000;
     while (pit_ticks() < until)
         cpu_pause();                         /* the whole kernel waits with us */
@@ -326,6 +331,11 @@ static int cmd_gdb(struct shell_state *shell, int argc, char **argv)
     (void)shell;
     if (no_arguments(argc, argv))
         return -EINVAL;
+    if (input_mode() != INPUT_LIVE) {          /* a debugger session cannot be replayed */
+        kprintf("gdb: unavailable in record and replay mode "
+                "(a debugger session cannot be replayed)\n");
+        return -EPERM;
+    }
     if (!gdbstub_kernel_ready()) {
         kprintf("gdb: no stub (COM3 missing)\n");
         return 0;
@@ -365,6 +375,7 @@ static int cmd_reboot(struct shell_state *shell, int argc, char **argv)
     if (no_arguments(argc, argv))
         return -EINVAL;
     kprintf("rebooting...\n");
+    replay_reboot();                         /* a replay ends here */
     trace_flush();
     ps2kbd_reset_system();                   /* the keyboard controller's reset line */
     arch_triple_fault();                     /* if that did nothing */

@@ -1,7 +1,7 @@
 /*
  * commands.h - the shell's commands: one table of name, usage, one-line help and
  * handler (commands.c). A handler returns 0, or a negative errno after printing its
- * one-line error; the shell then prints the usage. A handler that has to wait (sleep)
+ * one-line error; for -EINVAL (bad arguments) the shell then prints the usage. A handler that has to wait (sleep)
  * leaves a sleep armed in the shell state, and the shell awaits it before the next
  * prompt.
  */
