@@ -5,6 +5,8 @@
 #   make run-serial boot headless, serial console on this terminal (Ctrl-A x quits)
 #   make ktest      build/ktest.elf and build/ktest.iso: the in-kernel test suite
 #   make test       install what is missing, build, run every test level, print a total
+#   make golden     replay every tests/golden/*.keys and compare (UPDATE=1 rewrites them)
+#   make record NAME=x   a live session saved as the golden case tests/golden/x.keys
 #   make deps       install the Debian packages the project needs (tools/install-deps)
 #
 # Host gcc/binutils in freestanding mode; set CROSS=x86_64-elf- to use a cross toolchain.
@@ -256,6 +258,19 @@ trace: deps all
 	$(PYTHON) tools/trace.py capture --seconds $(TRACE_SECONDS) \
 		--kernel $(BUILD)/lockstep.elf --out $(BUILD)/trace.bin
 TRACE_SECONDS ?= 3
+
+# Golden cases (docs/replay.md): replay each tests/golden/CASE.keys, in parallel across
+# the cores, and compare with CASE.trace and CASE.console; make test runs the same through
+# tests/golden/test_golden.py. UPDATE=1 rewrites the golden files (review the diff).
+.PHONY: golden record
+golden: deps all
+	$(PYTHON) tools/replay.py check --kernel $(BUILD)/lockstep.elf $(if $(UPDATE),--update)
+
+# Record a live session (curses, the PS/2 keyboard) as tests/golden/$(NAME).keys, replay it
+# and check that the replay's trace equals the live one.
+record: deps all
+	@test -n "$(NAME)" || { echo "usage: make record NAME=case" >&2; exit 2; }
+	$(PYTHON) tools/replay.py record --kernel $(BUILD)/lockstep.elf "$(NAME)"
 
 # Timeline of a golden case: replay tests/golden/CASE.keys (its golden trace if there is no
 # tools/replay.py), write build/timeline/CASE.json (Perfetto) and CASE.svg, print the lints.

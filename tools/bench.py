@@ -160,6 +160,69 @@ def bench_executor():
     ]
 
 
+@section("Replay")
+def bench_replay():
+    """Wall time of each golden replay (QEMU start to exit, one at a time), and a recorded
+    live session with idle time: its live duration against its replay's."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import glob
+    import keys as keysfile
+    import live
+    import replay
+    kernel = os.path.join(BUILD, "lockstep.elf")
+    keymap = keysfile.Keymap()
+    rows, runs = [], 5
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "golden", "*.keys"))):
+        log = keysfile.entries(keysfile.load(path, keymap))
+        seconds = [replay.run_log(log, kernel).seconds for _ in range(runs)]
+        events = len(replay.run_log(log, kernel).lines)
+        rows.append(("replay %s" % os.path.basename(path), "%.3f" % statistics.median(seconds),
+                     "s", "median of %d, min %.3f, max %.3f; %d events, %d log entries"
+                     % (runs, min(seconds), max(seconds), events, len(log))))
+    lines = ["help", "trace tail 200", "uptime"]
+    with tempfile.TemporaryDirectory() as tmp:
+        with live.LiveSession(kernel) as session:
+            session.wait_for()
+            for line in lines:                     # type a line, then 3 s of idle
+                session.play(live.typing_script([line], len(line), keymap, pause=(3, 3)))
+            data, live_seconds = session.stop()
+        records, result, report = replay.finish_recording(
+            data, os.path.join(tmp, "session.keys"), kernel)
+        if report:
+            raise SystemExit("bench: the recorded session does not replay:\n" + report)
+        log = keysfile.entries(keysfile.load(os.path.join(tmp, "session.keys"), keymap))
+    median, low, high = timed(lambda: replay.run_log(log, kernel), runs)
+    ticks = records[-1].tick
+    how = ("tools/live.py: %s typed through QMP, 3 s idle after each; %d ticks, %d inputs"
+           % (", ".join(lines), ticks, len(log)))
+    rows += [
+        ("recorded session, live", "%.2f" % live_seconds, "s", how),
+        ("recorded session, replayed", "%.3f" % median, "s",
+         "median of %d, min %.3f, max %.3f; QEMU start to exit" % (runs, low, high)),
+        ("replay speed-up over live", "%.0f" % (live_seconds / median), "x",
+         "live seconds / replay seconds; target >= 20 (rr 0.7-1.6x, QEMU record/replay ~1x)"),
+    ]
+    return rows
+
+
+GDB_TIMING = """
+python
+import time
+gdb.execute("break shell_start", to_string=True)
+gdb.execute("continue", to_string=True)
+gdb.execute("delete", to_string=True)
+start = time.perf_counter()
+for _ in range(%(steps)d):
+    gdb.execute("stepi", to_string=True)
+print("STEPI %%.6f" %% ((time.perf_counter() - start) / %(steps)d))
+start = time.perf_counter()
+gdb.execute("dump binary memory %(dump)s 0xffff800000100000 0xffff800000200000")
+print("DUMP %%.6f" %% (time.perf_counter() - start))
+gdb.execute("detach", to_string=True)
+end
+"""
+
+
 def gdb_timing(stub, steps=200):
     """(seconds per stepi, seconds to dump 1 MiB) through `stub` ("ours" or "qemu")."""
     sys.path.insert(0, os.path.join(ROOT, "tests"))

@@ -6,6 +6,7 @@
   unit     host C unit tests, one case per test        tests/unit/
   ktest    in-kernel tests, one case per test per boot path   tests/ktest/
   boot     whole-system boot tests (serial, VGA, make run, make run-serial)   tests/boot/
+  golden   golden replays, their determinism, recorded live sessions   tests/golden/
 Exit status 0 only if everything passed (and something ran).
 """
 import argparse

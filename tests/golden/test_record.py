@@ -1,0 +1,117 @@
+"""Record mode from outside: scripted live sessions (tools/live.py) with keys sent through
+QMP at host-chosen, irregular times (seeded random delays) and commands that print a lot,
+so that timer ticks arrive in the middle of work; each is converted to a recorded .keys
+file and replayed, and the replayed trace must equal the live one event by event (up to
+the last complete live event). And `tools/replay.py record` (make record) in a terminal."""
+import concurrent.futures
+import os
+import random
+import re
+import sys
+import time
+
+import pexpect
+import pytest
+
+from conftest import BUILD, ROOT
+import keys as keysfile
+import live
+import replay
+
+KERNEL = os.path.join(BUILD, "lockstep.elf")
+SESSIONS = 20
+HEAVY = ["help", "trace tail 200", "trace tail 120", "help trace"]
+LIGHT = ["tasks", "mem", "irq", "uptime", "trace", "version", "sleep 200", "fault breakpoint",
+         "echo The quick brown fox jumps over the lazy dog: 0123456789!", "help sleep",
+         'echo "two  words" and more']
+
+
+def session_lines(seed):
+    rng = random.Random(seed)
+    return [rng.choice(HEAVY)] + rng.sample(LIGHT, 2) + rng.sample(HEAVY, 2)
+
+
+def one_session(seed, workdir):
+    """Type a session live, then record it: (live records, replay Result, report)."""
+    keymap = keysfile.Keymap()
+    script = live.typing_script(session_lines(seed), seed, keymap, pause=(0.0, 0.5),
+                                repeat=3 if seed % 4 == 0 else 0)
+    with live.LiveSession(KERNEL) as session:
+        session.wait_for()
+        session.play(script)
+        time.sleep(random.Random(seed).uniform(0.1, 0.4))
+        data, _ = session.stop()
+    return replay.finish_recording(data, os.path.join(workdir, "session%02d.keys" % seed),
+                                   KERNEL)
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("record"))
+
+    def run(seed):
+        try:
+            return one_session(seed, workdir)
+        except (replay.ReplayError, live.LiveError) as err:
+            return err
+    # Live sessions mostly wait on the host's clock: several at once keep the test short
+    # and make their timing less regular still.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+        return dict(zip(range(SESSIONS), pool.map(run, range(SESSIONS))))
+
+
+@pytest.mark.parametrize("seed", range(SESSIONS))
+def test_a_scripted_live_session_replays_to_the_live_trace(seed, sessions):
+    outcome = sessions[seed]
+    assert not isinstance(outcome, Exception), "session %d: %s" % (seed, outcome)
+    records, result, report = outcome
+    assert report is None, "session %d (lines %r):\n%s" % (seed, session_lines(seed), report)
+    inputs = [r for r in records if r.name == "irq_enter"]
+    keys_in = [r for r in inputs if r.values["vector"][1] == keysfile.VECTOR_KEYBOARD]
+    assert len(keys_in) >= 2 * sum(len(line) + 1 for line in session_lines(seed)), \
+        "session %d: not every key reached the kernel" % seed
+
+
+def test_ticks_landed_in_the_middle_of_work(sessions):
+    """An input taken right after a poll (not at idle) arrived while the kernel was busy:
+    the case that needs exact boundaries rather than idle points. Each session has a
+    few (a poll that prints 200 events takes milliseconds; a tick comes every 10)."""
+    mid_work = 0
+    for outcome in sessions.values():
+        if isinstance(outcome, Exception):
+            continue
+        records = outcome[0]
+        for before, r in zip(records, records[1:]):
+            if r.name == "irq_enter" and before.name == "poll_end":
+                mid_work += 1
+    assert mid_work >= SESSIONS // 2, "only %d inputs in %d sessions arrived mid-work" % (
+        mid_work, SESSIONS)
+
+
+def test_record_in_a_terminal(tmp_path):
+    """`make record` runs this: QEMU draws the VGA console with curses, the keys typed in
+    the terminal reach the emulated PS/2 keyboard; Esc 2 and `quit` end the session."""
+    child = pexpect.spawn(sys.executable, [os.path.join(ROOT, "tools", "replay.py"), "record",
+                                           "typed", "--dir", str(tmp_path), "--kernel", KERNEL],
+                          cwd=ROOT, timeout=60, encoding="utf-8", codec_errors="replace",
+                          dimensions=(30, 100), env=dict(os.environ, TERM="xterm"))
+    try:
+        child.expect("lockstep>")
+        time.sleep(0.5)
+        for char in "echo typed\r":
+            child.send(char)
+            time.sleep(0.05)
+        child.expect("typed")
+        time.sleep(0.5)
+        child.send("\x1b2")                  # Esc 2: the QEMU monitor
+        time.sleep(0.5)
+        child.send("quit\r")
+        child.expect(r"record: the replayed trace equals the live trace")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+    text = (tmp_path / "typed.keys").read_text()
+    assert re.search(r"^=\d+ raw 14   # T down$", text, re.M)
+    assert (tmp_path / "typed.trace").exists() and (tmp_path / "typed.console").exists()
+    assert b"lockstep> echo typed" in (tmp_path / "typed.console").read_bytes()

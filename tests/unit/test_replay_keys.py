@@ -1,0 +1,264 @@
+"""The golden input format (tools/keys.py) and the host side of recording
+(tools/replay.py): every malformed .keys line is an error naming the file, the line and
+what was expected, before anything runs; scancodes come from kernel/async/keymap.def;
+the compiled log has the layout the kernel reads and the documented spacing; a
+record-mode trace converts to boundary-exact input lines."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+import keys as keysfile
+import replay
+import trace as tracetool
+
+KEYMAP = keysfile.Keymap()
+REPLAY = [sys.executable, os.path.join(ROOT, "tools", "replay.py")]
+
+
+def parse(text, path="case.keys"):
+    return keysfile.parse(text, path, KEYMAP)
+
+
+def codes(text):
+    return [c for i in parse(text).inputs for c in i.codes]
+
+
+def error(text, path="case.keys"):
+    with pytest.raises(keysfile.KeysError) as info:
+        parse(text, path)
+    return str(info.value)
+
+
+ACTIONS = "an action (type, key, down, up, raw or wait)"
+KEY_NAME = ("a key name from kernel/async/keymap.def (e.g. Enter, Up, PageDown, F1, CapsLock, "
+            "Ctrl+C)")
+MALFORMED = [
+    ("hello", "case.keys:1: expected a time (@TICK, +TICKS or =BOUNDARY) to start the line, "
+              "got 'hello'"),
+    ("5 type x", "case.keys:1: expected a time (@TICK, +TICKS or =BOUNDARY) to start the line, "
+                 "got '5'"),
+    ("@-5 wait", "case.keys:1: expected a time (@TICK, +TICKS or =BOUNDARY) to start the "
+                 "line, got '@-5'"),
+    ("@5wait", "case.keys:1: expected a time (@TICK, +TICKS or =BOUNDARY) to start the line, "
+               "got '@5wait'"),
+    ("@5", "case.keys:1: expected %s after the time" % ACTIONS),
+    ("@5   # only a comment", "case.keys:1: expected %s after the time" % ACTIONS),
+    ("@5 jump", "case.keys:1: expected %s, got 'jump'" % ACTIONS),
+    ("@5 type", "case.keys:1: expected text to type after 'type'"),
+    ("@5 type ", "case.keys:1: expected text to type after 'type'"),
+    ("@5 type h\u00e9llo", "case.keys:1: expected printable ASCII text after 'type' "
+                           "(US layout), got '\u00e9'"),
+    ("@5 type a\tb", "case.keys:1: expected printable ASCII text after 'type' (US layout), "
+                     "got '\\t'"),
+    ("@5 key", "case.keys:1: expected one key name or chord after 'key' (e.g. Enter, Up, F1, "
+               "Ctrl+C)"),
+    ("@5 key Enter Tab", "case.keys:1: expected one key name or chord after 'key' (e.g. "
+                         "Enter, Up, F1, Ctrl+C), got 'Enter Tab'"),
+    ("@5 key Foo", "case.keys:1: expected %s, got 'Foo'" % KEY_NAME),
+    ("@5 key Ctrl+", "case.keys:1: expected %s, got ''" % KEY_NAME),
+    ("@5 key Ctrl+Bogus", "case.keys:1: expected %s, got 'Bogus'" % KEY_NAME),
+    ("@5 key A+C", "case.keys:1: expected a modifier before '+' (Ctrl, Shift, Alt, RightCtrl, "
+                   "RightShift, RightAlt), got 'A'"),
+    ("@5 down", "case.keys:1: expected one key name after 'down' (no chords: press each key "
+                "with its own line)"),
+    ("@5 down Ctrl+C", "case.keys:1: expected one key name after 'down' (no chords: press "
+                       "each key with its own line), got 'Ctrl+C'"),
+    ("@5 up A B", "case.keys:1: expected one key name after 'up' (no chords: press each key "
+                  "with its own line), got 'A B'"),
+    ("@5 up Nope", "case.keys:1: expected a key name from kernel/async/keymap.def (e.g. A, "
+                   "Shift, Up, Space), got 'Nope'"),
+    ("@5 up Pause", "case.keys:1: expected a key with a release code after 'up' (Pause has "
+                    "none), got 'Pause'"),
+    ("@5 raw", "case.keys:1: expected hexadecimal bytes after 'raw' (e.g. raw e0 48 e0 c8)"),
+    ("@5 raw 1ff", "case.keys:1: expected a hexadecimal byte (00 to ff) after 'raw', "
+                   "got '1ff'"),
+    ("@5 raw e0 zz", "case.keys:1: expected a hexadecimal byte (00 to ff) after 'raw', "
+                     "got 'zz'"),
+    ("@5 wait now", "case.keys:1: expected nothing after 'wait', got 'now'"),
+    ("@5 tick", "case.keys:1: expected %s: 'tick' is only for recorded =BOUNDARY lines, "
+                "got 'tick'" % ACTIONS),
+    ("@10 wait\n\n# comment\n@5 wait", "case.keys:4: expected a tick at or after 10 (the "
+                                      "previous line's), got '@5'"),
+    ("@360001 wait", "case.keys:1: expected a tick up to 360000 (one hour at 100 Hz), "
+                     "got '@360001'"),
+    ("@360000 wait\n+1 wait", "case.keys:2: expected a tick up to 360000 (one hour at 100 "
+                              "Hz), got '+1'"),
+    ("=5 tick\n=3 tick", "case.keys:2: expected a boundary at or after 5 (the previous "
+                         "line's), got '=3'"),
+    ("=4294967295 raw 1e", "case.keys:1: expected a boundary below 4294967295, "
+                           "got '=4294967295'"),
+    ("=5 tick 2", "case.keys:1: expected tick 1 (recorded ticks count up from 1), got '2'"),
+    ("=5 tick 1 2", "case.keys:1: expected at most a tick number after 'tick', got '1 2'"),
+    ("@1 wait\n=5 tick", "case.keys:2: expected @ and + lines only: a file is either timed "
+                         "(@ and +) or recorded (=), and earlier lines are timed, got '=5'"),
+    ("=5 tick\n+1 wait", "case.keys:2: expected = lines only: a file is either timed (@ and "
+                         "+) or recorded (=), and earlier lines are recorded, got '+1'"),
+]
+
+
+@pytest.mark.parametrize("text,message", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_every_malformed_line_names_file_line_and_expectation(text, message):
+    assert error(text) == message
+
+
+def test_the_error_names_the_path_as_given():
+    assert error("@1 key Enter\nbad", "tests/golden/x.keys").startswith(
+        "tests/golden/x.keys:2: expected a time")
+
+
+def test_unreadable_files_are_errors(tmp_path):
+    with pytest.raises(keysfile.KeysError, match="cannot read .*missing.keys"):
+        keysfile.load(str(tmp_path / "missing.keys"), KEYMAP)
+    (tmp_path / "latin1.keys").write_bytes(b"@1 type caf\xe9\n")
+    with pytest.raises(keysfile.KeysError, match="cannot read .*latin1.keys"):
+        keysfile.load(str(tmp_path / "latin1.keys"), KEYMAP)
+
+
+def test_comments_blank_lines_and_times():
+    f = parse("# a comment\n\n   # indented\n@3 key Enter   # trailing comment\n+2 wait\n"
+              "+0 key A\n@9 wait\r\n")
+    assert [i.tick for i in f.inputs] == [3, 5, 5, 9]
+    assert [i.where for i in f.inputs] == ["case.keys:4", "case.keys:5", "case.keys:6",
+                                          "case.keys:7"]
+    assert not f.recorded
+
+
+def test_type_takes_the_rest_of_the_line_literally():
+    # One separator after `type`; then every character, '#' and spaces included.
+    assert codes("@1 type  a#") == [0x39, 0xb9, 0x1e, 0x9e, 0x2a, 0x04, 0x84, 0xaa]
+
+
+def test_type_adds_shift_for_capitals_and_shifted_symbols():
+    assert codes("@1 type aA!") == [0x1e, 0x9e, 0x2a, 0x1e, 0x9e, 0xaa, 0x2a, 0x02, 0x82, 0xaa]
+
+
+def test_characters_prefer_the_main_block_over_the_keypad():
+    assert [(k.name, s) for k, s in (KEYMAP.chars[c] for c in "*+-/.\\7")] == [
+        ("8", True), ("Equal", True), ("Minus", False), ("Slash", False), ("Period", False),
+        ("Backslash", False), ("7", False)]
+
+
+def test_named_keys_chords_and_prefixes():
+    assert codes("@1 key Up") == [0xe0, 0x48, 0xe0, 0xc8]
+    assert codes("@1 key enter") == [0x1c, 0x9c]                 # names: any case
+    assert codes("@1 key Pause") == [0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5]   # no break
+    assert codes("@1 key Ctrl+c") == [0x1d, 0x2e, 0xae, 0x9d]
+    assert codes("@1 key Ctrl+Alt+Delete") == [0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d]
+    assert codes("@1 key RightCtrl+Shift+Tab") == [0xe0, 0x1d, 0x2a, 0x0f, 0x8f, 0xaa,
+                                                   0xe0, 0x9d]
+    assert codes("@1 down A\n+1 down A\n+1 up A") == [0x1e, 0x1e, 0x9e]
+    assert codes("@1 down Pause") == [0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5]
+    assert codes("@1 raw e0 48 0xE0 c8 7") == [0xe0, 0x48, 0xe0, 0xc8, 0x07]
+
+
+def test_every_key_of_the_table_has_bytes_and_a_qemu_number():
+    for key in KEYMAP.keys.values():
+        make = key.make()
+        assert make[-1] & 0x7f == key.code & 0x7f
+        assert key.release() is None if key.code >> 8 == 2 else \
+            key.release() == make[:-1] + [make[-1] | 0x80]
+        assert key.qnum() == (key.code & 0x7f | 0x80 if key.code > 0xff else key.code)
+    assert KEYMAP.find("Up").qnum() == 0xc8 and KEYMAP.find("A").qnum() == 0x1e
+
+
+def test_timed_files_compile_one_tick_at_a_time():
+    # Tick 0's bytes before the first tick; then each tick, then that tick's bytes in file
+    # order; `settle` ticks after the last line.
+    log = keysfile.entries(parse("@0 key A\n@2 type b\n+0 key Enter\n+0 raw ff"), settle=1)
+    idle, tick, key = keysfile.AT_IDLE, keysfile.VECTOR_TIMER, keysfile.VECTOR_KEYBOARD
+    assert log == [(idle, key, 0x1e), (idle, key, 0x9e), (idle, tick, 1), (idle, tick, 2),
+                   (idle, key, 0x30), (idle, key, 0xb0), (idle, key, 0x1c),
+                   (idle, key, 0x9c), (idle, key, 0xff), (idle, tick, 3)]
+    assert keysfile.entries(parse(""), settle=2) == [(idle, tick, 1), (idle, tick, 2)]
+    assert keysfile.entries(parse("@5 wait"), settle=0)[-1] == (idle, tick, 5)
+
+
+def test_tick_data_is_the_low_16_bits():
+    log = keysfile.entries(parse("@65537 wait"), settle=0)
+    assert log[65535:] == [(keysfile.AT_IDLE, 32, 0), (keysfile.AT_IDLE, 32, 1)]
+
+
+def test_recorded_files_compile_to_their_boundaries():
+    f = parse("=3 tick\n=3 raw 1e\n=7 tick 2   # a comment\n=7 key Up\n=9 tick")
+    assert f.recorded
+    assert keysfile.entries(f) == [(3, 32, 1), (3, 33, 0x1e), (7, 32, 2), (7, 33, 0xe0),
+                                   (7, 33, 0x48), (7, 33, 0xe0), (7, 33, 0xc8), (9, 32, 3)]
+
+
+def test_log_layout():
+    data = keysfile.encode_log([(keysfile.AT_IDLE, 32, 1), (0x01020304, 33, 0xe0)])
+    assert data == (b"LKRPLAY1" + b"\x02\0\0\0" + b"\0\0\0\0" +
+                    b"\xff\xff\xff\xff\x20\x00\x01\x00" + b"\x04\x03\x02\x01\x21\x00\xe0\x00")
+    assert keysfile.decode_log(data) == [(keysfile.AT_IDLE, 32, 1), (0x01020304, 33, 0xe0)]
+    with pytest.raises(keysfile.KeysError):
+        keysfile.decode_log(data[:-1])
+
+
+def test_a_malformed_key_table_is_an_error(tmp_path):
+    path = tmp_path / "keymap.def"
+    path.write_text("/* header\n */\nKEY(A, 0x1e, LETTER, 'a', 'A')\nKEY(B, 0x30, FANCY, 0, 0)\n")
+    with pytest.raises(keysfile.KeysError, match=r"keymap.def:4: expected KEY\(name, code"):
+        keysfile.Keymap(str(path))
+
+
+def run_replay(*args):
+    return subprocess.run(REPLAY + list(args), capture_output=True, text=True, timeout=60)
+
+
+def test_the_command_line_reports_a_malformed_file_and_runs_nothing(tmp_path):
+    case = tmp_path / "bad.keys"
+    case.write_text("@1 type echo hi\n+1 key Entr\n")
+    result = run_replay(str(case), "--kernel", str(tmp_path / "no-kernel.elf"))
+    assert result.returncode == 2
+    assert result.stderr == "replay: error: %s:2: expected %s, got 'Entr'\n" % (case, KEY_NAME)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "the following arguments are required: CASE.keys"),
+    (["nothing.keys"], "replay: error: cannot read nothing.keys"),
+    (["check", "--runs", "0"], "--runs and --jobs must be at least 1"),
+    (["convert", "nothing.bin"], "replay: error: cannot read nothing.bin"),
+    (["record", "bad name"], "replay: error: NAME must be letters, digits"),
+])
+def test_the_command_line_never_shows_a_traceback(args, message):
+    result = run_replay(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+# ---- record-mode traces -> recorded .keys ----
+
+TABLE = tracetool.EventTable()
+BY_NAME = {e.name: e for e in TABLE}
+
+
+def record(seq, name, **values):
+    event = BY_NAME[name]
+    return tracetool.Record(seq, 0, event, [values.get(n, 0) for _, n in event.fields])
+
+
+def test_a_live_trace_converts_to_boundary_lines():
+    events = [("boot", {}), ("poll_end", {}), ("idle", {}), ("irq_enter", {"vector": 32,
+              "data": 1}), ("irq_exit", {}), ("poll_end", {}), ("irq_enter", {"vector": 33,
+              "data": 0xe0}), ("irq_enter", {"vector": 33, "data": 0x48}), ("idle", {}),
+              ("irq_enter", {"vector": 33, "data": 0x9e}), ("irq_enter", {"vector": 32,
+              "data": 2})]
+    text = replay.recorded_keys([record(n, name, **v) for n, (name, v) in enumerate(events)],
+                                KEYMAP)
+    assert text.split("\n")[2:] == ["=2 tick 1", "=3 raw e0", "=3 raw 48   # Up down",
+                                    "=4 raw 9e   # A up", "=4 tick 2", ""]
+    assert keysfile.entries(parse(text)) == [(2, 32, 1), (3, 33, 0xe0), (3, 33, 0x48),
+                                             (4, 33, 0x9e), (4, 32, 2)]
+
+
+def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():
+    with pytest.raises(replay.ReplayError, match="timer interrupt for tick 3 where tick 1 "
+                                                 "was due"):
+        replay.recorded_keys([record(0, "irq_enter", vector=32, data=3)], KEYMAP)
+    with pytest.raises(replay.ReplayError, match="an interrupt on vector 36, which replay "
+                                                 "cannot reproduce"):
+        replay.recorded_keys([record(0, "irq_enter", vector=36)], KEYMAP)

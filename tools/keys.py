@@ -1,0 +1,399 @@
+#!/usr/bin/python3
+"""Golden input files (tests/golden/*.keys) and the binary replay log they compile to.
+
+Used by tools/replay.py and its tests. Key names, characters and scancodes come from
+kernel/async/keymap.def, parsed here as the kernel's decoder includes it, never copied.
+The format is described in docs/replay.md; in short, one input per line:
+
+  @N ACTION    at timer tick N          +N ACTION    N ticks after the previous line
+  =B ACTION    at boundary B (recorded sessions: B poll_end + idle events from boot)
+  ACTION:  type TEXT | key NAME | key Mod+...+NAME | down NAME | up NAME | raw HEX...
+           | wait (nothing; runs the clock on to this time) | tick [N] (=B lines only)
+
+Every malformed line is a KeysError "FILE:LINE: expected ...", raised before anything runs.
+"""
+import argparse
+import os
+import re
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KEYMAP_DEF = os.path.join(ROOT, "kernel", "async", "keymap.def")
+REPLAY_H = os.path.join(ROOT, "kernel", "async", "replay.h")
+
+
+class KeysError(Exception):
+    """A problem in a .keys file or in keymap.def; the message names file and line."""
+
+
+def replay_defines(path=REPLAY_H):
+    """The REPLAY_* #defines of the kernel's replay.h: {"MAGIC": b"...", "AT_IDLE": n...}."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as err:
+        raise KeysError("cannot read the kernel's replay header: %s" % err)
+    found = {}
+    for name, value in re.findall(r"^#define\s+REPLAY_(\w+)\s+(\"\w+\"|0x[0-9a-fA-F]+|\d+)",
+                                  text, re.M):
+        found[name] = value[1:-1].encode() if value.startswith('"') else int(value, 0)
+    return found
+
+
+# The replay log, as struct replay_header and struct replay_entry in replay.h lay it out
+# (sizes pinned there by static asserts, here by tests/unit/test_replay_keys.py).
+REPLAY = replay_defines()
+LOG_MAGIC = REPLAY["MAGIC"]                    # b"LKRPLAY1"
+LOG_HEADER = struct.Struct("<8sII")            # magic, entry count, reserved 0
+LOG_ENTRY = struct.Struct("<IBBH")             # boundary, vector, reserved 0, data
+AT_IDLE = REPLAY["AT_IDLE"]                    # boundary: "at the next idle point"
+VECTOR_TIMER = 32                              # IRQ 0: data = the tick it starts (low 16 bits)
+VECTOR_KEYBOARD = 33                           # IRQ 1: data = the scancode byte
+
+SETTLE_TICKS = 100                             # ticks run after the last line (1 s at 100 Hz)
+MAX_TICK = 360000                              # one hour at 100 Hz: a bigger tick is a typo
+SHIFT_KEY = "Shift"                            # the modifier `type` adds (left Shift)
+
+
+class Key:
+    def __init__(self, name, code, kind, plain, shifted):
+        self.name, self.code, self.kind = name, code, kind
+        self.plain, self.shifted = plain, shifted
+
+    def make(self):
+        """Scancode-set-1 bytes of a press: xx, E0 xx, or the E1 sequence (Pause)."""
+        low = self.code & 0xff
+        if self.code >> 8 == 0:
+            return [low]
+        if self.code >> 8 == 1:
+            return [0xe0, low]
+        return [0xe1, 0x1d, low, 0xe1, 0x9d, low | 0x80]   # 0x2xx: E1 1D xx E1 9D xx|80
+
+    def release(self):
+        """Bytes of a release (make | 0x80), or None: the E1 key has no break code."""
+        if self.code >> 8 == 2:
+            return None
+        return self.make()[:-1] + [self.make()[-1] | 0x80]
+
+    def qnum(self):
+        """QEMU's key number (QMP input-send-event): set-1 make code, E0 xx as 0x80|xx."""
+        return self.code & 0x7f | 0x80 if self.code >> 8 else self.code
+
+
+class Keymap:
+    """The keys of keymap.def by name, and which key (and Shift or not) types each
+    character."""
+
+    LINE = re.compile(r"^\s*KEY\(\s*(\w+)\s*,\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*(\w+)\s*,"
+                      r"\s*('(?:\\.|[^'\\])'|\d+)\s*,\s*('(?:\\.|[^'\\])'|\d+)\s*\)\s*$")
+    KINDS = ("LETTER", "SYMBOL", "KEYPAD", "MODIFIER", "LOCK", "OTHER")
+
+    def __init__(self, path=KEYMAP_DEF):
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError as err:
+            raise KeysError("cannot read the key table: %s" % err)
+        text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+        self.keys = {}                         # name -> Key, in table order
+        self.chars = {}                        # character -> (Key, shifted?)
+        for number, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            where = "%s:%d" % (os.path.relpath(path, ROOT), number)
+            m = self.LINE.match(line)
+            if not m or m.group(3) not in self.KINDS:
+                raise KeysError("%s: expected KEY(name, code, kind, plain, shifted)" % where)
+            key = Key(m.group(1), int(m.group(2), 0), m.group(3),
+                      c_char(m.group(4)), c_char(m.group(5)))
+            if key.name in self.keys or key.code >> 8 > 2:
+                raise KeysError("%s: key %s is defined twice or its code is out of range"
+                                % (where, key.name))
+            self.keys[key.name] = key
+        self.lower = {name.lower(): key for name, key in self.keys.items()}
+        # Which key types a character: the main block before the keypad ("Keypad..."
+        # keys), then unshifted before shifted, then table order.
+        candidates = []
+        for order, key in enumerate(self.keys.values()):
+            if key.kind in ("MODIFIER", "LOCK"):
+                continue
+            keypad = key.name.startswith("Keypad")
+            for shifted, char in ((False, key.plain), (True, key.shifted)):
+                if char and not (shifted and char == key.plain):
+                    candidates.append(((keypad, shifted, order), char, key, shifted))
+        for _, char, key, shifted in sorted(candidates, key=lambda c: c[0]):
+            self.chars.setdefault(chr(char), (key, shifted))
+
+    def find(self, name):
+        """The key called `name` (exact, else case-insensitive), or None."""
+        return self.keys.get(name) or self.lower.get(name.lower())
+
+    def shift(self):
+        return self.keys[SHIFT_KEY]
+
+    def type_text(self, text):
+        """Scancodes that type `text`: each character pressed and released, wrapped in
+        Shift where the character is a key's shifted one. Raises KeyError(char)."""
+        out = []
+        for char in text:
+            key, shifted = self.chars[char]
+            if shifted:
+                out += self.shift().make()
+            out += key.make() + key.release()
+            if shifted:
+                out += self.shift().release()
+        return out
+
+
+def c_char(token):
+    """A keymap.def character column: a C character literal or a number."""
+    if token.startswith("'"):
+        body = token[1:-1]
+        return ord(body[1] if body.startswith("\\") else body)
+    return int(token)
+
+
+class Input:
+    """One line of a .keys file: where it is, when (tick, or boundary for =B lines), and
+    what it delivers: a list of scancode bytes, or TICK for a recorded timer tick."""
+
+    TICK = "tick"
+
+    def __init__(self, where, tick, boundary, codes):
+        self.where, self.tick, self.boundary, self.codes = where, tick, boundary, codes
+
+
+class KeysFile:
+    """A parsed .keys file: `timed` (@/+ lines) or recorded (=B lines), never both."""
+
+    def __init__(self, path, inputs, recorded):
+        self.path, self.inputs, self.recorded = path, inputs, recorded
+
+    def last_tick(self):
+        return max([i.tick for i in self.inputs] + [0])
+
+
+TIME = re.compile(r"([@+=])(\d+)$")
+HEX_BYTE = re.compile(r"(?:0x)?([0-9a-fA-F]{1,2})$")
+ACTIONS = "type, key, down, up, raw or wait"
+
+
+def parse(text, path, keymap):
+    """Parse the text of a .keys file; raises KeysError naming path:line."""
+    inputs, now, recorded, boundary, ticks = [], 0, None, 0, 0
+    for number, line in enumerate(text.split("\n"), 1):
+        where = "%s:%d" % (path, number)
+        line = line.rstrip("\r")
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+
+        def fail(expected, got=None):
+            raise KeysError("%s: expected %s%s" % (where, expected,
+                            ", got %r" % got if got is not None else ""))
+
+        parts = stripped.split(None, 2)
+        m = TIME.match(parts[0])
+        if not m:
+            fail("a time (@TICK, +TICKS or =BOUNDARY) to start the line", parts[0])
+        sign, value = m.group(1), int(m.group(2))
+        if len(parts) < 2 or parts[1].startswith("#"):
+            fail("an action (%s) after the time" % ACTIONS)
+        action = parts[1]
+        is_recorded = sign == "="
+        if recorded is not None and is_recorded != recorded:
+            fail("%s lines only: a file is either timed (@ and +) or recorded (=), "
+                 "and earlier lines are %s" % ("=" if recorded else "@ and +",
+                                              "recorded" if recorded else "timed"), parts[0])
+        recorded = is_recorded
+        if is_recorded:
+            if value < boundary:
+                fail("a boundary at or after %d (the previous line's)" % boundary, parts[0])
+            if value >= AT_IDLE:
+                fail("a boundary below %d" % AT_IDLE, parts[0])
+            boundary = value
+        else:
+            tick = value if sign == "@" else now + value
+            if tick < now:
+                fail("a tick at or after %d (the previous line's)" % now, parts[0])
+            if tick > MAX_TICK:
+                fail("a tick up to %d (one hour at 100 Hz)" % MAX_TICK, parts[0])
+            now = tick
+
+        if action == "type":
+            # The text is the rest of the line as written after one separator, '#' included.
+            text_part = line.lstrip()[len(parts[0]):].lstrip()[len("type"):]
+            if not text_part[:1].isspace() or not text_part[1:]:
+                fail("text to type after 'type'")
+            typed = text_part[1:]
+            bad = [c for c in typed if not " " <= c <= "~" or c not in keymap.chars]
+            if bad:
+                fail("printable ASCII text after 'type' (US layout)", bad[0])
+            codes = keymap.type_text(typed)
+        else:
+            args = (parts[2] if len(parts) > 2 else "").split("#", 1)[0].split()
+            codes = parse_action(action, args, keymap, is_recorded, fail, ticks)
+        if codes == Input.TICK:
+            ticks += 1
+        inputs.append(Input(where, None if is_recorded else now,
+                            boundary if is_recorded else None, codes))
+    return KeysFile(path, inputs, bool(recorded))
+
+
+def parse_action(action, args, keymap, is_recorded, fail, ticks):
+    """Scancodes for one non-`type` action (or Input.TICK); `fail` raises."""
+    if action == "key":
+        if len(args) != 1:
+            fail("one key name or chord after 'key' (e.g. Enter, Up, F1, Ctrl+C)",
+                 " ".join(args) or None)
+        names = args[0].split("+")
+        keys = [keymap.find(n) for n in names]
+        for name, key in zip(names, keys):
+            if key is None:
+                fail("a key name from kernel/async/keymap.def (e.g. Enter, Up, PageDown, "
+                     "F1, CapsLock, Ctrl+C)", name)
+        for key in keys[:-1]:
+            if key.kind != "MODIFIER":
+                fail("a modifier before '+' (Ctrl, Shift, Alt, RightCtrl, RightShift, "
+                     "RightAlt)", key.name)
+        codes = []
+        for key in keys[:-1]:
+            codes += key.make()
+        codes += keys[-1].make() + (keys[-1].release() or [])
+        for key in reversed(keys[:-1]):
+            codes += key.release()
+        return codes
+    if action in ("down", "up"):
+        if len(args) != 1 or "+" in args[0]:
+            fail("one key name after '%s' (no chords: press each key with its own line)"
+                 % action, " ".join(args) or None)
+        key = keymap.find(args[0])
+        if key is None:
+            fail("a key name from kernel/async/keymap.def (e.g. A, Shift, Up, Space)", args[0])
+        if action == "up" and key.release() is None:
+            fail("a key with a release code after 'up' (%s has none)" % key.name, args[0])
+        return key.make() if action == "down" else key.release()
+    if action == "raw":
+        if not args:
+            fail("hexadecimal bytes after 'raw' (e.g. raw e0 48 e0 c8)")
+        codes = []
+        for token in args:
+            m = HEX_BYTE.match(token)
+            if not m:
+                fail("a hexadecimal byte (00 to ff) after 'raw'", token)
+            codes.append(int(m.group(1), 16))
+        return codes
+    if action == "wait":
+        if args:
+            fail("nothing after 'wait'", " ".join(args))
+        return []
+    if action == "tick":
+        if not is_recorded:
+            fail("an action (%s): 'tick' is only for recorded =BOUNDARY lines" % ACTIONS,
+                 action)
+        if len(args) > 1 or args and not args[0].isdigit():
+            fail("at most a tick number after 'tick'", " ".join(args))
+        if args and int(args[0]) != ticks + 1:
+            fail("tick %d (recorded ticks count up from 1)" % (ticks + 1), args[0])
+        return Input.TICK
+    fail("an action (%s)" % ACTIONS, action)
+
+
+def load(path, keymap=None):
+    """Parse the .keys file at `path`; raises KeysError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise KeysError("cannot read %s: %s" % (path, err))
+    return parse(text, path, keymap or Keymap())
+
+
+def entries(keys_file, settle=SETTLE_TICKS):
+    """The replay log of a parsed file: a list of (boundary, vector, data).
+
+    Timed files: for every tick T from 1 to the last line's tick + `settle`, a timer
+    entry, then the scancodes of every line at tick T in file order (tick 0's come
+    before the first timer entry); all at the next idle point, so the kernel handles
+    each byte, and runs every task it woke, before the next arrives.
+    Recorded files: each line's bytes (or its tick) at the line's boundary."""
+    out = []
+    if keys_file.recorded:
+        ticks = 0
+        for i in keys_file.inputs:
+            if i.codes == Input.TICK:
+                ticks += 1
+                out.append((i.boundary, VECTOR_TIMER, ticks & 0xffff))
+            else:
+                out += [(i.boundary, VECTOR_KEYBOARD, c) for c in i.codes]
+        return out
+    by_tick = {}
+    for i in keys_file.inputs:
+        by_tick.setdefault(i.tick, []).extend(i.codes)
+    for tick in range(0, keys_file.last_tick() + settle + 1):
+        if tick:
+            out.append((AT_IDLE, VECTOR_TIMER, tick & 0xffff))
+        out += [(AT_IDLE, VECTOR_KEYBOARD, c) for c in by_tick.get(tick, ())]
+    return out
+
+
+def encode_log(log):
+    """The binary replay log for a list of (boundary, vector, data)."""
+    return LOG_HEADER.pack(LOG_MAGIC, len(log), 0) + b"".join(
+        LOG_ENTRY.pack(b, v, 0, d) for b, v, d in log)
+
+
+def decode_log(data):
+    """The (boundary, vector, data) entries of a binary log; raises KeysError."""
+    if len(data) < LOG_HEADER.size:
+        raise KeysError("replay log too short for its header")
+    magic, count, _ = LOG_HEADER.unpack_from(data)
+    if magic != LOG_MAGIC or len(data) != LOG_HEADER.size + count * LOG_ENTRY.size:
+        raise KeysError("not a replay log, or its entry count does not match its size")
+    return [(b, v, d) for b, v, _, d in
+            (LOG_ENTRY.unpack_from(data, LOG_HEADER.size + n * LOG_ENTRY.size)
+             for n in range(count))]
+
+
+def entry_text(entry):
+    boundary, vector, data = entry
+    where = "idle" if boundary == AT_IDLE else "=%d" % boundary
+    what = "tick %d" % data if vector == VECTOR_TIMER else \
+        "key %02x" % data if vector == VECTOR_KEYBOARD else "vector %d data %d" % (vector, data)
+    return "%-10s %s" % (where, what)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("keys", help="a .keys file")
+    parser.add_argument("--settle", type=int, default=SETTLE_TICKS,
+                        help="ticks to run after the last line (default %(default)s)")
+    parser.add_argument("--out", help="write the binary replay log here")
+    args = parser.parse_args(argv)
+    if args.settle < 0:
+        parser.error("--settle must be 0 or more")
+    try:
+        log = entries(load(args.keys), args.settle)
+    except KeysError as err:
+        print("keys: error: %s" % err, file=sys.stderr)
+        return 2
+    if args.out:
+        try:
+            with open(args.out, "wb") as f:
+                f.write(encode_log(log))
+        except OSError as err:
+            print("keys: error: cannot write %s: %s" % (args.out, err), file=sys.stderr)
+            return 2
+    else:
+        try:
+            for entry in log:
+                print(entry_text(entry))
+        except BrokenPipeError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
