@@ -154,7 +154,9 @@ int task_join_poll(uint16_t id, int32_t *code)
     return 0;
 }
 
-static void poll_task(struct task *t)
+/* Inlined into executor_poll_one, its only caller: the wake+poll cycle has a budget of
+ * 60 instructions (docs/executor.md), and a call frame here would cost 5 of them. */
+static __always_inline void poll_task(struct task *t)
 {
     t->polls++;
     current = t;

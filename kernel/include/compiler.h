@@ -15,6 +15,9 @@
 #define __aligned(n)    __attribute__((aligned(n)))
 #define __noreturn      __attribute__((noreturn))
 #define __noinline      __attribute__((noinline))
+#ifndef __always_inline                 /* glibc's <sys/cdefs.h> has the same, for host tests */
+#define __always_inline inline __attribute__((always_inline))
+#endif
 #define __section(s)    __attribute__((section(s)))
 #define __used          __attribute__((used))
 #define __weak          __attribute__((weak))
