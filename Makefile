@@ -57,6 +57,7 @@ KERNEL_OBJS := \
 	kernel/arch/x86_64/irq.o \
 	kernel/arch/x86_64/paging.o \
 	kernel/arch/x86_64/backtrace.o \
+	kernel/arch/x86_64/provoke.o \
 	kernel/boot/boot_info.o \
 	trace/ring.o \
 	trace/stream.o \
@@ -272,16 +273,15 @@ record: deps all
 	@test -n "$(NAME)" || { echo "usage: make record NAME=case" >&2; exit 2; }
 	$(PYTHON) tools/replay.py record --kernel $(BUILD)/lockstep.elf "$(NAME)"
 
-# Timeline of a golden case: replay tests/golden/CASE.keys (its golden trace if there is no
-# tools/replay.py), write build/timeline/CASE.json (Perfetto) and CASE.svg, print the lints.
+# Timeline of a golden case: replay tests/golden/CASE.keys, write build/timeline/CASE.json
+# (Perfetto) and CASE.svg, print the lints.
 # Without CASE: the last capture, build/trace.bin. TIMELINE_FLAGS="--from 50 --to 60" etc.
 .PHONY: timeline
 timeline: deps all
 	@mkdir -p $(BUILD)/timeline
 ifneq ($(CASE),)
 	@test -f tests/golden/$(CASE).keys || { echo "make timeline: no tests/golden/$(CASE).keys" >&2; exit 2; }
-	$(if $(wildcard tools/replay.py),$(PYTHON) tools/replay.py tests/golden/$(CASE).keys \
-		--out $(TIMELINE_IN),cp tests/golden/$(CASE).trace $(TIMELINE_IN))
+	$(PYTHON) tools/replay.py tests/golden/$(CASE).keys --out $(TIMELINE_IN)
 endif
 	$(PYTHON) tools/timeline.py $(TIMELINE_IN) --report $(TIMELINE_FLAGS) \
 		--json $(BUILD)/timeline/$(TIMELINE_OUT).json --svg $(BUILD)/timeline/$(TIMELINE_OUT).svg

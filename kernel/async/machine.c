@@ -20,7 +20,4 @@ void async_machine_idle(void)
     cpu_sti_hlt();
 }
 
-uint64_t async_machine_ticks(void)
-{
-    return pit_ticks();
-}
+

@@ -17,7 +17,4 @@ void async_machine_irq_restore(uint64_t state);
  * Returns with interrupts enabled. */
 void async_machine_idle(void);
 
-/* The current tick. */
-uint64_t async_machine_ticks(void);
-
 #endif

@@ -12,7 +12,6 @@ static struct sleep *queue;                /* sorted by deadline; IRQs off to ch
 static const volatile uint64_t *clock;
 static uint32_t ticks_per_second;
 static uint16_t timer_waker;
-static struct uptime_service *uptime;      /* the running service, for its count */
 
 void timer_init(const volatile uint64_t *tick_counter, uint32_t hz, uint16_t waker)
 {
@@ -96,7 +95,6 @@ enum poll uptime_service_poll(struct task *task)
 {
     struct uptime_service *u = task->data;
     ASYNC_BEGIN(&u->async);
-    uptime = u;
     for (;;) {
         sleep_start(&u->sleep, ticks_per_second);
         AWAIT(&u->async, sleep_poll(&u->sleep));
@@ -105,7 +103,4 @@ enum poll uptime_service_poll(struct task *task)
     ASYNC_END(&u->async);
 }
 
-uint64_t timer_uptime_seconds(void)
-{
-    return uptime ? uptime->seconds : 0;
-}
+

@@ -48,6 +48,5 @@ struct uptime_service {
     uint64_t seconds;
 };
 enum poll uptime_service_poll(struct task *task);
-uint64_t timer_uptime_seconds(void);
 
 #endif

@@ -36,10 +36,6 @@ static void write_mask(void)
     outb(PIC_SLAVE_DATA, (uint8_t)(mask >> 8));
 }
 
-uint16_t pic_get_mask(void)
-{
-    return mask;
-}
 
 uint16_t pic_read_isr(void)
 {

@@ -12,9 +12,6 @@
 /* Remap, mask and install. Call once with IRQs off. Cannot fail. */
 void pic_init(void);
 
-/* The current mask (bit n set: IRQ n masked), master in the low byte. */
-uint16_t pic_get_mask(void);
-
 /* The in-service register of both chips (bit n: IRQ n being serviced). */
 uint16_t pic_read_isr(void);
 

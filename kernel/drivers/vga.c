@@ -60,10 +60,6 @@ void vga_init(struct vga *vga, volatile uint16_t *cells, bool hardware_cursor)
     vga_clear(vga);
 }
 
-void vga_set_color(struct vga *vga, enum vga_color fg, enum vga_color bg)
-{
-    vga->attribute = (uint8_t)(bg << 4 | fg);
-}
 
 static void scroll(struct vga *vga)
 {

@@ -41,7 +41,6 @@ static inline uint16_t vga_cell(char c, enum vga_color fg, enum vga_color bg)
 /* Set up `vga` over `cells`, clear it, home the cursor. Cannot fail. */
 void vga_init(struct vga *vga, volatile uint16_t *cells, bool hardware_cursor);
 void vga_clear(struct vga *vga);
-void vga_set_color(struct vga *vga, enum vga_color fg, enum vga_color bg);
 /* Write text: printable characters, \n, \r, \t, \b (moves left), and the CSI sequences
  * m (colours), K (erase to end of row), C and D (cursor right, left), H (home), 2J. */
 void vga_write(struct vga *vga, const char *text, size_t len);

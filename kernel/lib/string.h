@@ -17,7 +17,6 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strstr(const char *haystack, const char *needle);
-char *strchr(const char *s, int c);
 
 /* Copy at most size-1 bytes of src and always NUL-terminate (if size > 0).
  * Returns strlen(src), so a result >= size means the copy was truncated. */

@@ -320,11 +320,4 @@ const struct pmm_range *pmm_ranges(size_t *count)
     return pmm.ranges;
 }
 
-void pmm_print_ranges(const char *indent)
-{
-    for (size_t i = 0; i < pmm.range_count; i++) {
-        const struct pmm_range *r = &pmm.ranges[i];
-        kprintf("%s%016lx-%016lx %7lu frames (%lu KiB)\n", indent, r->start, r->end,
-                (r->end - r->start) / FRAME_SIZE, (r->end - r->start) / 1024);
-    }
-}
+

@@ -90,7 +90,4 @@ void pmm_stats(struct pmm_stats *out);
 /* The usable ranges (sorted, disjoint, frame aligned) and their number. Cannot fail. */
 const struct pmm_range *pmm_ranges(size_t *count);
 
-/* Print one line per usable range, prefixed by `indent`. Cannot fail. */
-void pmm_print_ranges(const char *indent);
-
 #endif

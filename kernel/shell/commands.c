@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "parse.h"
 #include "pit.h"
+#include "provoke.h"
 #include "ps2kbd.h"
 #include "replay.h"
 #include "string.h"
@@ -260,20 +261,6 @@ static int cmd_panic(struct shell_state *shell, int argc, char **argv)
 
 static volatile int fault_sink;
 
-static __noinline int divide(volatile int a, volatile int b)
-{
-    return a / b;
-}
-
-static __noinline uint64_t recurse(uint64_t depth)
-{
-    volatile uint8_t pad[256];
-    pad[0] = (uint8_t)depth;
-    if (depth == UINT64_MAX)
-        return 0;
-    return recurse(depth + 1) + pad[0];
-}
-
 static int cmd_fault(struct shell_state *shell, int argc, char **argv)
 {
     (void)shell;
@@ -281,13 +268,13 @@ static int cmd_fault(struct shell_state *shell, int argc, char **argv)
     if (strcmp(kind, "page") == 0)
         fault_sink = *(volatile int *)0xdead0000ul;           /* #PF, vector 14 */
     else if (strcmp(kind, "divide") == 0)
-        fault_sink = divide(1, 0);                            /* #DE, vector 0 */
+        fault_sink = provoke_divide(1, 0);                    /* #DE, vector 0 */
     else if (strcmp(kind, "opcode") == 0)
         cpu_ud2();                                            /* #UD, vector 6 */
     else if (strcmp(kind, "breakpoint") == 0)
         cpu_int3();                                           /* #BP, vector 3: resumes */
     else if (strcmp(kind, "stack") == 0)
-        fault_sink = (int)recurse(0);                         /* guard page -> #DF */
+        fault_sink = (int)provoke_recursion(0);               /* guard page -> #DF */
     else {
         kprintf("fault: expected page, divide, opcode, breakpoint or stack\n");
         return -EINVAL;

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "ktest.h"
 #include "layout.h"
+#include "provoke.h"
 #include "string.h"
 #include "trap.h"
 
@@ -23,21 +24,6 @@ static struct ktest_fault fault;
 
 static volatile int quotient;          /* a used result: gcc may not drop the division */
 
-static __noinline int divide(volatile int a, volatile int b)
-{
-    return a / b;
-}
-
-/* Each frame keeps 256 bytes live across the call, so nothing can be optimised away. */
-static __noinline uint64_t recurse(uint64_t depth)
-{
-    volatile uint8_t pad[256];
-    pad[0] = (uint8_t)depth;
-    if (depth == UINT64_MAX)
-        return 0;
-    return recurse(depth + 1) + pad[0];
-}
-
 KTEST(int3_reports_and_resumes)
 {
     uint64_t before = trap_exception_count(VECTOR_BREAKPOINT);
@@ -52,11 +38,11 @@ KTEST(int3_reports_and_resumes)
 KTEST(divide_error_is_caught)
 {
     ktest_capture_begin(report, sizeof(report));
-    KTEST_EXPECT_FAULT(&fault, quotient = divide(1, 0));
+    KTEST_EXPECT_FAULT(&fault, quotient = provoke_divide(1, 0));
     ktest_capture_end();
     KCHECK_EQ(fault.vector, VECTOR_DIVIDE_ERROR);
     CHECK_REPORT_HAS("EXCEPTION 0: #DE Divide error");
-    CHECK_REPORT_HAS("<divide");      /* RIP resolved to its function (or a gcc clone) */
+    CHECK_REPORT_HAS("<provoke_divide");  /* RIP resolved to its function (or a gcc clone) */
 }
 
 KTEST(page_fault_reports_cr2)
@@ -95,7 +81,7 @@ KTEST(stack_guard_page_is_unmapped)
 KTEST(stack_overflow_reaches_double_fault)
 {
     ktest_capture_begin(report, sizeof(report));
-    KTEST_EXPECT_FAULT(&fault, recurse(0));
+    KTEST_EXPECT_FAULT(&fault, provoke_recursion(0));
     ktest_capture_end();
     KCHECK_EQ(fault.vector, VECTOR_DOUBLE_FAULT);
     KCHECK_EQ(fault.error_code, 0);

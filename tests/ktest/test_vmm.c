@@ -11,6 +11,7 @@
 #include "ktest.h"
 #include "layout.h"
 #include "paging.h"
+#include "provoke.h"
 #include "string.h"
 #include "trap.h"
 #include "vmm.h"
@@ -147,19 +148,9 @@ KTEST(executing_data_faults_on_nx)
     CHECK_REPORT_HAS("instruction fetch from a no-execute page in kernel .data/.bss");
 }
 
-/* Each frame keeps 256 bytes live across the call, so nothing can be optimised away. */
-static __noinline uint64_t recurse(uint64_t depth)
-{
-    volatile uint8_t pad[256];
-    pad[0] = (uint8_t)depth;
-    if (depth == UINT64_MAX)
-        return 0;
-    return recurse(depth + 1) + pad[0];
-}
-
 static void overflow(uint64_t arg)
 {
-    (void)recurse(arg);
+    (void)provoke_recursion(arg);
 }
 
 static void touch(uint64_t arg)

@@ -35,10 +35,6 @@ void async_machine_idle(void)
         fake_interrupt();
 }
 
-uint64_t async_machine_ticks(void)
-{
-    return fake_ticks;
-}
 
 /* Start the trace ring afresh (recording on) over the fake clock. */
 static inline void fake_trace_reset(void)

@@ -21,7 +21,6 @@ static struct trace_stream stream;
 uint64_t async_machine_irq_save(void) { return 0; }
 void async_machine_irq_restore(uint64_t state) { (void)state; }
 void async_machine_idle(void) { }
-uint64_t async_machine_ticks(void) { return ticks; }
 
 static void discard(const void *bytes, size_t len, void *ctx)
 {
