@@ -25,7 +25,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
 INCLUDES := -Ikernel/include -Ikernel/lib -Ikernel/arch/x86_64 -Ikernel/boot -Ikernel/drivers \
-	-Ikernel/mm -Ikernel/async -Ikernel/shell -Itrace -Idebug/gdbstub
+	-Ikernel/mm -Ikernel/async -Ikernel/proc -Ikernel/syscall -Ikernel/shell -Itrace -Idebug/gdbstub
 
 # -mgeneral-regs-only: no SSE/x87 state to save in interrupt handlers.
 # -fno-tree-loop-distribute-patterns: keep gcc from turning memset's loop into memset().
@@ -120,7 +120,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefi
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
 UNIT_TESTS := test_format test_descriptor test_boot_info_mb1 test_boot_info_mb2 test_exception \
 	test_trace_ring test_executor test_scancode test_line test_paging test_frame test_heap \
-	test_gdbstub
+	test_gdbstub test_elf test_initrd
 UNIT_SRC_test_format     := kernel/lib/format.c
 UNIT_SRC_test_descriptor := kernel/arch/x86_64/descriptor.c
 UNIT_SRC_test_boot_info_mb1 := kernel/boot/boot_info.c
@@ -140,6 +140,8 @@ UNIT_SRC_test_frame      := kernel/mm/frame.c kernel/lib/kprintf.c kernel/lib/fo
 	kernel/lib/ksyms.c
 UNIT_SRC_test_heap       := kernel/mm/heap_core.c kernel/mm/heap_check.c kernel/mm/tlsf.c \
 	kernel/mm/tlsf_check.c kernel/lib/kprintf.c kernel/lib/format.c kernel/lib/ksyms.c
+UNIT_SRC_test_elf        := kernel/proc/elf.c
+UNIT_SRC_test_initrd     := kernel/proc/initrd.c
 
 # ---- host benchmark programs (tools/bench/), built -O2 without sanitizers ----
 # -fno-pie: absolute addresses as in the kernel's code model, so counts match its code.
@@ -233,7 +235,7 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def kernel/shell/*.h debug/gdbstub/*.h) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def kernel/shell/*.h kernel/proc/*.h kernel/syscall/*.def debug/gdbstub/*.h) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
