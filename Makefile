@@ -304,6 +304,73 @@ debug-qemu: deps all
 debug-qemu-server: deps all
 	$(PYTHON) tools/debug.py --stub qemu --port $(GDB_PORT) --server
 
+# ---- user programs (user/, what each shows is in its header comment) and the initrd ----
+# Each program is a static ET_EXEC linked at USER_BASE (user/link.ld, preprocessed with
+# layout.h): start.S first, the program, then the runtime. No SSE: the kernel does not
+# save SSE/x87 state across a switch. The red zone is fine in ring 3: interrupts and
+# syscalls move to the kernel stack. initrd.tar is a ustar archive of the stripped
+# programs and user/files/*, byte-identical from build to build (fixed owner, mode,
+# mtime and order), so whatever embeds it changes only when a program or file did.
+USER_PROGRAMS := hello echo cat counter keys nullptr kernelptr privileged spin badsys
+USER_FILES    := readme.txt
+USER_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -fno-common \
+	-m64 -march=x86-64 -mno-mmx -mno-sse -mno-sse2 -mgeneral-regs-only \
+	-MMD -MP -Iuser/lib -Ikernel/include -Ikernel/syscall -I$(BUILD)/user
+USER_LDFLAGS := -static -nostdlib -no-pie --fatal-warnings -z max-page-size=0x1000 \
+	-z noexecstack --build-id=none -T $(BUILD)/user/link.ld
+USER_LIB_OBJS := $(addprefix $(BUILD)/user/lib/,ulib.o)
+USER_ELFS := $(addprefix $(BUILD)/user/,$(addsuffix .elf,$(USER_PROGRAMS)))
+INITRD_ENTRIES := $(sort $(USER_PROGRAMS) $(USER_FILES))
+
+.PHONY: initrd user
+initrd: $(BUILD)/initrd.tar
+user: $(USER_ELFS)
+all: initrd
+
+$(BUILD)/user/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.o: user/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(USER_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+
+# errno_name's table (ulib.c), listed from errno.h itself so that a new errno is named.
+$(BUILD)/user/errno_names.inc: kernel/include/errno.h
+	@mkdir -p $(dir $@)
+	$(Q)sed -n 's/^#define[[:space:]]\{1,\}\(E[A-Z0-9]*\)[[:space:]]\{1,\}[0-9].*/ERRNO_NAME(\1)/p' $< > $@
+$(BUILD)/user/lib/ulib.o: $(BUILD)/user/errno_names.inc
+
+$(BUILD)/user/link.ld: user/link.ld kernel/arch/x86_64/layout.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CPP) -P -D__ASSEMBLER__ -Ikernel $< -o $@
+
+$(BUILD)/user/%.elf: $(BUILD)/user/lib/start.o $(BUILD)/user/%.o $(USER_LIB_OBJS) \
+		$(BUILD)/user/link.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(filter %.o,$^)
+
+# Staging: the names the archive holds. Debug info stays in build/user/*.elf for GDB.
+$(BUILD)/initrd/%: $(BUILD)/user/%.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) --strip-debug $< $@
+	$(Q)chmod 0755 $@
+
+$(BUILD)/initrd/%: user/files/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+	$(Q)chmod 0644 $@
+
+$(BUILD)/initrd.tar: $(addprefix $(BUILD)/initrd/,$(INITRD_ENTRIES))
+	@echo "  TAR     $@"
+	$(Q)tar --create --file=$@ --format=ustar --owner=0 --group=0 --numeric-owner \
+		--mtime=@0 --sort=name --mode=a=rX,u+w -C $(BUILD)/initrd $(INITRD_ENTRIES)
+
 test: deps
 	@BUILD=$(BUILD) $(PYTHON) tools/run-tests.py
 

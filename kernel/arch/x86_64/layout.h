@@ -5,6 +5,9 @@
  *   0x0000000000000000 .. 1 GiB   identity map of low physical memory (boot.S's tables
  *                                 only: the 32-bit entry runs here until paging is on;
  *                                 vmm_init's final tables leave the lower half empty)
+ *   0x0000000000400000 .. USER_END   a user program's half, in its own tables only:
+ *                                 ELF segments from USER_BASE up, its stack just below
+ *                                 USER_END (the first 4 MiB stay unmapped: NULL faults)
  *   0xffff800000000000 .. +1 GiB  PHYS_MAP_BASE: physical memory mapped for the kernel
  *                                 (boot.S: 1 GiB; vmm_init: all of RAM, up to 512 GiB)
  *   0xffffc00000000000 .. +1 GiB  KERNEL_HEAP_BASE: kmalloc's window, backed on demand
@@ -26,6 +29,14 @@
 #define KERNEL_STACKS_BASE 0xffffc80000000000
 #define KERNEL_STACK_SLOT 0x8000            /* 32 KiB: unmapped guard, then the stack */
 #define KERNEL_STACK_SLOTS 64
+
+/* User space. USER_END stops one page short of the canonical hole (2^47): the last
+ * page is never mapped, so a `syscall` can never leave a non-canonical return address
+ * for `sysretq` (which would #GP in ring 0, SDM Vol.2B SYSRET). */
+#define USER_BASE         0x400000
+#define USER_END          0x00007ffffffff000
+#define USER_STACK_TOP    USER_END
+#define USER_STACK_SIZE   0x10000           /* 64 KiB, with an unmapped page below */
 
 /* The first 4 MiB of the kernel window use 4 KiB pages so that stack guard pages can
  * be left unmapped; the kernel image must fit inside them (checked by kernel.ld). */

@@ -1,0 +1,53 @@
+/*
+ * ulib.h - the tiny runtime every user program links with (ulib.c): string and memory
+ * helpers, print and a small printf over sys_write, errno names, exit. No heap, no
+ * buffering across calls: one print or printf is one write syscall (for up to
+ * ULIB_PRINTF_BUFFER bytes), so output from two programs interleaves only at call
+ * boundaries and a trace shows one write per line printed.
+ */
+#ifndef LOCKSTEP_USER_ULIB_H
+#define LOCKSTEP_USER_ULIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errno.h"              /* kernel/include/errno.h: the one list of numbers */
+#include "syscall.h"
+
+#define ULIB_PRINTF_BUFFER 256  /* longer output goes out in several writes */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every program defines this; _start (start.S) calls it with the kernel's argc/argv. */
+int main(int argc, char **argv);
+
+/* Memory and strings, as in C. Cannot fail. gcc may also emit calls to memcpy and
+ * memset by itself (struct copies), which is why they exist under these names. */
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
+/* Write `s` to fd 1 as it is (no newline added). Returns what sys_write returned: the
+ * length, or a negated errno. */
+long print(const char *s);
+
+/* printf to fd 1 / to `fd`: %d %i %u %x %ld %lu %lx %s %c %p %%, with an optional '-'
+ * or '0' flag and a width (%5d, %08lx, %-10s). Returns the number of bytes written, or
+ * the first negated errno from sys_write. An unknown conversion is printed as written;
+ * %s of NULL prints "(null)". */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vdprintf(int fd, const char *fmt, va_list args);
+
+/* The name of a negated errno as a syscall returns it: errno_name(-EFAULT) is "EFAULT".
+ * Returns "OK" for values >= 0 and "E?" for numbers errno.h does not define. */
+const char *errno_name(long negated_errno);
+
+/* End the program with `code` (sys_exit). Never returns. */
+__attribute__((noreturn)) void exit(int code);
+
+#endif
