@@ -6,6 +6,7 @@
 #   make ktest      build/ktest.elf and build/ktest.iso: the in-kernel test suite
 #   make test       install what is missing, build, run every test level, print a total
 #   make golden     replay every tests/golden/*.keys and compare (UPDATE=1 rewrites them)
+#   make docs       regenerate docs/' generated tables and golden-case excerpts
 #   make record NAME=x   a live session saved as the golden case tests/golden/x.keys
 #   make deps       install the Debian packages the project needs (tools/install-deps)
 #
@@ -40,7 +41,7 @@ KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecst
 	-T $(BUILD)/kernel.ld
 
 # ---- kernel objects, in dependency order: lib <- arch <- boot <- drivers <- mm <- async
-# <- shell <- kmain; trace/ observes them all through trace/trace.h ----
+# <- proc/syscall <- shell <- kmain; trace/ observes them all through trace/trace.h ----
 KERNEL_OBJS := \
 	kernel/lib/string.o \
 	kernel/lib/format.o \
@@ -58,6 +59,8 @@ KERNEL_OBJS := \
 	kernel/arch/x86_64/paging.o \
 	kernel/arch/x86_64/backtrace.o \
 	kernel/arch/x86_64/provoke.o \
+	kernel/arch/x86_64/user.o \
+	kernel/arch/x86_64/user_entry.o \
 	kernel/boot/boot_info.o \
 	trace/ring.o \
 	trace/stream.o \
@@ -89,9 +92,16 @@ KERNEL_OBJS := \
 	kernel/async/keyboard.o \
 	kernel/async/serial_input.o \
 	kernel/async/replay.o \
+	kernel/proc/elf.o \
+	kernel/proc/initrd.o \
+	kernel/proc/uspace.o \
+	kernel/proc/process.o \
+	kernel/syscall/syscall.o \
+	kernel/syscall/handlers.o \
 	kernel/shell/line.o \
 	kernel/shell/parse.o \
 	kernel/shell/commands.o \
+	kernel/shell/programs.o \
 	kernel/shell/shell.o \
 	kernel/kmain.o
 KERNEL_OBJS := $(addprefix $(BUILD)/,$(KERNEL_OBJS))
@@ -111,7 +121,8 @@ KTEST_OBJS := \
 	tests/ktest/test_boot_info.o \
 	tests/ktest/test_pmm.o \
 	tests/ktest/test_vmm.o \
-	tests/ktest/test_heap.o
+	tests/ktest/test_heap.o \
+	tests/ktest/test_user.o
 KTEST_OBJS += tools/bench/kbench_trace.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
@@ -228,9 +239,9 @@ $(BUILD)/%.asm: $(BUILD)/%.elf
 
 # GRUB 2 rescue ISO whose menu entry loads the kernel with `multiboot2`.
 define make_iso
-$(BUILD)/$(1).iso: $(BUILD)/$(1).elf tools/make-iso
+$(BUILD)/$(1).iso: $(BUILD)/$(1).elf $(BUILD)/initrd.tar tools/make-iso
 	@echo "  ISO     $$@"
-	$(Q)tools/make-iso $$< $$@ "$(2)"
+	$(Q)tools/make-iso $$< $$@ "$(2)" $(BUILD)/initrd.tar
 endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
@@ -261,6 +272,14 @@ trace: deps all
 	$(PYTHON) tools/trace.py capture --seconds $(TRACE_SECONDS) \
 		--kernel $(BUILD)/lockstep.elf --out $(BUILD)/trace.bin
 TRACE_SECONDS ?= 3
+
+# The generated parts of docs/: the trace event table, the syscall table, and every
+# excerpt cut from a golden case (tools/docs.py). make test fails while any is stale.
+.PHONY: docs
+docs:
+	$(PYTHON) tools/trace.py doc
+	$(PYTHON) tools/syscalls.py doc
+	$(PYTHON) tools/docs.py update
 
 # Golden cases (docs/replay.md): replay each tests/golden/CASE.keys, in parallel across
 # the cores, and compare with CASE.trace and CASE.console; make test runs the same through

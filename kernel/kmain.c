@@ -19,6 +19,7 @@
 #include "panic.h"
 #include "pic8259.h"
 #include "pit.h"
+#include "process.h"
 #include "ps2kbd.h"
 #include "replay.h"
 #include "serial_input.h"
@@ -27,6 +28,7 @@
 #include "trace.h"
 #include "trap.h"
 #include "uart16550.h"
+#include "user.h"
 #include "version.h"
 #include "vga.h"
 #include "vmm.h"
@@ -67,9 +69,10 @@ static void boot_info_init(uint32_t magic, uint64_t info_phys)
     }
     stage("BOOT", "%s from \"%s\", command line \"%s\"", boot_protocol_name(boot.protocol),
           boot.loader_name, boot.cmdline);
-    stage("MEMORY", "%lu KiB available in %lu map entries, %lu modules, %u ELF sections%s",
+    stage("MEMORY", "%lu KiB available in %lu map entries, %lu module%s, %u ELF sections%s",
           boot_info_available_bytes(&boot) / 1024, boot.mmap_count, boot.module_count,
-          boot.elf_sections.count, boot.truncated ? " (some information truncated)" : "");
+          boot.module_count == 1 ? "" : "s", boot.elf_sections.count,
+          boot.truncated ? " (some information truncated)" : "");
 }
 
 static void frames_init(void)
@@ -107,6 +110,22 @@ static void trace_start(void)
     trace_init(&backend);
     stage("TRACE", "64 KiB lock-free ring, events 0x%08x, %s", trace_table_hash(),
           com2_ok ? "streamed on COM2" : "no COM2: not streamed");
+}
+
+/* The user programs: the boot module named "initrd", a ustar archive (make initrd). */
+static void programs_init(void)
+{
+    const struct boot_module *m = boot_info_module(&boot, "initrd");
+    size_t syscalls;
+    syscall_table(&syscalls);
+    if (!m) {
+        stage("USER", "no initrd module: no programs to run");
+        return;
+    }
+    if (process_init(phys_to_virt(m->start), m->end - m->start) != 0)
+        return;
+    stage("USER", "%lu programs and files in the initrd (%lu KiB), %lu syscalls",
+          process_initrd()->files, (m->end - m->start) / 1024, syscalls);
 }
 
 static struct uptime_service uptime;
@@ -161,6 +180,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     stage("GDT", "kernel and user segments, TSS with IST stacks for #DF, NMI, #MC");
     idt_init();                            /* 32 exception vectors + 16 IRQ vectors */
     stage("IDT", "32 exception and 16 IRQ vectors through one trap frame");
+    user_init();                           /* syscall/sysret MSRs, SWAPGS base */
+    stage("RING3", "syscall entry at LSTAR, sysretq back, STAR selectors %#x/%#x",
+          GDT_KERNEL_CODE, GDT_USER_DATA - 8);
     frames_init();                         /* free frames: memory map minus image, info, modules */
     page_tables_init();                    /* final tables: section permissions, guards, NX */
     kernel_heap_init();                    /* kmalloc: slab classes + TLSF over frames */
@@ -174,6 +196,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     timer_init(pit_clock(), PIT_HZ, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + PIT_IRQ));
     pit_set_tick_hook(timer_expire);       /* each tick wakes the sleepers that are due */
     stage("TASKS", "executor ready: %u task slots, timer queue on IRQ 0", TASK_MAX - 1);
+    programs_init();                       /* the initrd: user programs for `run` */
     debugger_start();                      /* the GDB stub on COM3; `gdb`: wait for GDB */
     keyboard_init(ps2kbd_set_leds);        /* the keyboard task decodes scancodes */
     ps2kbd_init(keyboard_input);           /* IRQ 1: scancodes into its queue */

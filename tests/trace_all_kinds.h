@@ -23,6 +23,7 @@
         EMIT(syscall_enter, .task = 5, .number = 1, .arg0 = 1, .arg1 = 0x400000,      \
              .arg2 = 12);                                                             \
         EMIT(syscall_exit, .task = 5, .number = 1, .result = 12);                     \
+        EMIT(syscall_exit, .task = 5, .number = 1000, .result = (uint64_t)-14);       \
         EMIT(mark, .value = 0xfeedf00d);                                              \
         EMIT(key, .key = 0x148, .pressed = 1, .ascii = 0);                            \
         EMIT(key_drop, .scancode = 0xfa, .reason = 1);                                \

@@ -16,8 +16,9 @@ ALL_KINDS = [
     ("poll_end", {"task": 2, "result": "ready"}),
     ("poll_end", {"task": 3, "result": "pending"}),
     ("idle", {}),
-    ("syscall_enter", {"task": 5, "number": 1, "arg0": 1, "arg1": 0x400000, "arg2": 12}),
-    ("syscall_exit", {"task": 5, "number": 1, "result": 12}),
+    ("syscall_enter", {"task": 5, "number": "write", "arg0": 1, "arg1": 0x400000, "arg2": 12}),
+    ("syscall_exit", {"task": 5, "number": "write", "result": "12"}),
+    ("syscall_exit", {"task": 5, "number": "1000", "result": "-EFAULT"}),
     ("mark", {"value": 0xfeedf00d}),
     ("key", {"key": 0x148, "pressed": 1, "ascii": 0}),
     ("key_drop", {"scancode": 0xfa, "reason": 1}),
@@ -29,7 +30,7 @@ def fields(record):
     out = {}
     for name, (field_type, raw) in record.values.items():
         out[name] = tracetool.show(field_type, raw) \
-            if field_type in ("waker", "result", "str16") else raw
+            if field_type in ("waker", "result", "str16", "sysno", "sret") else raw
     return out
 
 

@@ -45,7 +45,8 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
 
     monitor: a Unix socket path for the QEMU monitor (display "none" only).
     trace_out: a file for the trace stream on COM2 (otherwise COM2 goes nowhere).
-    modules: files passed as multiboot modules (-kernel only), e.g. a replay log.
+    modules: files passed as multiboot modules (-kernel only), e.g. a replay log; the
+             user programs' initrd.tar next to `image`, if there is one, comes last.
     gdb_port: COM3 (the kernel's GDB stub) as a TCP server on this local port.
     qemu_gdb_port: QEMU's own gdbserver on this port, CPU stopped at reset (-S)."""
     argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
@@ -54,9 +55,15 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
         argv += ["-kernel", image]
         if cmdline:
             argv += ["-append", cmdline]
+        modules = list(modules)
+        if any("," in m or " " in m for m in modules):
+            raise ValueError("module paths may not contain ',' or ' '")
+        initrd = os.path.join(os.path.dirname(image), "initrd.tar")
+        if os.path.exists(initrd):
+            # QEMU hands over "PATH ARGS" as the module's command line; the kernel looks
+            # for the module whose last word is "initrd" (GRUB: module2 ... initrd).
+            modules.append(initrd + " initrd")
         if modules:
-            if any("," in m for m in modules):
-                raise ValueError("module paths may not contain ','")
             argv += ["-initrd", ",".join(modules)]
     elif boot == "iso":
         if cmdline or modules:

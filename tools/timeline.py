@@ -108,6 +108,15 @@ def parse_value(field_type, text):
     elif style == "result":
         names = {"pending": "0", "ready": "1"}
         number = names.get(text, text[len("result"):] if text.startswith("result") else text)
+    elif style == "sysno":                           # a syscall's name, or its number
+        names = {name: n for n, name in tracetool.SYSCALL_NAMES().items()}
+        number = str(names.get(text, text))
+    elif style == "sret" and text.startswith("-"):   # -EFAULT or -99: a negated errno
+        names = {name: n for n, name in tracetool.ERRNO_NAMES().items()}
+        errno = names.get(text[1:], int(text[1:]) if text[1:].isdigit() else None)
+        if errno is None:
+            raise ValueError(text)
+        number = str((1 << 64) - errno)
     value = int(number, 16 if style == "hex" else 10)
     if not 0 <= value < 1 << (8 * size):
         raise ValueError(text)

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import syscalls
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVENTS_DEF = os.path.join(ROOT, "trace", "events.def")
 
@@ -36,6 +38,7 @@ TYPES = {
     "u8": (1, "dec"), "u16": (2, "dec"), "u32": (4, "dec"),
     "x32": (4, "hex"), "x64": (8, "hex"), "str16": (16, "str"),
     "waker": (2, "waker"), "result": (1, "result"),
+    "sysno": (2, "sysno"), "sret": (8, "sret"),
 }
 STRUCT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
@@ -153,7 +156,31 @@ def show(field_type, value):
         return "irq%d" % (value & 0xff) if value & 0x8000 else "task%d" % value
     if style == "result":
         return {0: "pending", 1: "ready"}.get(value, "result%d" % value)
+    if style == "sysno":                   # write, or the number if the table has none
+        return SYSCALL_NAMES().get(value, str(value))
+    if style == "sret":                    # 12, or -EFAULT for a negated errno
+        if value >= 1 << 63:
+            errno = (1 << 64) - value
+            return "-" + ERRNO_NAMES().get(errno, str(errno))
+        return str(value)
     return str(value)
+
+
+def _cached(load):
+    cache = []
+
+    def get():
+        if not cache:
+            try:
+                cache.append(load())
+            except syscalls.SyscallError as err:
+                raise TraceError(str(err))
+        return cache[0]
+    return get
+
+
+SYSCALL_NAMES = _cached(lambda: {s.number: s.name for s in syscalls.load()})
+ERRNO_NAMES = _cached(syscalls.errno_names)
 
 
 def unpack_fields(event, payload):

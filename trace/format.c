@@ -1,18 +1,35 @@
 /*
  * format.c - records as text inside the kernel, for the shell's `trace tail`: the same
  * "TICK EVENT field=value" form tools/trace.py prints (docs/trace-format.md), with the
- * field names and types taken from events.def through X-macros. The drain keeps the
- * last TRACE_RECENT_WORDS words of records it streamed, so this needs no second ring.
+ * field names and types taken from events.def through X-macros, syscall names from
+ * kernel/syscall/syscalls.def (a table, not code: trace/ still depends on no subsystem).
+ * One difference: a negated errno in a syscall result prints as a number (-14), where
+ * the host decoder names it (-EFAULT). The drain keeps the last TRACE_RECENT_WORDS words
+ * of records it streamed, so this needs no second ring.
  */
 #include "trace.h"
 #include "format.h"
 #include "string.h"
 
-enum field_type { FT_u8, FT_u16, FT_u32, FT_x32, FT_x64, FT_str16, FT_waker, FT_result };
+enum field_type {
+    FT_u8, FT_u16, FT_u32, FT_x32, FT_x64, FT_str16, FT_waker, FT_result, FT_sysno, FT_sret,
+};
 
 static const uint8_t field_size[] = {
     [FT_u8] = 1, [FT_u16] = 2, [FT_u32] = 4, [FT_x32] = 4, [FT_x64] = 8, [FT_str16] = 16,
-    [FT_waker] = 2, [FT_result] = 1,
+    [FT_waker] = 2, [FT_result] = 1, [FT_sysno] = 2, [FT_sret] = 8,
+};
+
+static const char *const syscall_names[] = {
+#define SYSCALL0(nr, fn, text) [nr] = #fn,
+#define SYSCALL1(nr, fn, text, ...) [nr] = #fn,
+#define SYSCALL2(nr, fn, text, ...) [nr] = #fn,
+#define SYSCALL3(nr, fn, text, ...) [nr] = #fn,
+#include "syscalls.def"
+#undef SYSCALL0
+#undef SYSCALL1
+#undef SYSCALL2
+#undef SYSCALL3
 };
 
 struct field_desc {
@@ -72,6 +89,15 @@ size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, siz
             break;
         case FT_result:
             ksnprintf(value, sizeof(value), "%s", v == 1 ? "ready" : v == 0 ? "pending" : "?");
+            break;
+        case FT_sysno:
+            if (v < ARRAY_SIZE(syscall_names) && syscall_names[v])
+                ksnprintf(value, sizeof(value), "%s", syscall_names[v]);
+            else
+                ksnprintf(value, sizeof(value), "%lu", v);
+            break;
+        case FT_sret:
+            ksnprintf(value, sizeof(value), "%ld", (int64_t)v);
             break;
         default:
             ksnprintf(value, sizeof(value), "%lu", v);

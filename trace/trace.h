@@ -24,6 +24,8 @@ typedef uint64_t trace_x64;
 typedef char     trace_str16[16];
 typedef uint16_t trace_waker;
 typedef uint8_t  trace_result;
+typedef uint16_t trace_sysno;
+typedef uint64_t trace_sret;
 
 /* One packed payload struct per event: struct trace_irq_enter { uint8_t vector; ... }. */
 #define FIELD(type, name) trace_##type name;

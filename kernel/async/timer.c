@@ -26,6 +26,11 @@ uint64_t timer_now(void)
     return *clock;
 }
 
+uint64_t timer_now_ms(void)
+{
+    return *clock * 1000 / ticks_per_second;
+}
+
 uint64_t timer_ms_to_ticks(uint64_t ms)
 {
     return (ms * ticks_per_second + 999) / 1000;

@@ -24,6 +24,8 @@ void timer_init(const volatile uint64_t *clock, uint32_t hz, uint16_t waker);
 /* The current tick, and a duration in milliseconds as ticks (rounded up). */
 uint64_t timer_now(void);
 uint64_t timer_ms_to_ticks(uint64_t ms);
+/* Milliseconds since boot, as whole ticks (10 ms steps at 100 Hz). */
+uint64_t timer_now_ms(void);
 
 /* Start a sleep of `ticks` ticks from now (0: ready at once). Cannot fail. */
 void sleep_start(struct sleep *sleep, uint64_t ticks);

@@ -328,3 +328,18 @@ bool boot_info_has_option(const struct boot_info *info, const char *word)
     }
     return false;
 }
+
+const struct boot_module *boot_info_module(const struct boot_info *info, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < info->module_count; i++) {
+        const char *text = info->modules[i].name;
+        size_t len = strlen(text);
+        while (len > 0 && text[len - 1] == ' ')
+            len--;
+        if (n && len >= n && strncmp(text + len - n, name, n) == 0 &&
+            (len == n || text[len - n - 1] == ' '))
+            return &info->modules[i];
+    }
+    return NULL;
+}

@@ -83,4 +83,8 @@ uint64_t boot_info_available_bytes(const struct boot_info *info);
 /* True when the kernel command line has the word `word` (space separated). */
 bool boot_info_has_option(const struct boot_info *info, const char *word);
 
+/* The first module whose command line's last word is `name` (GRUB: `module2 FILE name`;
+ * QEMU -initrd "FILE name" hands over "FILE name"), or NULL. */
+const struct boot_module *boot_info_module(const struct boot_info *info, const char *name);
+
 #endif

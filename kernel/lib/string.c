@@ -61,6 +61,15 @@ size_t strnlen(const char *s, size_t max)
     return n;
 }
 
+void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == (unsigned char)c)
+            return (void *)(p + i);
+    return NULL;
+}
+
 int strcmp(const char *a, const char *b)
 {
     while (*a && *a == *b) {

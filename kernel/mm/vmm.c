@@ -105,6 +105,26 @@ static uint64_t ram_top(const struct boot_info *boot)
     return top;
 }
 
+/* User spaces copy the kernel's PML4 entries when they are created, so every
+ * top-level table the kernel will ever map through must exist before that: the heap's
+ * and the stacks' windows get theirs now, empty. */
+static void share_kernel_regions(void)
+{
+    static const uint64_t regions[] = { KERNEL_HEAP_BASE, KERNEL_STACKS_BASE };
+    uint64_t *pml4 = phys_to_virt(kernel_space.root);
+    for (size_t i = 0; i < ARRAY_SIZE(regions); i++) {
+        uint64_t *entry = &pml4[paging_index(regions[i], PAGING_LEVELS - 1)];
+        uint64_t table;
+        if (*entry & PTE_PRESENT)
+            continue;
+        if (!table_from_frames(NULL, &table))
+            panic("vmm_init: no frame for a kernel page-table");
+        memset(phys_to_virt(table), 0, PAGE_SIZE);
+        *entry = paging_entry_table(table, false);
+        kernel_space.tables++;
+    }
+}
+
 void vmm_init(const struct boot_info *boot)
 {
     kernel_space.window = PHYS_MAP_BASE;
@@ -141,6 +161,7 @@ void vmm_init(const struct boot_info *boot)
     stats.phys_map_bytes = top;
 
     kernel_space.window_end = top;
+    share_kernel_regions();
     paging_activate(&kernel_space);
     trap_set_fault_describer(vmm_describe_fault);
     stats.nx = kernel_space.nx;
@@ -294,6 +315,79 @@ int vmm_stack_free(uint64_t top)
 /* ---- the page-fault classifier ---- */
 
 /* The name of the region `address` is in. */
+/* ---- user address spaces ---- */
+
+static struct paging_space *user_live;     /* the user space in CR3, or NULL; IRQs off */
+
+int vmm_user_create(struct paging_space *space)
+{
+    uint64_t root;
+    if (!kernel_space.live || !table_from_frames(NULL, &root))
+        return -ENOMEM;
+    uint64_t *pml4 = phys_to_virt(root);
+    const uint64_t *kernel = phys_to_virt(kernel_space.root);
+    for (unsigned i = 0; i < PAGING_ENTRIES; i++)
+        pml4[i] = i < PAGING_ENTRIES / 2 ? 0 : kernel[i];
+    *space = (struct paging_space){
+        .root = root, .window = kernel_space.window, .window_end = kernel_space.window_end,
+        .alloc_table = table_from_frames, .nx = kernel_space.nx, .tables = 1,
+    };
+    return 0;
+}
+
+int vmm_user_map_new(struct paging_space *space, uint64_t virt, uint64_t flags,
+                     uint64_t *phys)
+{
+    if (virt & (PAGE_SIZE - 1) || virt < USER_BASE || virt >= USER_END ||
+        flags & ~(PTE_WRITABLE | PTE_NX))
+        return -EINVAL;
+    uint64_t frame = pmm_alloc_frame();
+    if (!frame)
+        return -ENOMEM;
+    zero_frame(frame);
+    uint64_t rflags = cpu_irq_save();
+    int err = paging_map(space, virt, frame, flags | PTE_USER);
+    cpu_irq_restore(rflags);
+    if (err) {
+        pmm_free_frame(frame);
+        return err;
+    }
+    if (phys)
+        *phys = frame;
+    return 0;
+}
+
+void vmm_user_activate(struct paging_space *space)
+{
+    uint64_t rflags = cpu_irq_save();
+    if (space != user_live) {
+        if (user_live)
+            user_live->live = false;
+        cpu_write_cr3(space ? space->root : kernel_space.root);
+        if (space)
+            space->live = true;                /* its changes need invlpg from now on */
+        user_live = space;
+    }
+    cpu_irq_restore(rflags);
+}
+
+static void release_frame(void *ctx, uint64_t phys)
+{
+    (void)ctx;
+    if (pmm_free_frame(phys) != 0)
+        panic("vmm_user_destroy: frame %lx was not allocated", phys);
+}
+
+size_t vmm_user_destroy(struct paging_space *space)
+{
+    if (space == user_live)
+        vmm_user_activate(NULL);
+    size_t pages = paging_release_lower_half(space, release_frame, NULL);
+    release_frame(NULL, space->root);
+    space->root = 0;
+    return pages;
+}
+
 static const char *area(uint64_t address, char *buf, size_t len)
 {
     for (size_t s = 0; s < ARRAY_SIZE(sections); s++)

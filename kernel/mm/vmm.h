@@ -59,6 +59,29 @@ uint64_t vmm_stack_alloc(void);
  * not the top of a stack in use. */
 int vmm_stack_free(uint64_t top);
 
+/* ---- user address spaces: a PML4 whose upper half is the kernel's (shared, supervisor
+ * only) and whose lower half belongs to one program ---- */
+
+/* A new, empty user space. Returns 0, or -ENOMEM (nothing allocated). */
+int vmm_user_create(struct paging_space *space);
+
+/* Map one fresh zeroed frame at user address `virt` (page aligned, inside
+ * [USER_BASE, USER_END)) with PTE_USER and `flags` (PTE_WRITABLE, PTE_NX); its physical
+ * address goes to *phys if not NULL. Returns 0, -EINVAL, -EEXIST or -ENOMEM (then
+ * nothing new is mapped). */
+int vmm_user_map_new(struct paging_space *space, uint64_t virt, uint64_t flags,
+                     uint64_t *phys);
+
+/* Load `space` into CR3 (the kernel half is the same in every space, so this can be
+ * called from anywhere in the kernel). NULL: back to the kernel's own tables.
+ * IRQ-safe; cannot fail. */
+void vmm_user_activate(struct paging_space *space);
+
+/* Release every frame and table of the user half and the PML4 itself; if the space is
+ * in CR3, switch to the kernel's tables first. Returns the number of user pages
+ * released. Cannot fail. */
+size_t vmm_user_destroy(struct paging_space *space);
+
 /* Where `address` lies and why an access with page-fault error code `error_code`
  * failed there, as one line (the #PF report prints it). Pure reads; never faults. */
 void vmm_describe_fault(uint64_t address, uint64_t error_code, char *buf, size_t len);

@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "parse.h"
 #include "pit.h"
+#include "process.h"
 #include "provoke.h"
 #include "ps2kbd.h"
 #include "replay.h"
@@ -61,6 +62,12 @@ static const struct command commands[] = {
     { "busy",    "busy MILLISECONDS",       "spin without yielding: other tasks starve",
       cmd_busy },
     { "gdb",     "gdb",                     "stop and wait for GDB on COM3", cmd_gdb },
+    { "ls",      "ls",                      "list the initrd: programs and files", shell_cmd_ls },
+    { "cat",     "cat FILE",                "print a text file from the initrd", shell_cmd_cat },
+    { "run",     "run PROGRAM [ARG]...",    "run a user program (or just type its name)",
+      shell_cmd_run },
+    { "syscalls", "syscalls",               "the syscall table user programs call",
+      shell_cmd_syscalls },
     { "reboot",  "reboot",                  "reset the machine", cmd_reboot },
     { "version", "version",                 "the kernel version", cmd_version },
 };
@@ -90,6 +97,15 @@ size_t command_complete(const char *prefix, const char **names, size_t max)
 void command_run(struct shell_state *shell, int argc, char **argv)
 {
     const struct command *c = command_find(argv[0]);
+    struct initrd_file program;
+    char *run_argv[PARSE_MAX_ARGS + 2] = { "run" };
+    if (!c && shell && argc <= PARSE_MAX_ARGS && process_initrd() &&
+        initrd_find(process_initrd(), argv[0], &program) == 0) {
+        c = command_find("run");                   /* `hello` means `run hello` */
+        memcpy(run_argv + 1, argv, (size_t)argc * sizeof(*argv));
+        argv = run_argv;
+        argc++;
+    }
     if (!c) {
         kprintf("unknown command: %s (try help)\n", argv[0]);
         return;

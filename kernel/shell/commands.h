@@ -3,7 +3,7 @@
  * handler (commands.c). A handler returns 0, or a negative errno after printing its
  * one-line error; for -EINVAL (bad arguments) the shell then prints the usage. A handler that has to wait (sleep)
  * leaves a sleep armed in the shell state, and the shell awaits it before the next
- * prompt.
+ * prompt; `run` leaves the pid of the program it started, and the shell waits for that.
  */
 #ifndef LOCKSTEP_SHELL_COMMANDS_H
 #define LOCKSTEP_SHELL_COMMANDS_H
@@ -13,6 +13,7 @@
 struct shell_state {
     struct sleep sleep;                /* armed by `sleep` */
     bool sleeping;
+    uint16_t foreground;               /* set by `run`: the program the shell waits for */
 };
 
 struct command {
@@ -21,6 +22,12 @@ struct command {
     const char *help;
     int (*run)(struct shell_state *shell, int argc, char **argv);
 };
+
+/* The user-program commands (programs.c). */
+int shell_cmd_ls(struct shell_state *shell, int argc, char **argv);
+int shell_cmd_cat(struct shell_state *shell, int argc, char **argv);
+int shell_cmd_run(struct shell_state *shell, int argc, char **argv);
+int shell_cmd_syscalls(struct shell_state *shell, int argc, char **argv);
 
 /* The command named `name`, or NULL. */
 const struct command *command_find(const char *name);

@@ -121,7 +121,7 @@ static void complete(struct line_editor *e)
         out(e, BELL);                  /* only a command name at the end completes */
         return;
     }
-    const char *names[16];
+    const char *names[LINE_COMPLETIONS];
     size_t n = e->complete(e->buf, names, ARRAY_SIZE(names));
     if (n == 0) {
         out(e, BELL);
@@ -146,6 +146,8 @@ static void complete(struct line_editor *e)
             out(e, names[i]);
             out(e, "  ");
         }
+        if (n > ARRAY_SIZE(names))
+            out(e, "...");                 /* more than fit: type more letters */
         out(e, "\n");
         redraw(e);
     }

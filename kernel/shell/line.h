@@ -20,6 +20,7 @@
 
 #define LINE_MAX      69               /* 80 columns - "lockstep> " - the cursor */
 #define LINE_HISTORY  16
+#define LINE_COMPLETIONS 32            /* names Tab lists at most (then "...") */
 
 enum line_key {
     LINE_KEY_CHAR,                     /* with a printable character */

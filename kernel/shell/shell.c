@@ -2,7 +2,10 @@
  * shell.c - the console task (shell.h): input from both sources (key events from the
  * keyboard task, bytes from COM1) goes through one line editor; a finished line is
  * split into arguments and run from the command table. The prompt is "lockstep> ".
- * Output goes to every console (VGA and COM1 alike).
+ * Output goes to every console (VGA and COM1 alike). While a user program runs in the
+ * foreground, the shell is its terminal, as a tty's line discipline is: typed lines go
+ * through a second editor (no prompt, its own history) to the program's read(0), and
+ * Ctrl+C kills it.
  */
 #include "shell.h"
 #include "commands.h"
@@ -12,13 +15,17 @@
 #include "kprintf.h"
 #include "line.h"
 #include "parse.h"
+#include "process.h"
 #include "serial_input.h"
+#include "string.h"
+#include "errno.h"
 
 #define PROMPT "lockstep> "
 
 struct shell {
     struct async async;
     struct line_editor editor;
+    struct line_editor program_editor;     /* input for the foreground program */
     struct shell_state state;
     struct key_event key;
     uint8_t byte;
@@ -62,21 +69,21 @@ static enum line_key key_to_line(const struct key_event *k, char *c)
 
 /* Feed everything waiting on both sources to the editor; stop at a finished line.
  * True when a line is done (or cancelled); false after registering for more input. */
-static bool read_line(struct shell *s)
+static bool read_line(struct shell *s, struct line_editor *editor)
 {
     for (;;) {
         char c = 0;
         enum line_key key = LINE_KEY_NONE;
         s->have_byte = serial_read_byte(&s->byte);
         if (s->have_byte) {
-            key = line_serial_key(&s->editor, s->byte, &c);
+            key = line_serial_key(editor, s->byte, &c);
         } else {
             s->have_key = keyboard_read_key(&s->key);
             if (!s->have_key)
                 return false;                      /* both registered us: wait */
             key = key_to_line(&s->key, &c);
         }
-        s->result = line_feed(&s->editor, key, c);
+        s->result = line_feed(editor, key, c);
         if (s->result != LINE_EDITING)
             return true;
     }
@@ -94,15 +101,46 @@ static void run_line(struct shell *s)
         command_run(&s->state, args.argc, args.argv);
 }
 
+/* Future: the foreground program has ended. Until then, hand it each typed line and
+ * kill it on Ctrl+C. */
+static bool foreground_done(struct shell *s)
+{
+    uint16_t pid = s->state.foreground;
+    int32_t code;
+    int joined = task_join_poll(pid, &code);
+    if (joined != 0) {
+        if (joined == 1 && code != 0 && code != PROCESS_EXIT_KILLED)
+            kprintf("[pid %u] exited with code %d\n", pid, code);
+        s->state.foreground = 0;
+        return true;
+    }
+    while (read_line(s, &s->program_editor)) {
+        if (s->result == LINE_CANCELLED) {
+            process_kill(pid, "interrupted (Ctrl+C)");
+        } else {
+            size_t len = strlen(s->program_editor.done);
+            s->program_editor.done[len] = '\n';       /* done[] has room: LINE_MAX + 1 */
+            if (process_input(pid, s->program_editor.done, len + 1) == -ENOSPC)
+                kprintf("(%s: input buffer full: line dropped)\n", "shell");
+        }
+        line_start(&s->program_editor);
+    }
+    return false;
+}
+
 static enum poll shell_poll(struct task *task)
 {
     struct shell *s = task->data;
     ASYNC_BEGIN(&s->async);
     for (;;) {
         line_start(&s->editor);
-        AWAIT(&s->async, read_line(s));
+        AWAIT(&s->async, read_line(s, &s->editor));
         if (s->result == LINE_DONE)
             run_line(s);
+        if (s->state.foreground) {
+            line_start(&s->program_editor);
+            AWAIT(&s->async, foreground_done(s));
+        }
         if (s->state.sleeping) {
             AWAIT(&s->async, sleep_poll(&s->state.sleep));
             s->state.sleeping = false;
@@ -120,5 +158,6 @@ int shell_start(void)
 {
     gdbstub_set_monitor(shell_monitor);
     line_init(&shell.editor, PROMPT, write_console, command_complete);
+    line_init(&shell.program_editor, "", write_console, NULL);
     return task_spawn("shell", shell_poll, &shell);
 }

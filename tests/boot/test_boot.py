@@ -18,8 +18,8 @@ from conftest import BUILD, ROOT
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 ISO = os.path.join(BUILD, "lockstep.iso")
-STAGES = ["SERIAL", "TRACE", "BOOT", "MEMORY", "GDT", "IDT", "FRAMES", "PAGING", "HEAP", "PIC",
-          "PIT", "TASKS", "IRQ", "STI"]
+STAGES = ["SERIAL", "TRACE", "BOOT", "MEMORY", "GDT", "IDT", "RING3", "FRAMES", "PAGING",
+          "HEAP", "PIC", "PIT", "TASKS", "USER", "GDB", "IRQ", "STI"]
 BANNER = "Welcome to Lockstep"
 PROMPT = "lockstep> "
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -95,11 +95,13 @@ def test_serial_shows_every_stage_in_order_then_banner(booted):
 
 
 def test_boot_path_reaches_kmain_with_its_protocol(booted):
+    # Both loaders hand over the initrd as the module named "initrd".
+    assert re.search(r"\] USER +1\d programs and files in the initrd", booted.text), booted.text
     if booted.path == "kernel":
         assert 'multiboot1 from "qemu"' in booted.text
     else:
         assert re.search(r'multiboot2 from "GRUB 2\.\d+', booted.text), booted.text
-        assert re.search(r"\d+ modules, [1-9]\d* ELF sections", booted.text)
+        assert re.search(r"\d+ modules?, [1-9]\d* ELF sections", booted.text)
 
 
 def test_vga_console_shows_the_same_boot(booted):

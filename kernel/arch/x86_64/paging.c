@@ -248,6 +248,43 @@ bool paging_query(const struct paging_space *space, uint64_t virt, uint64_t *phy
     return false;
 }
 
+/* Level 2 (PDPT) down to level 0 (PT): release what each present entry points at. */
+static size_t release_table(struct paging_space *space, uint64_t table_phys, unsigned level,
+                            void (*release)(void *ctx, uint64_t phys), void *ctx)
+{
+    uint64_t *table = table_at(space, table_phys);
+    size_t frames = 0;
+    for (unsigned i = 0; table && i < PAGING_ENTRIES; i++) {
+        uint64_t entry = table[i];
+        if (!(entry & PTE_PRESENT))
+            continue;
+        if (level == 0 || (entry & PTE_LARGE)) {
+            if (level == 0) {                      /* user halves have 4 KiB pages only */
+                release(ctx, entry & PTE_ADDR_MASK);
+                frames++;
+            }
+        } else {
+            frames += release_table(space, entry & PTE_ADDR_MASK, level - 1, release, ctx);
+        }
+        table[i] = 0;
+    }
+    release(ctx, table_phys);
+    return frames;
+}
+
+size_t paging_release_lower_half(struct paging_space *space,
+                                 void (*release)(void *ctx, uint64_t phys), void *ctx)
+{
+    uint64_t *pml4 = table_at(space, space->root);
+    size_t frames = 0;
+    for (unsigned i = 0; pml4 && i < PAGING_ENTRIES / 2; i++) {
+        if (pml4[i] & PTE_PRESENT)
+            frames += release_table(space, pml4[i] & PTE_ADDR_MASK, 2, release, ctx);
+        pml4[i] = 0;
+    }
+    return frames;
+}
+
 /* ---- the CPU ---- */
 
 bool paging_enable_nx(void)

@@ -102,6 +102,12 @@ int paging_unmap_pages(struct paging_space *space, uint64_t virt, size_t count,
  * bits (including PTE_LARGE for a 2 MiB page), false if not mapped. Cannot fail. */
 bool paging_query(const struct paging_space *space, uint64_t virt, uint64_t *phys,
                   uint64_t *flags);
+/* Tear down the lower (user) half of `space`: hand every 4 KiB frame mapped there and
+ * every page-table page below the PML4 to `release`, and clear PML4[0..255]. The upper
+ * (kernel) half is not touched: it is shared with the kernel's tables. Returns how many
+ * frames were mapped. No TLB flush: call it on a tree that is not in CR3. */
+size_t paging_release_lower_half(struct paging_space *space,
+                                 void (*release)(void *ctx, uint64_t phys), void *ctx);
 
 /* ---- the CPU ---- */
 

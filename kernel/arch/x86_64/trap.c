@@ -2,6 +2,8 @@
  * trap.c - the C side of every interrupt and exception (trap.h), and the arch hooks of
  * panic.h. Exceptions print a full report; #BP and NMI then resume, as does any fault a
  * recovery hook claims; everything else halts the kernel. IRQ vectors go to irq.c.
+ * A trap from a user program in ring 3 (user.h) goes back to whoever ran it: after its
+ * IRQ is handled, or at once for an exception, which that program's owner reports.
  * Runs with IRQs off (interrupt gates), on the interrupted stack or an IST stack.
  */
 #include "trap.h"
@@ -12,6 +14,7 @@
 #include "ksyms.h"
 #include "panic.h"
 #include "trace.h"
+#include "user.h"
 
 static trap_recovery_fn recovery;                  /* IRQs off to change */
 static trap_debugger_fn debugger;                  /* set once at boot */
@@ -84,6 +87,8 @@ static void exception(struct trap_frame *frame)
     exception_counts[vector]++;
     TRACE(exception, .vector = (uint8_t)vector, .error_code = frame->error_code,
           .rip = frame->rip);
+    if (user_frame_is_live(frame))         /* a user program's: it alone is killed */
+        user_trap_return(frame, USER_EXIT_FAULT);
     trap_report(frame);
     if (vector == VECTOR_BREAKPOINT || vector == VECTOR_NMI) {
         kprintf("    (resuming)\n");
@@ -101,9 +106,11 @@ void trap_dispatch(struct trap_frame *frame)
 {
     if (frame->vector < EXCEPTION_VECTORS)
         exception(frame);
-    else if (frame->vector < IRQ_BASE_VECTOR + IRQ_LINES)
+    else if (frame->vector < IRQ_BASE_VECTOR + IRQ_LINES) {
         irq_dispatch(frame);
-    else
+        if (user_frame_is_live(frame))     /* back to the executor: the IRQ may have */
+            user_trap_return(frame, USER_EXIT_INTERRUPT);   /* woken someone */
+    } else
         panic("trap_dispatch: no stub installs vector %lu", frame->vector);
 }
 

@@ -1,0 +1,72 @@
+/*
+ * user.c - the C side of ring 3 (user.h): the syscall MSRs, first frames, and the
+ * bookkeeping around user_entry.S's doors. One CPU, one program in ring 3 at a time:
+ * `live` names the frame of the program now in ring 3, NULL while the kernel runs.
+ */
+#include "user.h"
+#include "cpu.h"
+#include "gdt.h"
+#include "layout.h"
+#include "paging.h"
+#include "string.h"
+
+extern char syscall_entry[];
+enum user_exit user_enter(struct trap_frame *frame, bool sysret);
+
+static struct cpu_local cpu_local;             /* IRQs off (only user_run writes) */
+static struct trap_frame *live;                /* IRQs off */
+
+void user_init(void)
+{
+    cpu_wrmsr(MSR_EFER, cpu_rdmsr(MSR_EFER) | EFER_SCE);
+    /* syscall: CS = STAR[47:32], SS = +8. sysretq: SS = STAR[63:48] + 8, CS = + 16,
+     * both with RPL 3 - the user data and code selectors (layout.h fixes the order). */
+    cpu_wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DATA - 8) << 48) |
+                        ((uint64_t)GDT_KERNEL_CODE << 32));
+    cpu_wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    /* Enter the kernel with interrupts off (the entry switches stacks first), no
+     * single-stepping, string ops forwards, and no I/O privilege, as Linux does. */
+    cpu_wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT |
+                         RFLAGS_AC);
+    cpu_wrmsr(MSR_GS_BASE, 0);
+    cpu_wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)&cpu_local);
+}
+
+void user_frame_init(struct trap_frame *frame, uint64_t rip, uint64_t rsp, bool interrupts)
+{
+    memset(frame, 0, sizeof(*frame));
+    frame->rip = rip;
+    frame->rsp = rsp;
+    frame->cs = GDT_USER_CODE | 3;
+    frame->ss = GDT_USER_DATA | 3;
+    frame->rflags = RFLAGS_RESERVED1 | (interrupts ? RFLAGS_IF : 0);
+}
+
+enum user_exit user_run(struct trap_frame *frame, uint64_t *fault_address)
+{
+    uint64_t top = (uint64_t)(frame + 1);
+    /* sysretq only for a frame that `syscall` built, and only to a user address:
+     * sysretq to a non-canonical RIP faults in ring 0 (USER_END keeps RIP below the
+     * hole; the check keeps it so whoever edits the frame, GDB included). */
+    bool sysret = frame->vector == TRAP_VECTOR_SYSCALL && frame->rip < USER_END &&
+                  frame->cs == (GDT_USER_CODE | 3) && frame->ss == (GDT_USER_DATA | 3);
+    uint64_t flags = cpu_irq_save();
+    gdt_tss()->rsp[0] = top;                   /* interrupts from ring 3 */
+    cpu_local.kernel_rsp = top;                /* syscall_entry */
+    live = frame;
+    cpu_irq_restore(flags);
+
+    enum user_exit exit = user_enter(frame, sysret);
+
+    /* Nothing has run since the trap that could fault, so CR2 is still the
+     * program's faulting address. */
+    if (exit == USER_EXIT_FAULT && frame->vector == VECTOR_PAGE_FAULT && fault_address)
+        *fault_address = cpu_read_cr2();
+    live = NULL;
+    return exit;
+}
+
+bool user_frame_is_live(const struct trap_frame *frame)
+{
+    return frame == live && (frame->cs & 3) == 3;
+}

@@ -1,0 +1,89 @@
+/*
+ * user.h - ring 3: entering a user program and getting back. The kernel runs a user
+ * program from one of its tasks' polls (kernel/proc/process.c) like a call:
+ * user_run(frame) drops to ring 3 with the registers in `frame` and returns when the
+ * program traps back - a `syscall`, an interrupt, or an exception - with the program's
+ * registers saved in the same frame. Nothing else of the kernel runs in between, so
+ * there is no scheduler here: the executor decides when to call user_run again.
+ *
+ *   frame's kernel stack (one per program)     the caller's stack (the executor's)
+ *   +-------------------------------+ top      | ... poll's frame             |
+ *   | struct trap_frame (ss .. r15) | <- TSS.rsp0 and cpu_local.kernel_rsp: the CPU
+ *   +-------------------------------+    (interrupts) or syscall_entry builds it here
+ *   | trap_dispatch's C frames      |    | rbx rbp r12-r15 rflags       | user_run saved
+ *   | (interrupts from ring 3 only) |    +------------------------------+ <- kernel_return_rsp
+ *
+ * Entry through `syscall` (SDM Vol.2B SYSCALL; MSRs in Vol.3A 5.8.8), back through
+ * `sysretq` when the program last left by `syscall`, otherwise through `iretq`.
+ */
+#ifndef LOCKSTEP_ARCH_USER_H
+#define LOCKSTEP_ARCH_USER_H
+
+#include "trap.h"
+
+/* The vector field of a frame built by syscall_entry: no IDT vector has this number. */
+#define TRAP_VECTOR_SYSCALL 0x100
+
+/* The per-CPU block SWAPGS finds through IA32_KERNEL_GS_BASE; offsets for user_entry.S. */
+#define CPU_LOCAL_KERNEL_RSP 0
+#define CPU_LOCAL_USER_RSP   8
+#define USER_EXIT_SYSCALL_VALUE 0      /* enum user_exit's first value, for user_entry.S */
+
+/* The MSRs of syscall/sysret and SWAPGS (SDM Vol.4 Table 2-2). */
+#define MSR_STAR           0xc0000081  /* [47:32] kernel CS, [63:48] sysret base selector */
+#define MSR_LSTAR          0xc0000082  /* the 64-bit syscall entry point */
+#define MSR_FMASK          0xc0000084  /* RFLAGS bits syscall clears */
+#define MSR_GS_BASE        0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102  /* swapped with GS_BASE by SWAPGS */
+#define EFER_SCE           (1ull << 0) /* syscall/sysret enable (EFER, SDM Vol.3A 2.2.1) */
+
+/* More RFLAGS bits (SDM Vol.1 3.4.3; TF and IF are in cpu.h). */
+#define RFLAGS_RESERVED1   (1ull << 1)     /* always 1 */
+#define RFLAGS_DF          (1ull << 10)
+#define RFLAGS_IOPL        (3ull << 12)
+#define RFLAGS_NT          (1ull << 14)
+#define RFLAGS_AC          (1ull << 18)
+
+#ifndef __ASSEMBLER__
+
+struct cpu_local {
+    uint64_t kernel_rsp;               /* top of the running program's kernel stack */
+    uint64_t user_rsp;                 /* scratch: the program's rsp during syscall_entry */
+};
+ASSERT_OFFSET(struct cpu_local, kernel_rsp, CPU_LOCAL_KERNEL_RSP);
+ASSERT_OFFSET(struct cpu_local, user_rsp, CPU_LOCAL_USER_RSP);
+
+/* Why user_run returned. */
+enum user_exit {
+    USER_EXIT_SYSCALL = USER_EXIT_SYSCALL_VALUE,   /* frame->rax: the number; rdi, rsi,
+                                                      rdx: the arguments */
+    USER_EXIT_INTERRUPT,               /* an IRQ arrived in ring 3 (already handled) */
+    USER_EXIT_FAULT,                   /* an exception in ring 3: frame->vector, error */
+};
+
+/* Turn on syscall/sysret and point LSTAR at the entry. Call once at boot, after
+ * gdt_init (the selectors STAR names). Cannot fail. */
+void user_init(void);
+
+/* A fresh frame for a program's first entry: rip, rsp, and rflags with IF as given
+ * (interrupts in ring 3 preempt the program; without IF only its syscalls and faults
+ * return to the kernel). Cannot fail. */
+void user_frame_init(struct trap_frame *frame, uint64_t rip, uint64_t rsp, bool interrupts);
+
+/* Run ring 3 from `frame`, which must sit at the very top of a kernel stack (the
+ * program's: interrupts from ring 3 land there), until it traps back. The page tables
+ * with the program must be live. Returns why, with `frame` updated; for a page fault
+ * *fault_address is CR2. Not reentrant (one program runs at a time, on one CPU); the
+ * caller's RFLAGS (IF included) are restored on return. */
+enum user_exit user_run(struct trap_frame *frame, uint64_t *fault_address);
+
+/* trap_dispatch, for a trap from ring 3 that it has handled (an IRQ) or reported
+ * nothing about (an exception): return from user_run with `exit`. Never returns. */
+__noreturn void user_trap_return(struct trap_frame *frame, enum user_exit exit);
+
+/* True while `frame` is the frame of the program in ring 3 (trap_dispatch: is this a
+ * trap from a user program, rather than an IST frame that interrupted ring 3?). */
+bool user_frame_is_live(const struct trap_frame *frame);
+
+#endif
+#endif

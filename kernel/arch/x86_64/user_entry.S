@@ -1,0 +1,115 @@
+/*
+ * user_entry.S - the three doors between ring 0 and ring 3 (user.h):
+ *   user_enter         from user_run: save the caller's callee-saved registers and
+ *                      flags, then load the program's frame and sysretq or iretq;
+ *   syscall_entry      LSTAR: the `syscall` instruction lands here with the user's rsp
+ *                      still loaded and IF, TF, DF, AC cleared by FMASK; it builds a
+ *                      struct trap_frame at the top of the program's kernel stack;
+ *   user_trap_return   from either path: return from user_enter with the exit reason.
+ * The kernel never runs with the user's GS base: syscall_entry swaps only long enough
+ * to read and write cpu_local (SWAPGS, SDM Vol.2B), so interrupts need no SWAPGS.
+ */
+#include "layout.h"
+#include "trap.h"
+#include "user.h"
+
+    .text
+
+/* enum user_exit user_enter(struct trap_frame *frame, bool sysret) */
+    .globl user_enter
+    .balign 16
+user_enter:
+    pushq %rbp
+    movq %rsp, %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    pushfq
+    cli                                  /* no interrupt until ring 3 (IF comes from the frame) */
+    movq %rsp, kernel_return_rsp(%rip)
+    movq %rdi, %rsp                      /* the frame: the top of the program's kernel stack */
+    movb %sil, %al
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    testb %al, %al
+    popq %rax                            /* (popq leaves the flags of testb alone) */
+    jz 1f
+    /* sysretq: RIP from rcx, RFLAGS from r11, CS/SS from STAR (both syscall-clobbered) */
+    movq TRAP_FRAME_RIP - TRAP_FRAME_VECTOR(%rsp), %rcx
+    movq TRAP_FRAME_RIP - TRAP_FRAME_VECTOR + 16(%rsp), %r11
+    movq TRAP_FRAME_RSP - TRAP_FRAME_VECTOR(%rsp), %rsp
+    sysretq
+1:  addq $16, %rsp                       /* vector and error code */
+    iretq
+
+/* Entered from ring 3 by `syscall`: rcx = user rip, r11 = user rflags, IF = 0. */
+    .globl syscall_entry
+    .balign 16
+syscall_entry:
+    swapgs                               /* GS base: cpu_local */
+    movq %rsp, %gs:CPU_LOCAL_USER_RSP
+    movq %gs:CPU_LOCAL_KERNEL_RSP, %rsp
+    pushq $(GDT_USER_DATA | 3)           /* ss: the frame an interrupt would have built */
+    pushq %gs:CPU_LOCAL_USER_RSP         /* rsp */
+    swapgs                               /* GS base: the user's again */
+    pushq %r11                           /* rflags */
+    pushq $(GDT_USER_CODE | 3)           /* cs */
+    pushq %rcx                           /* rip */
+    pushq $0                             /* error code */
+    pushq $TRAP_VECTOR_SYSCALL           /* vector */
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, %rdi
+    movl $USER_EXIT_SYSCALL_VALUE, %esi
+    jmp user_trap_return
+
+/* __noreturn void user_trap_return(struct trap_frame *frame, enum user_exit exit):
+ * the program's registers are in its frame already; drop everything on its kernel
+ * stack and return from user_enter on the caller's stack, flags restored. */
+    .globl user_trap_return
+    .balign 16
+user_trap_return:
+    movl %esi, %eax
+    movq kernel_return_rsp(%rip), %rsp
+    popfq
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+    .bss
+    .balign 8
+kernel_return_rsp:                       /* user_enter's stack while ring 3 runs */
+    .quad 0
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,162 @@
+"""User programs (issue 9), driven as a user would: a serial-console session of
+`make run-serial` (GRUB, the initrd as a multiboot2 module) runs every program in the
+initrd, each misbehaving one is contained with its report, `spin` is killed by Ctrl+C
+while the timer keeps preempting it, and no frame leaks. A second boot (QEMU's direct
+loader, the PS/2 keyboard through the monitor) kills `spin` with Ctrl+C on the keyboard."""
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+import pexpect
+
+import qemu
+from conftest import BUILD, ROOT
+
+PROMPT = "\nlockstep> "
+PROGRAMS = ["badsys", "cat", "counter", "echo", "hello", "kernelptr", "keys", "nullptr",
+            "privileged", "spin"]
+
+
+class Session:
+    def __init__(self):
+        self.child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=60,
+                                   encoding="utf-8", codec_errors="replace",
+                                   dimensions=(50, 100))
+        self.child.expect_exact(PROMPT)
+
+    def run(self, line, timeout=30):
+        """Type `line`, return its output (CRs dropped) up to the next prompt."""
+        self.child.send(line + "\r")
+        self.child.expect_exact(PROMPT, timeout=timeout)
+        return self.child.before.replace("\r", "")
+
+    def close(self):
+        self.child.sendcontrol("a")
+        self.child.send("x")
+        self.child.expect(pexpect.EOF, timeout=20)
+        self.child.close(force=True)
+
+
+def frames_in_use(output):
+    m = re.search(r"^frames: (\d+) in use", output, re.M)
+    assert m, output
+    return int(m.group(1))
+
+
+def task_polls(output, name):
+    m = re.search(r"^ +\d+ %s +\w+ +(\d+)" % name, output, re.M)
+    assert m, output
+    return int(m.group(1))
+
+
+def test_every_program_over_the_serial_console():
+    s = Session()
+    try:
+        # The first program grows the heap and builds the kernel-stack page tables, which
+        # stay; from then on, every program must give back every frame it took.
+        s.run("hello")
+        frames_before = frames_in_use(s.run("mem"))
+
+        out = s.run("ls")
+        for name in PROGRAMS:
+            assert re.search(r"^  %s +\d+  program$" % name, out, re.M), out
+        assert re.search(r"^  readme.txt +\d+  file$", out, re.M), out
+
+        assert re.search(r"^Hello from user space! I am pid \d+\.$", s.run("run hello"), re.M)
+        assert re.search(r"^Hello from user space! I am pid \d+\.$", s.run("hello"), re.M)
+        assert "a b c" in s.run('run echo a "b c"').split("\n")
+        out = s.run("run cat readme.txt")
+        assert "This file lives in Lockstep's initrd" in out, out
+        out = s.run("run cat nosuch")
+        assert "cat: nosuch: ENOENT" in out and re.search(r"\[pid \d+\] exited with code 1", out)
+        assert "nosuch: no such program (ls lists the initrd)" in s.run("run nosuch")
+        assert "readme.txt: not a program Lockstep can run: bad magic" in \
+            s.run("run readme.txt")
+
+        out = s.run("counter 3")
+        times = [int(t) for t in re.findall(r"^counter: \d of 3 \(uptime (\d+) ms\)$", out, re.M)]
+        assert len(times) == 3, out
+        assert all(b - a >= 100 for a, b in zip(times, times[1:])), out   # sleep_ms(100)
+
+        s.child.send("keys\r")
+        s.child.expect_exact('keys: type a line ("quit" to stop)')
+        s.child.send("first line\r")
+        s.child.expect_exact("keys: got 11 bytes: first line")
+        s.child.send("quit\r")
+        s.child.expect_exact("keys: got 5 bytes: quit")
+        s.child.expect_exact(PROMPT)
+
+        out = s.run("nullptr")
+        assert re.search(r"^\[pid \d+\] killed: page fault at 0x0 \(read, not mapped; "
+                         r"rip 0x4[0-9a-f]+\)$", out, re.M), out
+        out = s.run("privileged")
+        assert re.search(r"^\[pid \d+\] killed: #GP General protection at rip 0x4[0-9a-f]+",
+                         out, re.M), out
+        out = s.run("kernelptr")
+        for call in ("write", "read", "open"):
+            assert "kernelptr: %s(kernel address) = -14 (EFAULT)" % call in out, out
+        assert "exited with code" not in out and "killed" not in out, out
+        out = s.run("badsys")
+        assert "badsys: syscall 1000 = -38 (ENOSYS)" in out and "exited" not in out, out
+
+        # spin never makes a syscall: only the timer's preemption lets the other tasks
+        # run (the uptime task wakes once a second), and Ctrl+C ends it.
+        uptime_polls = task_polls(s.run("tasks"), "uptime")
+        s.child.send("spin\r")
+        s.child.expect_exact("spin: looping forever (Ctrl+C stops me)")
+        time.sleep(2.5)
+        s.child.sendcontrol("c")
+        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.child.expect_exact(PROMPT)
+        out = s.run("tasks")
+        assert task_polls(out, "uptime") >= uptime_polls + 2, out
+        assert not re.search(r"^ +\d+ spin ", out, re.M), out
+
+        assert re.search(r"^Hello from user space!", s.run("hello"), re.M)
+        assert frames_in_use(s.run("mem")) == frames_before       # every page came back
+    finally:
+        s.close()
+
+
+def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
+    workdir = tempfile.mkdtemp(prefix="lockstep-programs-", dir=BUILD)
+    console = os.path.join(workdir, "console.log")
+    mon = os.path.join(workdir, "monitor.sock")
+    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), console_log=console, monitor=mon)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for(pattern, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(console):
+                with open(console, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+                if re.search(pattern, text):
+                    return text
+            time.sleep(0.05)
+        raise AssertionError("no %r in the console" % pattern)
+
+    try:
+        wait_for(re.escape(PROMPT))
+        sock = socket.socket(socket.AF_UNIX)
+        for _ in range(100):
+            try:
+                sock.connect(mon)
+                break
+            except OSError:
+                time.sleep(0.05)
+        for code in ["s", "p", "i", "n", "ret"]:
+            sock.sendall(("sendkey %s\n" % code).encode())
+            time.sleep(0.05)
+        wait_for(r"spin: looping forever")
+        time.sleep(1)
+        sock.sendall(b"sendkey ctrl-c\n")
+        text = wait_for(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
+        assert text.count("lockstep> ") >= 2
+        sock.close()
+    finally:
+        process.kill()
+        process.wait()

@@ -1,0 +1,166 @@
+/*
+ * test_user.c - user programs on the real CPU: the pointer checks every syscall relies
+ * on (uspace.h) against a real program's page tables, programs from the initrd run in
+ * ring 3 to their exit codes (misbehaving ones killed, the kernel unharmed), console
+ * input and kill reaching a program that waits in read, and every frame given back.
+ * Each test drives the executor itself until its programs are done.
+ */
+#include "elf.h"
+#include "errno.h"
+#include "executor.h"
+#include "frame.h"
+#include "ktest.h"
+#include "layout.h"
+#include "pit.h"
+#include "process.h"
+#include "string.h"
+
+static uint64_t free_frames(void)
+{
+    struct pmm_stats s;
+    pmm_stats(&s);
+    return s.free_frames;
+}
+
+/* Poll tasks, halting between interrupts, until task `pid` is done (or `limit` ticks
+ * pass); then join it. Returns its exit code, or -1000 if it never finished. */
+static int32_t run_to_exit(int pid, uint64_t limit)
+{
+    uint64_t deadline = pit_ticks() + limit;
+    const struct task *t;
+    while ((t = task_find((uint16_t)pid)) && t->state != TASK_DONE && pit_ticks() < deadline) {
+        while (executor_poll_one())
+            ;
+        executor_idle();
+    }
+    int32_t code = -1000;
+    if (task_join_poll((uint16_t)pid, &code) != 1)
+        return -1000;
+    return code;
+}
+
+/* Poll until no task is ready: a program waiting in read stays waiting. */
+static void run_until_quiet(void)
+{
+    while (executor_poll_one())
+        ;
+}
+
+static int spawn(const char *a, const char *b)
+{
+    char *argv[] = { (char *)a, (char *)b, NULL };
+    return process_spawn(b ? 2 : 1, argv);
+}
+
+KTEST(user_pointers_are_checked_against_the_program_tables)
+{
+    struct initrd_file file;
+    struct elf_image image;
+    struct uspace space;
+    const char *error = "";
+    char *argv[] = { "hello", "second", NULL };
+    uint64_t before = free_frames();
+    KCHECK(process_initrd() != NULL);
+    KCHECK_EQ(initrd_find(process_initrd(), "hello", &file), 0);
+    KCHECK_EQ(elf_parse(file.data, file.size, USER_BASE, USER_END, &image, &error), 0);
+    KCHECK_EQ(uspace_create(&space, &image, file.data, 2, argv), 0);
+
+    uint64_t kernel_text = (uint64_t)(uintptr_t)&run_to_exit;
+    KCHECK_EQ(uspace_check(&space, kernel_text, 1, false), -EFAULT);
+    KCHECK_EQ(uspace_check(&space, (uint64_t)(uintptr_t)&space, 8, true), -EFAULT);
+    KCHECK_EQ(uspace_check(&space, 0, 1, false), -EFAULT);          /* NULL */
+    KCHECK_EQ(uspace_check(&space, USER_BASE - 1, 2, false), -EFAULT);
+    KCHECK_EQ(uspace_check(&space, USER_END - 8, 16, false), -EFAULT);
+    KCHECK_EQ(uspace_check(&space, ~0ull - 15, 32, false), -EFAULT); /* wraps around */
+    KCHECK_EQ(uspace_check(&space, image.entry, 16, false), 0);      /* text: r-x */
+    KCHECK_EQ(uspace_check(&space, image.entry, 16, true), -EFAULT);
+    KCHECK_EQ(uspace_check(&space, space.stack_pointer, 64, true), 0);
+    KCHECK_EQ(uspace_check(&space, USER_STACK_TOP - USER_STACK_SIZE - 8, 16, false),
+              -EFAULT);                                              /* the guard page */
+    KCHECK_EQ(uspace_check(&space, 0, 0, true), 0);                  /* nothing to check */
+
+    /* The System V entry stack: argc, argv[] pointing at the strings, NULL. */
+    uint64_t words[4];
+    char text[16];
+    KCHECK_EQ(uspace_copy_in(&space, words, space.stack_pointer, sizeof(words)), 0);
+    KCHECK_EQ(words[0], 2);
+    KCHECK_EQ(words[3], 0);
+    KCHECK_EQ(uspace_string_in(&space, text, words[2], sizeof(text)), 6);
+    KCHECK_STR(text, "second");
+    KCHECK_EQ(space.stack_pointer % 16, 0);
+
+    /* A string without its NUL within the limit, and one running off the mapping. */
+    KCHECK_EQ(uspace_copy_out(&space, space.stack_pointer - 64, "aaaaaaaaaaaa", 12), 0);
+    KCHECK_EQ(uspace_string_in(&space, text, space.stack_pointer - 64, 8), -ENAMETOOLONG);
+    KCHECK_EQ(uspace_copy_out(&space, USER_STACK_TOP - 4, "abcd", 4), 0);
+    KCHECK_EQ(uspace_string_in(&space, text, USER_STACK_TOP - 4, 16), -EFAULT);
+    KCHECK_EQ(uspace_copy_out(&space, image.entry, "x", 1), -EFAULT);
+
+    uspace_destroy(&space);
+    KCHECK_EQ(free_frames(), before);
+}
+
+KTEST(programs_run_to_their_exit_codes)
+{
+    KCHECK_EQ(run_to_exit(spawn("hello", NULL), 100), 0);   /* warms up heap and tables */
+    uint64_t before = free_frames();
+    KCHECK_EQ(run_to_exit(spawn("hello", NULL), 100), 0);
+    KCHECK_EQ(run_to_exit(spawn("echo", "words"), 100), 0);
+    KCHECK_EQ(run_to_exit(spawn("cat", "readme.txt"), 100), 0);
+    KCHECK_EQ(run_to_exit(spawn("cat", "nosuch"), 100), 1);
+    KCHECK_EQ(run_to_exit(spawn("counter", "2"), 100), 0);
+    KCHECK_EQ(run_to_exit(spawn("kernelptr", NULL), 100), 0);  /* every call -EFAULT */
+    KCHECK_EQ(run_to_exit(spawn("badsys", NULL), 100), 0);     /* -ENOSYS */
+    KCHECK_EQ(run_to_exit(spawn("nullptr", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(run_to_exit(spawn("privileged", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(free_frames(), before);
+}
+
+KTEST(spawn_refuses_what_is_not_a_program)
+{
+    char *many[USPACE_ARGS_MAX + 2];
+    for (int i = 0; i < USPACE_ARGS_MAX + 1; i++)
+        many[i] = "hello";
+    many[USPACE_ARGS_MAX + 1] = NULL;
+    uint64_t before = free_frames();
+    KCHECK_EQ(spawn("readme.txt", NULL), -ENOEXEC);
+    KCHECK_EQ(spawn("nosuch", NULL), -ENOENT);
+    KCHECK_EQ(process_spawn(USPACE_ARGS_MAX + 1, many), -E2BIG);
+    KCHECK_EQ(free_frames(), before);
+}
+
+KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
+{
+    int pid = spawn("keys", NULL);
+    KCHECK(pid > 0);
+    run_until_quiet();                                 /* it waits in read(0) */
+    KCHECK(task_find((uint16_t)pid)->state == TASK_LIVE);
+    KCHECK_EQ(process_input((uint16_t)pid, "one\n", 4), 0);
+    KCHECK_EQ(process_input((uint16_t)pid, "quit\n", 5), 0);
+    KCHECK_EQ(run_to_exit(pid, 100), 0);
+
+    pid = spawn("keys", NULL);
+    run_until_quiet();
+    char big[PROCESS_INPUT_MAX + 1];
+    memset(big, 'x', sizeof(big));
+    KCHECK_EQ(process_input((uint16_t)pid, big, sizeof(big)), -ENOSPC);
+    KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
+    KCHECK_EQ(run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(process_kill((uint16_t)pid, "again"), -ESRCH);
+    KCHECK_EQ(process_input((uint16_t)pid, "x\n", 2), -ESRCH);
+}
+
+KTEST(spin_is_preempted_by_the_timer_and_killed)
+{
+    int pid = spawn("spin", NULL);
+    uint64_t start = pit_ticks();
+    KCHECK(pid > 0);
+    /* Each poll runs it until the next interrupt; the executor keeps getting control. */
+    while (pit_ticks() < start + 5) {
+        executor_poll_one();
+        executor_idle();
+    }
+    KCHECK(task_find((uint16_t)pid)->polls >= 3);
+    KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
+    KCHECK_EQ(run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
+}
