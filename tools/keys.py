@@ -7,6 +7,7 @@ The format is described in docs/replay.md; in short, one input per line:
 
   @N ACTION    at timer tick N          +N ACTION    N ticks after the previous line
   =B ACTION    at boundary B (recorded sessions: B poll_end + idle events from boot)
+  =B in-program ACTION   during the poll after boundary B, where a user program ran
   ACTION:  type TEXT | key NAME | key Mod+...+NAME | down NAME | up NAME | raw HEX...
            | wait (nothing; runs the clock on to this time) | tick [N] (=B lines only)
 
@@ -46,8 +47,10 @@ def replay_defines(path=REPLAY_H):
 REPLAY = replay_defines()
 LOG_MAGIC = REPLAY["MAGIC"]                    # b"LKRPLAY1"
 LOG_HEADER = struct.Struct("<8sII")            # magic, entry count, reserved 0
-LOG_ENTRY = struct.Struct("<IBBH")             # boundary, vector, reserved 0, data
+LOG_ENTRY = struct.Struct("<IBBH")             # boundary, vector, flags, data
 AT_IDLE = REPLAY["AT_IDLE"]                    # boundary: "at the next idle point"
+IN_PROGRAM = REPLAY["IN_PROGRAM"]              # flags: arrived while a program ran
+IN_PROGRAM_WORD = "in-program"                 # how a .keys line says so
 VECTOR_TIMER = 32                              # IRQ 0: data = the tick it starts (low 16 bits)
 VECTOR_KEYBOARD = 33                           # IRQ 1: data = the scancode byte
 
@@ -160,8 +163,9 @@ class Input:
 
     TICK = "tick"
 
-    def __init__(self, where, tick, boundary, codes):
+    def __init__(self, where, tick, boundary, codes, in_program=False):
         self.where, self.tick, self.boundary, self.codes = where, tick, boundary, codes
+        self.in_program = in_program
 
 
 class KeysFile:
@@ -198,10 +202,17 @@ def parse(text, path, keymap):
         if not m:
             fail("a time (@TICK, +TICKS or =BOUNDARY) to start the line", parts[0])
         sign, value = m.group(1), int(m.group(2))
+        is_recorded = sign == "="
+        in_program = len(parts) > 1 and parts[1] == IN_PROGRAM_WORD
+        if in_program:
+            if not is_recorded:
+                fail("an action (%s): '%s' is only for recorded =BOUNDARY lines"
+                     % (ACTIONS, IN_PROGRAM_WORD), parts[1])
+            line = line.replace(IN_PROGRAM_WORD, "", 1)
+            parts = line.strip().split(None, 2)
         if len(parts) < 2 or parts[1].startswith("#"):
             fail("an action (%s) after the time" % ACTIONS)
         action = parts[1]
-        is_recorded = sign == "="
         if recorded is not None and is_recorded != recorded:
             fail("%s lines only: a file is either timed (@ and +) or recorded (=), "
                  "and earlier lines are %s" % ("=" if recorded else "@ and +",
@@ -236,8 +247,11 @@ def parse(text, path, keymap):
             codes = parse_action(action, args, keymap, is_recorded, fail, ticks)
         if codes == Input.TICK:
             ticks += 1
+        if in_program and codes != Input.TICK and len(codes) != 1:
+            fail("one input after '%s' (a tick or one raw byte: one interrupt ends a "
+                 "program's run)" % IN_PROGRAM_WORD)
         inputs.append(Input(where, None if is_recorded else now,
-                            boundary if is_recorded else None, codes))
+                            boundary if is_recorded else None, codes, in_program))
     return KeysFile(path, inputs, bool(recorded))
 
 
@@ -311,7 +325,8 @@ def load(path, keymap=None):
 
 
 def entries(keys_file, settle=SETTLE_TICKS):
-    """The replay log of a parsed file: a list of (boundary, vector, data).
+    """The replay log of a parsed file: a list of (boundary, vector, data), with a fourth
+    item, IN_PROGRAM, for an input that arrived while a user program ran.
 
     Timed files: for every tick T from 1 to the last line's tick + `settle`, a timer
     entry, then the scancodes of every line at tick T in file order (tick 0's come
@@ -322,11 +337,12 @@ def entries(keys_file, settle=SETTLE_TICKS):
     if keys_file.recorded:
         ticks = 0
         for i in keys_file.inputs:
+            flags = (IN_PROGRAM,) if i.in_program else ()
             if i.codes == Input.TICK:
                 ticks += 1
-                out.append((i.boundary, VECTOR_TIMER, ticks & 0xffff))
+                out.append((i.boundary, VECTOR_TIMER, ticks & 0xffff) + flags)
             else:
-                out += [(i.boundary, VECTOR_KEYBOARD, c) for c in i.codes]
+                out += [(i.boundary, VECTOR_KEYBOARD, c) + flags for c in i.codes]
         return out
     by_tick = {}
     for i in keys_file.inputs:
@@ -339,9 +355,9 @@ def entries(keys_file, settle=SETTLE_TICKS):
 
 
 def encode_log(log):
-    """The binary replay log for a list of (boundary, vector, data)."""
+    """The binary replay log for a list of (boundary, vector, data[, flags])."""
     return LOG_HEADER.pack(LOG_MAGIC, len(log), 0) + b"".join(
-        LOG_ENTRY.pack(b, v, 0, d) for b, v, d in log)
+        LOG_ENTRY.pack(e[0], e[1], e[3] if len(e) > 3 else 0, e[2]) for e in log)
 
 
 def decode_log(data):
@@ -351,14 +367,16 @@ def decode_log(data):
     magic, count, _ = LOG_HEADER.unpack_from(data)
     if magic != LOG_MAGIC or len(data) != LOG_HEADER.size + count * LOG_ENTRY.size:
         raise KeysError("not a replay log, or its entry count does not match its size")
-    return [(b, v, d) for b, v, _, d in
+    return [(b, v, d) + ((f,) if f else ()) for b, v, f, d in
             (LOG_ENTRY.unpack_from(data, LOG_HEADER.size + n * LOG_ENTRY.size)
              for n in range(count))]
 
 
 def entry_text(entry):
-    boundary, vector, data = entry
+    boundary, vector, data = entry[:3]
     where = "idle" if boundary == AT_IDLE else "=%d" % boundary
+    if entry[3:] == (IN_PROGRAM,):
+        where += " " + IN_PROGRAM_WORD
     what = "tick %d" % data if vector == VECTOR_TIMER else \
         "key %02x" % data if vector == VECTOR_KEYBOARD else "vector %d data %d" % (vector, data)
     return "%-10s %s" % (where, what)

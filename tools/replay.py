@@ -322,7 +322,8 @@ def check_cases(cases, runs=1, jobs=None, update=False, kernel=KERNEL, settle=No
 
 RECORDED_HEADER = """\
 # Recorded by `make record` (tools/replay.py) from a live session in record mode.
-# =B: at boundary B, the number of poll_end and idle events since boot (docs/replay.md).
+# =B: at boundary B, the number of poll_end and idle events since boot (docs/replay.md);
+# "in-program": during the poll after it, while a user program ran in ring 3.
 """
 
 
@@ -349,23 +350,27 @@ def live_events(data):
 def recorded_keys(records, keymap):
     """The .keys text that replays the inputs of a record-mode trace at their
     boundaries: every irq_enter on vector 32 (a tick) or 33 (a scancode)."""
-    lines, boundary, ticks, prefix = [RECORDED_HEADER], 0, 0, []
+    lines, boundary, ticks, prefix, in_poll = [RECORDED_HEADER], 0, 0, [], False
     by_code = {key.code: key for key in keymap.keys.values()}
     for r in records:
         if r.name in ("poll_end", "idle"):
             boundary += 1
+        if r.name in ("poll_begin", "poll_end"):
+            in_poll = r.name == "poll_begin"
         if r.name != "irq_enter":
             continue
         vector, data = r.values["vector"][1], r.values["data"][1]
+        # Record mode takes interrupts inside a poll only in ring 3 (docs/syscalls.md).
+        where = "=%d%s" % (boundary, " " + keysfile.IN_PROGRAM_WORD if in_poll else "")
         if vector == keysfile.VECTOR_TIMER:
             ticks += 1
             if data != ticks & 0xffff:
                 raise ReplayError("event %d (tick %d): timer interrupt for tick %d where "
                                   "tick %d was due" % (r.seq, r.tick, data, ticks))
-            lines.append("=%d tick %d\n" % (boundary, ticks))
+            lines.append("%s tick %d\n" % (where, ticks))
         elif vector == keysfile.VECTOR_KEYBOARD:
             note, prefix = scancode_note(prefix, data, by_code)
-            lines.append("=%d raw %02x%s\n" % (boundary, data, "   # " + note if note else ""))
+            lines.append("%s raw %02x%s\n" % (where, data, "   # " + note if note else ""))
         else:
             raise ReplayError("event %d (tick %d): an interrupt on vector %d, which replay "
                               "cannot reproduce (only 32 and 33 are logged)"

@@ -6,6 +6,8 @@
  * trace. An entry with boundary B is injected when the count reaches B; an entry with
  * REPLAY_AT_IDLE is injected, one per idle point, whenever the kernel goes idle. When the
  * log is used up and the kernel is idle, the trace is flushed and QEMU exits (pass).
+ * An entry flagged REPLAY_IN_PROGRAM is not injected at its boundary but inside the
+ * poll that follows it, where a user program would have entered ring 3.
  */
 #include "replay.h"
 #include "cpu.h"
@@ -42,7 +44,8 @@ static void finish(uint8_t code)
 static void at_boundary(void)
 {
     boundary++;
-    while (next < count && entries[next].boundary == boundary)
+    while (next < count && entries[next].boundary == boundary &&
+           !(entries[next].flags & REPLAY_IN_PROGRAM))
         inject(&entries[next++]);
     if (next < count && entries[next].boundary != REPLAY_AT_IDLE &&
         entries[next].boundary < boundary) {
@@ -106,6 +109,9 @@ int replay_start(const struct boot_info *boot)
         if (entries[i].vector != IRQ_BASE_VECTOR + PIT_IRQ &&
             entries[i].vector != IRQ_BASE_VECTOR + PS2KBD_IRQ)
             return refuse("the log has an entry for a vector other than 32 and 33");
+        if (entries[i].flags & ~REPLAY_IN_PROGRAM ||
+            (entries[i].flags && entries[i].boundary == REPLAY_AT_IDLE))
+            return refuse("the log has an entry with unknown flags");
     }
     irq_mask(PIT_IRQ);                         /* only the log drives the kernel now */
     irq_mask(PS2KBD_IRQ);
@@ -136,6 +142,15 @@ void record_start(void)
     irq_mask(COM1_IRQ);                        /* only the PS/2 keyboard types */
     executor_set_points(&record_points);
     mode = INPUT_RECORD;
+}
+
+bool replay_program_input(void)
+{
+    if (mode != INPUT_REPLAY || next >= count || entries[next].boundary != boundary ||
+        !(entries[next].flags & REPLAY_IN_PROGRAM))
+        return false;
+    inject(&entries[next++]);
+    return true;
 }
 
 enum input_mode input_mode(void)

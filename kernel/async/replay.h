@@ -26,9 +26,16 @@ ASSERT_SIZE(struct replay_header, 16);
 struct replay_entry {
     uint32_t boundary;                     /* boundaries since boot, or REPLAY_AT_IDLE */
     uint8_t vector;                        /* 32: a timer tick, 33: a keyboard byte */
-    uint8_t reserved;
+    uint8_t flags;                         /* REPLAY_IN_PROGRAM, or 0 */
     uint16_t data;                         /* the tick started, or the scancode */
 } __packed;
+
+/* The input arrived while a user program ran in ring 3, during the poll that follows
+ * boundary `boundary` (record mode lets interrupts into ring 3: a program that makes no
+ * syscall has no boundary of its own). Replay injects it at the start of that poll's
+ * ring-3 run instead of running the program: the trace sees the same thing, since what
+ * a program does between two syscalls is not traced (replay_program_input). */
+#define REPLAY_IN_PROGRAM   0x01
 ASSERT_SIZE(struct replay_entry, 8);
 
 /* QEMU exit statuses of a replay (isa-debug-exit: (code << 1) | 1). */
@@ -42,8 +49,16 @@ ASSERT_SIZE(struct replay_entry, 8);
  * Call with IRQs off, after the drivers registered their handlers. */
 int replay_start(const struct boot_info *boot);
 
-/* Record mode: mask COM1 receive and let interrupts in only at boundaries. IRQs off. */
+/* Record mode: mask COM1 receive and let interrupts in only at boundaries, and while a
+ * user program runs in ring 3. IRQs off. */
 void record_start(void);
+
+/* Replay mode, from a program's poll just before it would enter ring 3: if the next
+ * input of the log arrived inside this very ring-3 run when it was recorded
+ * (REPLAY_IN_PROGRAM at the current boundary), inject it now and return true: the
+ * caller then treats the run as interrupted without running it. False otherwise, and
+ * always outside replay mode. */
+bool replay_program_input(void);
 
 /* Where interrupts come from. Code that waits for time to pass inside one poll (the
  * shell's `busy`) or for a person (its `gdb`) asks, since neither can happen in a

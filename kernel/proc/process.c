@@ -125,8 +125,13 @@ static enum poll process_poll(struct task *task)
         goto out;
     }
 
-    vmm_user_activate(&p->space.tables);
-    switch (user_run(p->frame, &address)) {
+    /* Replay: an input recorded inside this ring-3 run arrives instead of the run. */
+    enum user_exit exit = USER_EXIT_INTERRUPT;
+    if (!replay_program_input()) {
+        vmm_user_activate(&p->space.tables);
+        exit = user_run(p->frame, &address);
+    }
+    switch (exit) {
     case USER_EXIT_SYSCALL:
         syscall_begin(p);
         if (!syscall_poll(p)) {
@@ -190,7 +195,7 @@ int process_spawn(int argc, char *const argv[])
     }
     p->frame = (struct trap_frame *)p->kernel_stack - 1;
     user_frame_init(p->frame, p->space.entry, p->space.stack_pointer,
-                    input_mode() == INPUT_LIVE);
+                    input_mode() != INPUT_REPLAY);
     strlcpy(p->name, argv[0], sizeof(p->name));
 
     int pid = task_spawn(p->name, process_poll, p);

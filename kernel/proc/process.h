@@ -9,10 +9,12 @@
  *   exception   print "[pid N] killed: ..." and end the task; the kernel goes on
  *
  * So a poll runs a program up to one syscall at most, and every syscall is a poll
- * boundary, where record and replay place inputs (docs/replay.md). In record and replay
- * mode ring 3 runs with interrupts off, since an interrupt there would arrive at an
- * instruction no log can name: a program that never makes a syscall (`spin`) cannot be
- * interrupted there, just as the shell's `busy` cannot.
+ * boundary, where record and replay place inputs (docs/replay.md). An interrupt inside
+ * a ring-3 run ends that run: record mode logs it as arriving in that poll, and replay
+ * (where ring 3 runs with interrupts off) injects it where the run would start instead
+ * of running it. The trace cannot tell the difference, since nothing a program does
+ * between two syscalls is traced, and the program cannot either: user_init sets
+ * CR4.TSD, so ring 3 has no clock but uptime() (rdtsc faults).
  * Task context throughout: nothing here is called from an interrupt.
  */
 #ifndef LOCKSTEP_PROC_PROCESS_H

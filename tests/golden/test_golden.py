@@ -218,6 +218,22 @@ def test_a_log_the_kernel_refuses_is_an_error():
         replay.run_log([(keysfile.AT_IDLE, 40, 0)], KERNEL)
 
 
+def test_a_log_with_unknown_flags_is_refused():
+    with pytest.raises(replay.ReplayError, match=r"status 35: the kernel refused the replay "
+                       r"log: replay: .*unknown flags"):
+        replay.run_log([(5, keysfile.VECTOR_TIMER, 1, 0x80)], KERNEL)
+    with pytest.raises(replay.ReplayError, match=r"unknown flags"):        # not at idle
+        replay.run_log([(keysfile.AT_IDLE, keysfile.VECTOR_TIMER, 1, keysfile.IN_PROGRAM)],
+                       KERNEL)
+
+
+def test_an_in_program_input_with_no_program_to_run_diverges():
+    # Recorded as ending a user program's run, but no program runs at that boundary:
+    # the kernel reaches idle with the input still due and reports the divergence.
+    with pytest.raises(replay.ReplayError, match=r"status 39: .*diverged"):
+        replay.run_log([(3, keysfile.VECTOR_TIMER, 1, keysfile.IN_PROGRAM)], KERNEL)
+
+
 def test_a_recording_that_diverges_is_an_error():
     with pytest.raises(replay.ReplayError, match=r"status 39: the kernel diverged from the "
                        r"recording: replay: diverged"):

@@ -115,3 +115,29 @@ def test_record_in_a_terminal(tmp_path):
     assert re.search(r"^=\d+ raw 14   # T down$", text, re.M)
     assert (tmp_path / "typed.trace").exists() and (tmp_path / "typed.console").exists()
     assert b"lockstep> echo typed" in (tmp_path / "typed.console").read_bytes()
+
+
+def test_a_live_session_with_user_programs_replays_to_the_live_trace(tmp_path):
+    """User programs in record mode: `spin` makes no syscall, so its only boundaries are
+    the interrupts that end its ring-3 runs; they are recorded `in-program` and replay
+    injects them where those runs would start. Ctrl+C kills it; `counter` sleeps; `keys`
+    waits in read for typed lines. The replay must equal the live trace."""
+    keymap = keysfile.Keymap()
+    ctrl, c = keymap.find("Ctrl"), keymap.find("C")
+    script = live.typing_script(["hello", "counter 3", "spin"], 7, keymap, pause=(0.4, 0.6))
+    script += [(1.0, None, None), (0.01, "down", ctrl), (0.05, "down", c), (0.02, "up", c),
+               (0.02, "up", ctrl), (0.3, None, None)]
+    script += live.typing_script(["keys", "abc", "quit", "hello"], 8, keymap, pause=(0.2, 0.3))
+    with live.LiveSession(KERNEL) as session:
+        session.wait_for()
+        session.play(script)
+        session.wait_for(b"I am pid", count=2)
+        console = session.console()
+        data, _ = session.stop()
+    keys_path = str(tmp_path / "programs.keys")
+    records, result, report = replay.finish_recording(data, keys_path, KERNEL)
+    assert report is None, report
+    text = open(keys_path).read()
+    assert re.search(r"^=\d+ in-program tick \d+$", text, re.M), text   # spin, preempted
+    assert b"killed: interrupted (Ctrl+C)" in console
+    assert b"keys: got 4 bytes: abc" in console

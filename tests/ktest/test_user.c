@@ -5,6 +5,7 @@
  * input and kill reaching a program that waits in read, and every frame given back.
  * Each test drives the executor itself until its programs are done.
  */
+#include "cpu.h"
 #include "elf.h"
 #include "errno.h"
 #include "executor.h"
@@ -14,6 +15,7 @@
 #include "pit.h"
 #include "process.h"
 #include "string.h"
+#include "user.h"
 
 static uint64_t free_frames(void)
 {
@@ -148,6 +150,12 @@ KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
     KCHECK_EQ(run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(process_kill((uint16_t)pid, "again"), -ESRCH);
     KCHECK_EQ(process_input((uint16_t)pid, "x\n", 2), -ESRCH);
+}
+
+KTEST(ring3_has_no_time_stamp_counter)
+{
+    /* A program's only clock is the uptime syscall, which record/replay sees. */
+    KCHECK(cpu_read_cr4() & CR4_TSD);
 }
 
 KTEST(spin_is_preempted_by_the_timer_and_killed)

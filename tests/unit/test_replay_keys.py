@@ -96,6 +96,13 @@ MALFORMED = [
                          "(@ and +) or recorded (=), and earlier lines are timed, got '=5'"),
     ("=5 tick\n+1 wait", "case.keys:2: expected = lines only: a file is either timed (@ and "
                          "+) or recorded (=), and earlier lines are recorded, got '+1'"),
+    ("@5 in-program raw 1e", "case.keys:1: expected %s: 'in-program' is only for recorded "
+                             "=BOUNDARY lines, got 'in-program'" % ACTIONS),
+    ("=5 in-program raw 1e 9e", "case.keys:1: expected one input after 'in-program' (a tick "
+                                "or one raw byte: one interrupt ends a program's run)"),
+    ("=5 in-program type ab", "case.keys:1: expected one input after 'in-program' (a tick or "
+                              "one raw byte: one interrupt ends a program's run)"),
+    ("=5 in-program", "case.keys:1: expected %s after the time" % ACTIONS),
 ]
 
 
@@ -188,6 +195,18 @@ def test_recorded_files_compile_to_their_boundaries():
                                    (7, 33, 0x48), (7, 33, 0xe0), (7, 33, 0xc8), (9, 32, 3)]
 
 
+def test_in_program_inputs_carry_their_flag_into_the_log():
+    # A recorded interrupt that ended a user program's ring-3 run (docs/replay.md).
+    f = parse("=3 tick\n=4 in-program tick 2\n=4 in-program raw 2e\n=6 raw 1e")
+    flag = keysfile.IN_PROGRAM
+    log = keysfile.entries(f)
+    assert log == [(3, 32, 1), (4, 32, 2, flag), (4, 33, 0x2e, flag), (6, 33, 0x1e)]
+    data = keysfile.encode_log(log)
+    assert data[16 + 8 + 5] == flag and data[16 + 5] == 0       # the flags byte
+    assert keysfile.decode_log(data) == log
+    assert keysfile.entry_text(log[1]) == "=4 in-program tick 2"
+
+
 def test_log_layout():
     data = keysfile.encode_log([(keysfile.AT_IDLE, 32, 1), (0x01020304, 33, 0xe0)])
     assert data == (b"LKRPLAY1" + b"\x02\0\0\0" + b"\0\0\0\0" +
@@ -249,10 +268,23 @@ def test_a_live_trace_converts_to_boundary_lines():
               "data": 2})]
     text = replay.recorded_keys([record(n, name, **v) for n, (name, v) in enumerate(events)],
                                 KEYMAP)
-    assert text.split("\n")[2:] == ["=2 tick 1", "=3 raw e0", "=3 raw 48   # Up down",
-                                    "=4 raw 9e   # A up", "=4 tick 2", ""]
+    body = [line for line in text.split("\n") if not line.startswith("#")]
+    assert body == ["=2 tick 1", "=3 raw e0", "=3 raw 48   # Up down",
+                    "=4 raw 9e   # A up", "=4 tick 2", ""]
     assert keysfile.entries(parse(text)) == [(2, 32, 1), (3, 33, 0xe0), (3, 33, 0x48),
                                              (4, 33, 0x9e), (4, 32, 2)]
+
+
+def test_an_interrupt_inside_a_poll_is_recorded_in_program():
+    # Record mode takes interrupts inside a poll only while a user program runs in ring 3.
+    events = [("poll_begin", {}), ("irq_enter", {"vector": 32, "data": 1}),
+              ("poll_end", {}), ("poll_begin", {}), ("poll_end", {}),
+              ("irq_enter", {"vector": 33, "data": 0x1e})]
+    text = replay.recorded_keys([record(n, name, **v) for n, (name, v) in enumerate(events)],
+                                KEYMAP)
+    body = [line for line in text.split("\n") if not line.startswith("#")]
+    assert body == ["=0 in-program tick 1", "=2 raw 1e   # A down", ""]
+    assert keysfile.entries(parse(text)) == [(0, 32, 1, keysfile.IN_PROGRAM), (2, 33, 0x1e)]
 
 
 def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():

@@ -163,6 +163,11 @@ static inline uint64_t cpu_read_cr4(void)
     return value;
 }
 
+static inline void cpu_write_cr4(uint64_t value)
+{
+    __asm__ __volatile__("mov %0, %%cr4" : : "r"(value) : "memory");
+}
+
 static inline uint64_t cpu_read_rbp(void)
 {
     uint64_t value;

@@ -30,6 +30,7 @@ void user_init(void)
                          RFLAGS_AC);
     cpu_wrmsr(MSR_GS_BASE, 0);
     cpu_wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)&cpu_local);
+    cpu_write_cr4(cpu_read_cr4() | CR4_TSD);
 }
 
 void user_frame_init(struct trap_frame *frame, uint64_t rip, uint64_t rsp, bool interrupts)

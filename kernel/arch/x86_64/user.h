@@ -36,6 +36,7 @@
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102  /* swapped with GS_BASE by SWAPGS */
 #define EFER_SCE           (1ull << 0) /* syscall/sysret enable (EFER, SDM Vol.3A 2.2.1) */
+#define CR4_TSD            (1ull << 2) /* rdtsc/rdtscp in ring 0 only (SDM Vol.3A 2.5) */
 
 /* More RFLAGS bits (SDM Vol.1 3.4.3; TF and IF are in cpu.h). */
 #define RFLAGS_RESERVED1   (1ull << 1)     /* always 1 */
@@ -61,8 +62,10 @@ enum user_exit {
     USER_EXIT_FAULT,                   /* an exception in ring 3: frame->vector, error */
 };
 
-/* Turn on syscall/sysret and point LSTAR at the entry. Call once at boot, after
- * gdt_init (the selectors STAR names). Cannot fail. */
+/* Turn on syscall/sysret and point LSTAR at the entry, and take the time-stamp counter
+ * away from ring 3 (CR4.TSD: rdtsc there is a #GP), so that a program's only clock is
+ * the uptime syscall and record/replay sees every way time reaches it. Call once at
+ * boot, after gdt_init (the selectors STAR names). Cannot fail. */
 void user_init(void);
 
 /* A fresh frame for a program's first entry: rip, rsp, and rflags with IF as given
