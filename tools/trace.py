@@ -38,7 +38,7 @@ TYPES = {
     "u8": (1, "dec"), "u16": (2, "dec"), "u32": (4, "dec"),
     "x32": (4, "hex"), "x64": (8, "hex"), "str16": (16, "str"),
     "waker": (2, "waker"), "result": (1, "result"),
-    "sysno": (2, "sysno"), "sret": (8, "sret"),
+    "sysno": (2, "sysno"), "sret": (8, "sret"), "sysarg": (8, "hex"),
 }
 STRUCT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
@@ -115,7 +115,14 @@ class Record:
     def __init__(self, seq, tick, event, values, offset=None):
         self.seq, self.tick, self.name, self.offset = seq, tick, event.name, offset
         self.values = {}
+        args = 0                            # sysarg fields: as many as the syscall takes
         for (field_type, name), value in zip(event.fields, values):
+            if field_type == "sysno":
+                args = SYSCALL_ARGS().get(value, 3)
+            if field_type == "sysarg":
+                args -= 1
+                if args < 0:
+                    continue
             if not name.startswith("_"):
                 self.values[name] = (field_type, value)
 
@@ -180,6 +187,7 @@ def _cached(load):
 
 
 SYSCALL_NAMES = _cached(lambda: {s.number: s.name for s in syscalls.load()})
+SYSCALL_ARGS = _cached(lambda: {s.number: len(s.args) for s in syscalls.load()})
 ERRNO_NAMES = _cached(syscalls.errno_names)
 
 

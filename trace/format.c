@@ -10,21 +10,27 @@
 #include "trace.h"
 #include "format.h"
 #include "string.h"
+#include "syscall.h"
 
 enum field_type {
     FT_u8, FT_u16, FT_u32, FT_x32, FT_x64, FT_str16, FT_waker, FT_result, FT_sysno, FT_sret,
+    FT_sysarg,
 };
 
 static const uint8_t field_size[] = {
     [FT_u8] = 1, [FT_u16] = 2, [FT_u32] = 4, [FT_x32] = 4, [FT_x64] = 8, [FT_str16] = 16,
-    [FT_waker] = 2, [FT_result] = 1, [FT_sysno] = 2, [FT_sret] = 8,
+    [FT_waker] = 2, [FT_result] = 1, [FT_sysno] = 2, [FT_sret] = 8, [FT_sysarg] = 8,
 };
 
-static const char *const syscall_names[] = {
-#define SYSCALL0(nr, fn, text) [nr] = #fn,
-#define SYSCALL1(nr, fn, text, ...) [nr] = #fn,
-#define SYSCALL2(nr, fn, text, ...) [nr] = #fn,
-#define SYSCALL3(nr, fn, text, ...) [nr] = #fn,
+/* Name and argument count of each syscall; a NULL name: no such number. */
+static const struct {
+    const char *name;
+    uint8_t args;
+} syscalls[] = {
+#define SYSCALL0(nr, fn, text) [nr] = { #fn, 0 },
+#define SYSCALL1(nr, fn, text, ...) [nr] = { #fn, 1 },
+#define SYSCALL2(nr, fn, text, ...) [nr] = { #fn, 2 },
+#define SYSCALL3(nr, fn, text, ...) [nr] = { #fn, 3 },
 #include "syscalls.def"
 #undef SYSCALL0
 #undef SYSCALL1
@@ -69,9 +75,11 @@ size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, siz
         return (size_t)ksnprintf(buf, len, "%9lu ?event%u", tick, id);
     n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, "%9lu %s", tick, events[id].name);
     const uint8_t *payload = (const uint8_t *)&record[1];
+    unsigned args = SYSCALL_ARGS_MAX;      /* sysarg fields shown, set by a sysno field */
     for (const struct field_desc *f = events[id].fields; f->name; f++) {
         uint64_t v = read_le(payload, f->type == FT_str16 ? 0 : field_size[f->type]);
         char value[24];
+        bool known, shown = true;
         switch (f->type) {
         case FT_x32:
         case FT_x64:
@@ -91,10 +99,16 @@ size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, siz
             ksnprintf(value, sizeof(value), "%s", v == 1 ? "ready" : v == 0 ? "pending" : "?");
             break;
         case FT_sysno:
-            if (v < ARRAY_SIZE(syscall_names) && syscall_names[v])
-                ksnprintf(value, sizeof(value), "%s", syscall_names[v]);
+            known = v < ARRAY_SIZE(syscalls) && syscalls[v].name;
+            args = known ? syscalls[v].args : SYSCALL_ARGS_MAX;
+            if (known)
+                ksnprintf(value, sizeof(value), "%s", syscalls[v].name);
             else
                 ksnprintf(value, sizeof(value), "%lu", v);
+            break;
+        case FT_sysarg:
+            ksnprintf(value, sizeof(value), "0x%lx", v);
+            shown = args-- > 0;            /* not past the syscall's own arguments */
             break;
         case FT_sret:
             ksnprintf(value, sizeof(value), "%ld", (int64_t)v);
@@ -103,7 +117,7 @@ size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, siz
             ksnprintf(value, sizeof(value), "%lu", v);
             break;
         }
-        if (f->name[0] != '_')
+        if (f->name[0] != '_' && shown)
             n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, " %s=%s", f->name, value);
         payload += field_size[f->type];
     }

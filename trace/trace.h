@@ -26,6 +26,7 @@ typedef uint16_t trace_waker;
 typedef uint8_t  trace_result;
 typedef uint16_t trace_sysno;
 typedef uint64_t trace_sret;
+typedef uint64_t trace_sysarg;
 
 /* One packed payload struct per event: struct trace_irq_enter { uint8_t vector; ... }. */
 #define FIELD(type, name) trace_##type name;

@@ -16,8 +16,8 @@ import qemu
 from conftest import BUILD, ROOT
 
 PROMPT = "\nlockstep> "
-PROGRAMS = ["badsys", "cat", "counter", "echo", "hello", "kernelptr", "keys", "nullptr",
-            "privileged", "spin"]
+PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "hello", "kernelptr", "keys",
+            "nullptr", "privileged", "spin", "undefined"]
 
 
 class Session:
@@ -95,6 +95,12 @@ def test_every_program_over_the_serial_console():
         out = s.run("privileged")
         assert re.search(r"^\[pid \d+\] killed: #GP General protection at rip 0x4[0-9a-f]+",
                          out, re.M), out
+        out = s.run("divide")
+        assert re.search(r"^\[pid \d+\] killed: #DE Divide error at rip 0x4[0-9a-f]+", out,
+                         re.M), out
+        out = s.run("undefined")
+        assert re.search(r"^\[pid \d+\] killed: #UD Invalid opcode at rip 0x4[0-9a-f]+", out,
+                         re.M), out
         out = s.run("kernelptr")
         for call in ("write", "read", "open"):
             assert "kernelptr: %s(kernel address) = -14 (EFAULT)" % call in out, out

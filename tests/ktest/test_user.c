@@ -115,6 +115,8 @@ KTEST(programs_run_to_their_exit_codes)
     KCHECK_EQ(run_to_exit(spawn("badsys", NULL), 100), 0);     /* -ENOSYS */
     KCHECK_EQ(run_to_exit(spawn("nullptr", NULL), 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(run_to_exit(spawn("privileged", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(run_to_exit(spawn("divide", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(run_to_exit(spawn("undefined", NULL), 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(free_frames(), before);
 }
 
