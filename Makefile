@@ -314,10 +314,12 @@ TIMELINE_IN = $(if $(CASE),$(BUILD)/timeline/$(CASE).trace,$(BUILD)/trace.bin)
 # GDB_PORT defaults to one per user, as xv6 does.
 GDB_PORT ?= $(shell expr `id -u` % 5000 + 25000)
 .PHONY: debug debug-server debug-qemu debug-qemu-server
+# CASE=name: the kernel replays tests/golden/name.keys under the debugger (docs/gdb.md).
+DEBUG_REPLAY = $(if $(CASE),--replay tests/golden/$(CASE).keys)
 debug: deps all
-	$(PYTHON) tools/debug.py --stub ours --port $(GDB_PORT)
+	$(PYTHON) tools/debug.py --stub ours --port $(GDB_PORT) $(DEBUG_REPLAY)
 debug-server: deps all
-	$(PYTHON) tools/debug.py --stub ours --port $(GDB_PORT) --server
+	$(PYTHON) tools/debug.py --stub ours --port $(GDB_PORT) --server $(DEBUG_REPLAY)
 debug-qemu: deps all
 	$(PYTHON) tools/debug.py --stub qemu --port $(GDB_PORT)
 debug-qemu-server: deps all

@@ -2,7 +2,7 @@
 """Start Lockstep under a debugger: `make debug`, `make debug-server`, and the same with
 QEMU's own gdbserver for comparison (`make debug-qemu`, `make debug-qemu-server`).
 
-  debug.py [--stub ours|qemu] [--port N] [--server]
+  debug.py [--stub ours|qemu] [--port N] [--server] [--replay CASE.keys]
 
 ours: the kernel's built-in stub on COM3, served on tcp 127.0.0.1:PORT; the kernel boots
       with the `gdb` option and waits for GDB in early boot.
@@ -10,6 +10,9 @@ qemu: QEMU's gdbserver (-gdb), the CPU stopped at reset (-S).
 --server starts QEMU only and waits until it exits; otherwise GDB is started too, with
 tools/gdbinit, attached, and QEMU is stopped when GDB exits. The console (COM1) goes to
 build/console.log and the trace (COM2) to build/trace.bin.
+--replay (our stub only; `make debug CASE=name`): the kernel replays a golden case's
+inputs instead of taking live ones, so every run stops at the same places with the same
+registers: debugging a recorded bug, as rr does.
 """
 import argparse
 import os
@@ -21,6 +24,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import keys as keysfile  # noqa: E402
 import qemu  # noqa: E402
 
 
@@ -42,11 +46,25 @@ def main(argv=None):
     parser.add_argument("--stub", choices=["ours", "qemu"], default="ours")
     parser.add_argument("--port", type=int, default=os.getuid() % 5000 + 25000)
     parser.add_argument("--server", action="store_true", help="QEMU only, no GDB")
+    parser.add_argument("--replay", metavar="CASE.keys",
+                        help="replay this golden case's inputs (our stub only)")
     args = parser.parse_args(argv)
     elf = os.path.join(BUILD, "lockstep.elf")
     if not os.path.exists(elf):
         parser.error("%s does not exist (run make first)" % elf)
-    argv = qemu.command(elf, cmdline="gdb" if args.stub == "ours" else "",
+    cmdline, modules = ("gdb" if args.stub == "ours" else ""), []
+    if args.replay:
+        if args.stub != "ours":
+            parser.error("--replay needs the kernel's own stub (--stub ours)")
+        try:
+            log = keysfile.entries(keysfile.load(args.replay))
+        except keysfile.KeysError as err:
+            parser.error(str(err))
+        modules = [os.path.join(BUILD, "debug-replay.log")]
+        with open(modules[0], "wb") as f:
+            f.write(keysfile.encode_log(log))
+        cmdline = "replay gdb"
+    argv = qemu.command(elf, cmdline=cmdline, modules=modules,
                         console_log=os.path.join(BUILD, "console.log"),
                         trace_out=os.path.join(BUILD, "trace.bin"),
                         gdb_port=args.port if args.stub == "ours" else None,

@@ -1,49 +1,235 @@
 #!/usr/bin/python3
-"""Doc excerpts that cannot go stale: every trace or console excerpt in docs/*.md is cut
-from a golden case (tests/golden/, which make test replays against the kernel) and
-regenerated from it, so a change in what the kernel does shows up as a failing test
-until the docs are regenerated.
+"""Doc excerpts and pictures that cannot go stale. Every trace, console or GDB excerpt in
+README.md and docs/*.md, and every picture under docs/images/, is produced from the
+kernel by this tool, from a golden case (tests/golden/, which make test replays against
+the kernel) or from a fresh boot, and `check` fails while any of them differs from what
+the kernel produces now.
 
-  docs.py check     fail (exit 1) naming each excerpt that differs from its golden file
-  docs.py update    rewrite every excerpt from the golden files
+  docs.py check     exit 1 naming each stale excerpt or picture (make test runs this)
+  docs.py update    rewrite them all (make docs)
 
 An excerpt in Markdown:
 
-    <!-- excerpt: run_hello.trace from "task_spawn task=4 " to "task_exit task=4" -->
+    <!-- excerpt: SOURCE from "FIRST" to "LAST" -->
     ```text
     ...generated lines...
     ```
     <!-- end excerpt -->
 
-The lines run from the first line containing FROM to the next line containing TO, both
-included (without `to`: just the FROM line); `.console` excerpts lose their colour codes.
+The lines run from the first line containing FIRST to the next one containing LAST, both
+included (without `to`: the FIRST line alone). SOURCE is one of:
+
+    CASE.trace, CASE.console   a golden file, tests/golden/CASE.* (colour codes dropped)
+    boot:iso                   COM1 of a fresh boot of build/lockstep.iso (GRUB), up to
+                               the first prompt
+    ktest:NAME                 COM1 of build/ktest.elf running the in-kernel test NAME
+    diverge:CASE               tools/replay.py's first-divergence report for CASE, against
+                               a copy of its golden trace whose first `waker=irq33` was
+                               changed by hand to `waker=irq34`
+    gdb:NAME                   a GDB session: tests/golden/NAME.gdb run in batch against
+                               the kernel's own stub while it replays the golden case its
+                               first line names ("# replay: CASE"); each command is shown
+                               after "(gdb) " as typed
+
+A picture: the line
+
+    <!-- picture: images/NAME.svg from CASE.trace TIMELINE-OPTIONS... -->
+
+(in any .md file) says that docs/images/NAME.svg is tools/timeline.py's SVG of the golden
+trace with those options (--from-event, --to-event, --width...).
 """
 import argparse
 import glob
 import os
 import re
+import shlex
+import subprocess
 import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keys as keysfile                      # noqa: E402
+import qemu                                  # noqa: E402
+import timeline                              # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 DOCS = os.path.join(ROOT, "docs")
+PAGES = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(DOCS, "*.md")))
 
 BEGIN = re.compile(r'<!-- excerpt: (\S+) from "([^"]*)"(?: to "([^"]*)")? -->\n')
 END = "<!-- end excerpt -->"
+PICTURE = re.compile(r"<!-- picture: (images/[\w.-]+\.svg) from (\w+\.trace)((?: [^>]*?)?) -->")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PROMPT = "lockstep> "
 
 
 class DocError(Exception):
-    """An excerpt that cannot be generated: a missing file, a pattern that matches nothing."""
+    """An excerpt or picture that cannot be produced: a missing file, a pattern that
+    matches nothing, a boot or GDB session that failed."""
 
 
-def cut(source, start, stop):
-    path = os.path.join(GOLDEN, source)
+def clean(text):
+    return [ANSI.sub("", line.rstrip("\r")).replace("\r", "") for line in text.split("\n")]
+
+
+def golden_lines(name):
+    path = os.path.join(GOLDEN, name)
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            lines = [ANSI.sub("", line.rstrip("\r\n").replace("\r", "")) for line in f]
+            return clean(f.read().rstrip("\n"))
     except OSError as err:
-        raise DocError("cannot read tests/golden/%s: %s" % (source, err))
+        raise DocError("cannot read tests/golden/%s: %s" % (name, err))
+
+
+def wait_for(path, text, timeout, process):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                content = f.read().decode("utf-8", "replace")
+            if text in content:
+                return content
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise DocError("no %r from QEMU within %d s" % (text, timeout))
+
+
+def boot_lines():
+    """COM1 of a GRUB boot of the ISO, from the first line up to the prompt."""
+    iso = os.path.join(BUILD, "lockstep.iso")
+    if not os.path.exists(iso):
+        raise DocError("%s does not exist (run `make` first)" % iso)
+    with tempfile.TemporaryDirectory(prefix="lockstep-docs-") as tmp:
+        console = os.path.join(tmp, "console.log")
+        process = subprocess.Popen(qemu.command(iso, boot="iso", console_log=console),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            text = wait_for(console, PROMPT, 30, process)
+        finally:
+            process.kill()
+            process.wait()
+    lines = clean(text[:text.index(PROMPT) + len(PROMPT)].strip("\n"))
+    return [line.rstrip() for line in lines]
+
+
+def ktest_lines(name):
+    """COM1 of the test kernel running one in-kernel test (boot option ktest=NAME)."""
+    kernel = os.path.join(BUILD, "ktest.elf")
+    if not os.path.exists(kernel):
+        raise DocError("%s does not exist (run `make ktest` first)" % kernel)
+    argv = qemu.command(kernel, cmdline="ktest=" + name)
+    try:
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                                timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise DocError("the in-kernel test %s did not run: %s" % (name, err))
+    text = result.stdout.decode("utf-8", "replace")
+    if "ktest: PASS " + name not in text:
+        raise DocError("the in-kernel test %s did not pass:\n%s" % (name, text[-2000:]))
+    return clean(text)
+
+
+def diverge_lines(case):
+    """`replay.py CASE.keys --expect` against a doctored copy of the golden trace."""
+    with open(os.path.join(GOLDEN, case + ".trace")) as f:
+        golden = f.read()
+    if "waker=irq33" not in golden:
+        raise DocError("tests/golden/%s.trace has no waker=irq33 to change" % case)
+    shown = "/tmp/%s.trace" % case
+    with tempfile.TemporaryDirectory(prefix="lockstep-docs-") as tmp:
+        doctored = os.path.join(tmp, case + ".trace")
+        with open(doctored, "w") as f:
+            f.write(golden.replace("waker=irq33", "waker=irq34", 1))
+        keys = os.path.join("tests", "golden", case + ".keys")
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "replay.py"), keys,
+                                 "--kernel", os.path.join(BUILD, "lockstep.elf"),
+                                 "--expect", doctored], cwd=ROOT, capture_output=True,
+                                text=True, timeout=120)
+    if result.returncode != 1:
+        raise DocError("replay.py --expect on a doctored %s.trace exited %d, not 1:\n%s"
+                       % (case, result.returncode, result.stderr))
+    report = (result.stdout + result.stderr).replace(doctored, shown)
+    return ["$ tools/replay.py %s --expect %s" % (keys, shown)] + clean(report.rstrip("\n"))
+
+
+def gdb_lines(name):
+    """The transcript of tests/golden/NAME.gdb against a replay of its golden case."""
+    script_path = os.path.join(GOLDEN, name + ".gdb")
+    try:
+        with open(script_path) as f:
+            script = f.read().split("\n")
+    except OSError as err:
+        raise DocError("cannot read tests/golden/%s.gdb: %s" % (name, err))
+    m = re.match(r"#\s*replay:\s*(\w+)\s*$", script[0])
+    if not m:
+        raise DocError("tests/golden/%s.gdb: the first line must be '# replay: CASE'" % name)
+    log = keysfile.entries(keysfile.load(os.path.join(GOLDEN, m.group(1) + ".keys")))
+    commands = ["set pagination off", "set confirm off", "set width 0", "set height 0"]
+    commands.append("source %s" % os.path.join(ROOT, "tools", "gdbinit"))
+    for line in script[1:]:
+        if line.strip() and not line.lstrip().startswith("#"):
+            shown = line.replace("\\", "\\\\").replace('"', '\\"')
+            commands += ['echo (gdb) %s\\n' % shown, line]
+    kernel = os.path.join(BUILD, "lockstep.elf")
+    with tempfile.TemporaryDirectory(prefix="lockstep-docs-") as tmp:
+        paths = {n: os.path.join(tmp, n) for n in ("input.log", "gdb.sock", "console.log",
+                                                   "trace.bin", "session.gdb")}
+        with open(paths["input.log"], "wb") as f:
+            f.write(keysfile.encode_log(log))
+        with open(paths["session.gdb"], "w") as f:
+            f.write("target remote %s\n" % paths["gdb.sock"] + "\n".join(commands) + "\n")
+        argv = qemu.command(kernel, cmdline="replay gdb", modules=[paths["input.log"]],
+                            gdb_port=paths["gdb.sock"], console_log=paths["console.log"],
+                            trace_out=paths["trace.bin"])
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while not os.path.exists(paths["gdb.sock"]) and time.time() < deadline:
+                time.sleep(0.02)
+            result = subprocess.run(["gdb", "-batch", "-nx", "-x", paths["session.gdb"], kernel],
+                                    capture_output=True, text=True, timeout=120, cwd=ROOT)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise DocError("the GDB session %s failed: %s" % (name, err))
+        finally:
+            process.kill()
+            process.wait()
+    lines = clean((result.stdout + result.stderr).rstrip("\n"))
+    if not any(line.startswith("(gdb) ") for line in lines):
+        raise DocError("the GDB session %s printed nothing:\n%s" % (name, "\n".join(lines)))
+    return lines
+
+
+class Sources:
+    """Each source produced once per run (a boot, a GDB session)."""
+
+    def __init__(self):
+        self.cache = {}
+
+    def lines(self, source):
+        if source not in self.cache:
+            if source == "boot:iso":
+                self.cache[source] = boot_lines()
+            elif source.startswith("gdb:"):
+                self.cache[source] = gdb_lines(source[4:])
+            elif source.startswith("ktest:"):
+                self.cache[source] = ktest_lines(source[6:])
+            elif source.startswith("diverge:"):
+                self.cache[source] = diverge_lines(source[8:])
+            elif re.match(r"^\w+\.(trace|console)$", source):
+                self.cache[source] = golden_lines(source)
+            else:
+                raise DocError("unknown excerpt source %r (CASE.trace, CASE.console, "
+                               "boot:iso, ktest:NAME, diverge:CASE, gdb:NAME)" % source)
+        return self.cache[source]
+
+
+def cut(lines, source, start, stop):
     for i, line in enumerate(lines):
         if start in line:
             if stop is None:
@@ -51,21 +237,33 @@ def cut(source, start, stop):
             for j in range(i, len(lines)):
                 if stop in lines[j]:
                     return lines[i:j + 1]
-            raise DocError('tests/golden/%s: no line with "%s" after "%s"' % (source, stop, start))
-    raise DocError('tests/golden/%s: no line with "%s"' % (source, start))
+            raise DocError('%s: no line with "%s" after "%s"' % (source, stop, start))
+    raise DocError('%s: no line with "%s"' % (source, start))
 
 
-def regenerate(text, where):
+def regenerate(text, where, sources=None):
     """`text` with every excerpt rebuilt; raises DocError for a broken marker."""
+    sources = sources or Sources()
     out, at = [], 0
     for m in BEGIN.finditer(text):
         end = text.find(END, m.end())
         if end < 0:
             raise DocError("%s: excerpt of %s has no '%s'" % (where, m.group(1), END))
-        body = "```text\n" + "\n".join(cut(m.group(1), m.group(2), m.group(3))) + "\n```\n"
-        out += [text[at:m.end()], body]
+        lines = cut(sources.lines(m.group(1)), m.group(1), m.group(2), m.group(3))
+        out += [text[at:m.end()], "```text\n" + "\n".join(lines) + "\n```\n"]
         at = end
     return "".join(out) + text[at:]
+
+
+def picture(svg, trace, options):
+    """The SVG tools/timeline.py draws for a golden trace, as text."""
+    with tempfile.TemporaryDirectory(prefix="lockstep-docs-") as tmp:
+        out = os.path.join(tmp, "picture.svg")
+        argv = [os.path.join(GOLDEN, trace), "--svg", out] + shlex.split(options)
+        if timeline.main(argv) != 0:
+            raise DocError("timeline.py could not draw %s from %s" % (svg, trace))
+        with open(out) as f:
+            return f.read()
 
 
 def main(argv=None):
@@ -73,23 +271,39 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["check", "update"])
     args = parser.parse_args(argv)
-    stale = []
+    stale, sources = [], Sources()
     try:
-        for path in sorted(glob.glob(os.path.join(DOCS, "*.md"))):
+        for path in PAGES:
             with open(path) as f:
                 text = f.read()
-            new = regenerate(text, os.path.relpath(path, ROOT))
+            where = os.path.relpath(path, ROOT)
+            new = regenerate(text, where, sources)
             if new != text:
-                stale.append(os.path.relpath(path, ROOT))
+                stale.append(where)
                 if args.command == "update":
                     with open(path, "w") as f:
                         f.write(new)
-    except DocError as err:
+            for svg, trace, options in PICTURE.findall(text):
+                target = os.path.join(DOCS, svg)
+                drawn = picture(svg, trace, options)
+                try:
+                    with open(target) as f:
+                        current = f.read()
+                except OSError:
+                    current = None
+                if drawn != current:
+                    stale.append(os.path.relpath(target, ROOT))
+                    if args.command == "update":
+                        os.makedirs(os.path.dirname(target), exist_ok=True)
+                        with open(target, "w") as f:
+                            f.write(drawn)
+    except (DocError, keysfile.KeysError) as err:
         print("docs.py: %s" % err, file=sys.stderr)
         return 2
     if stale and args.command == "check":
-        print("docs.py: excerpts differ from the golden cases in %s: run tools/docs.py update "
-              "(or make docs)" % ", ".join(stale), file=sys.stderr)
+        print("docs.py: stale, differs from what the kernel produces now: %s; run "
+              "`make docs` (tools/docs.py update) and review the diff" % ", ".join(stale),
+              file=sys.stderr)
         return 1
     for path in stale:
         print("updated %s" % path)

@@ -177,3 +177,33 @@ def test_make_debug_server_serves_the_stub():
         import signal
         os.killpg(server.pid, signal.SIGTERM)      # make, tools/debug.py and QEMU
         server.wait(timeout=20)
+
+
+def test_make_debug_server_with_a_case_replays_it_under_gdb():
+    """`make debug-server CASE=keypress`: the kernel replays the golden case's inputs
+    while GDB holds it, so a breakpoint on the keyboard path stops at the logged
+    scancode every time (0x1e, the A of tests/golden/keypress.keys)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    from gdbtest import free_port
+    port = free_port()
+    server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port,
+                               "CASE=keypress"], cwd=os.path.dirname(ELF) + "/..",
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        out = gdb_batch(port, ["break keyboard_input", "continue", "print/x scancode",
+                               "info threads", "delete", "detach"])
+        assert "hit Breakpoint 1" in out and "$1 = 0x1e" in out, out
+        assert "keyboard, waiting" in out, out
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)

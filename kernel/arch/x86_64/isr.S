@@ -10,24 +10,63 @@
 #define HAS_ERROR_CODE(n) ((n) == 8 || (n) == 10 || (n) == 11 || (n) == 12 || (n) == 13 || \
                            (n) == 14 || (n) == 17 || (n) == 21 || (n) == 29 || (n) == 30)
 
+    .cfi_sections .debug_frame           /* debug info only: kernel.ld drops .eh_frame */
     .text
     .balign 16
 isr_common:
+    /* Unwind information (DWARF CFI), so that GDB's `bt` inside a handler goes on into
+     * the code the interrupt stopped: the CFA is the top of the trap frame, and every
+     * interrupted register is read from its slot in it (offsets as in trap.h). */
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa %rsp, TRAP_FRAME_SIZE - TRAP_FRAME_VECTOR
+    .cfi_offset %rip, TRAP_FRAME_RIP - TRAP_FRAME_SIZE
+    .cfi_offset %rsp, TRAP_FRAME_RSP - TRAP_FRAME_SIZE
     pushq %rax
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rax, 112 - TRAP_FRAME_SIZE
     pushq %rbx
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rbx, 104 - TRAP_FRAME_SIZE
     pushq %rcx
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rcx, 96 - TRAP_FRAME_SIZE
     pushq %rdx
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rdx, 88 - TRAP_FRAME_SIZE
     pushq %rsi
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rsi, 80 - TRAP_FRAME_SIZE
     pushq %rdi
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rdi, 72 - TRAP_FRAME_SIZE
     pushq %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %rbp, 64 - TRAP_FRAME_SIZE
     pushq %r8
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r8, 56 - TRAP_FRAME_SIZE
     pushq %r9
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r9, 48 - TRAP_FRAME_SIZE
     pushq %r10
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r10, 40 - TRAP_FRAME_SIZE
     pushq %r11
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r11, 32 - TRAP_FRAME_SIZE
     pushq %r12
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r12, 24 - TRAP_FRAME_SIZE
     pushq %r13
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r13, 16 - TRAP_FRAME_SIZE
     pushq %r14
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r14, 8 - TRAP_FRAME_SIZE
     pushq %r15
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset %r15, 0 - TRAP_FRAME_SIZE
     movq %rsp, %rdi
     cld
     call trap_dispatch
@@ -50,6 +89,7 @@ isr_return:
     popq %rax
     addq $16, %rsp                       /* vector and error code */
     iretq
+    .cfi_endproc
 
 .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     .balign 16
