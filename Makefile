@@ -256,7 +256,15 @@ $(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*) $(wildcard trace/*.h kernel/
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_SRC_$*)
 
-bench: deps all ktest $(BENCH_BINS)
+# The boot floor (tools/bench/floor.S): a multiboot v1 image that exits QEMU at once.
+$(BUILD)/bench/floor.elf: tools/bench/floor.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(CC) -m32 -c -o $(BUILD)/bench/floor.o $<
+	$(Q)$(LD) -m elf_i386 -Ttext 0x100000 -e _start --build-id=none -z noexecstack \
+		-o $@ $(BUILD)/bench/floor.o
+
+bench: deps all ktest $(BENCH_BINS) $(BUILD)/bench/floor.elf
 	@BUILD=$(BUILD) $(PYTHON) tools/bench.py
 
 run: deps all

@@ -162,6 +162,69 @@ def bench_executor():
     ]
 
 
+def boot_to_prompt(image, boot):
+    """Seconds from starting QEMU to the shell's prompt on COM1 (polled every 2 ms)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import qemu
+    with tempfile.TemporaryDirectory() as tmp:
+        console = os.path.join(tmp, "console.log")
+        start = time.perf_counter()
+        process = subprocess.Popen(qemu.command(image, boot=boot, console_log=console),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            while time.perf_counter() - start < 60:
+                if os.path.exists(console):
+                    with open(console, "rb") as f:
+                        if b"lockstep> " in f.read():
+                            return time.perf_counter() - start
+                if process.poll() is not None:
+                    break
+                time.sleep(0.002)
+        finally:
+            process.kill()
+            process.wait()
+    raise SystemExit("bench: %s never showed the prompt" % image)
+
+
+def qemu_floor(image):
+    """Seconds from starting QEMU to its exit, the guest exiting at its first instruction."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import qemu
+    start = time.perf_counter()
+    status = subprocess.run(qemu.command(image), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    if status != qemu.EXIT_PASS:
+        raise SystemExit("bench: the floor image exited with status %d" % status)
+    return time.perf_counter() - start
+
+
+@section("Boot")
+def bench_boot():
+    """Wall time from QEMU start to the shell prompt, both boot paths, against QEMU
+    starting and exiting with no guest work (the floor), same flags, same run."""
+    runs = 7
+    floor = timed(lambda: qemu_floor(os.path.join(BUILD, "bench", "floor.elf")), runs)
+    kernel = [boot_to_prompt(os.path.join(BUILD, "lockstep.elf"), "kernel") for _ in range(runs)]
+    iso = [boot_to_prompt(os.path.join(BUILD, "lockstep.iso"), "iso") for _ in range(runs)]
+
+    def row(name, seconds, how):
+        return (name, "%.3f" % statistics.median(seconds), "s", "median of %d, min %.3f, "
+                "max %.3f; %s" % (len(seconds), min(seconds), max(seconds), how))
+    return [
+        ("QEMU start to exit, no guest work (floor)", "%.3f" % floor[0], "s",
+         "median of %d, min %.3f, max %.3f; tools/bench/floor.S: a multiboot image whose "
+         "first instruction exits through isa-debug-exit" % (runs, floor[1], floor[2])),
+        row("QEMU -kernel (multiboot v1) to the prompt", kernel,
+            "tools/qemu.py flags, COM1 to a file polled every 2 ms for 'lockstep> '"),
+        row("GRUB ISO (multiboot2) to the prompt", iso, "the same, booting build/lockstep.iso"),
+        ("-kernel boot above the floor", "%.3f" % (statistics.median(kernel) - floor[0]), "s",
+         "medians subtracted: the kernel's own boot plus QEMU's loading of it"),
+        ("GRUB boot above the floor", "%.3f" % (statistics.median(iso) - floor[0]), "s",
+         "medians subtracted: BIOS, GRUB and the kernel"),
+    ]
+
+
 @section("Replay")
 def bench_replay():
     """Wall time of each golden replay (QEMU start to exit, one at a time), and a recorded
