@@ -7,7 +7,9 @@
  * REPLAY_AT_IDLE is injected, one per idle point, whenever the kernel goes idle. When the
  * log is used up and the kernel is idle, the trace is flushed and QEMU exits (pass).
  * An entry flagged REPLAY_IN_PROGRAM is not injected at its boundary but inside the
- * poll that follows it, where a user program would have entered ring 3.
+ * poll that follows it, where a user program would have entered ring 3. A replay also
+ * ends when the log is used up as a program is about to enter ring 3: with interrupts
+ * off there, nothing could ever stop a program that makes no syscall.
  */
 #include "replay.h"
 #include "cpu.h"
@@ -146,8 +148,11 @@ void record_start(void)
 
 bool replay_program_input(void)
 {
-    if (mode != INPUT_REPLAY || next >= count || entries[next].boundary != boundary ||
-        !(entries[next].flags & REPLAY_IN_PROGRAM))
+    if (mode != INPUT_REPLAY)
+        return false;
+    if (next == count)                         /* ring 3 runs with interrupts off here: */
+        finish(DEBUG_EXIT_SUCCESS);            /* a program without syscalls would spin */
+    if (entries[next].boundary != boundary || !(entries[next].flags & REPLAY_IN_PROGRAM))
         return false;
     inject(&entries[next++]);
     return true;

@@ -56,8 +56,9 @@ void record_start(void);
 /* Replay mode, from a program's poll just before it would enter ring 3: if the next
  * input of the log arrived inside this very ring-3 run when it was recorded
  * (REPLAY_IN_PROGRAM at the current boundary), inject it now and return true: the
- * caller then treats the run as interrupted without running it. False otherwise, and
- * always outside replay mode. */
+ * caller then treats the run as interrupted without running it. If the log is used up,
+ * end the replay (trace flushed, QEMU exits as at idle): no input can ever interrupt the
+ * program again. False otherwise, and always outside replay mode. */
 bool replay_program_input(void);
 
 /* Where interrupts come from. Code that waits for time to pass inside one poll (the

@@ -82,9 +82,9 @@ bool sys_read(struct process *process, struct syscall_call *call)
         return done(call, -EBADF);
     size_t left = file->size - file->offset;
     size_t n = len < left ? (size_t)len : left;
-    if (uspace_copy_out(&process->space, buf, file->data + file->offset, n) != 0 ||
-        uspace_check(&process->space, buf, len, true) != 0)
-        return done(call, -EFAULT);
+    if (uspace_check(&process->space, buf, len, true) != 0)
+        return done(call, -EFAULT);        /* checked whole: nothing half-read */
+    uspace_copy_out(&process->space, buf, file->data + file->offset, n);
     file->offset += n;
     return done(call, (int64_t)n);
 }

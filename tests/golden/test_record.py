@@ -141,3 +141,21 @@ def test_a_live_session_with_user_programs_replays_to_the_live_trace(tmp_path):
     assert re.search(r"^=\d+ in-program tick \d+$", text, re.M), text   # spin, preempted
     assert b"killed: interrupted (Ctrl+C)" in console
     assert b"keys: got 4 bytes: abc" in console
+
+
+def test_a_recording_that_ends_while_a_program_spins_replays(tmp_path):
+    """QEMU quit while `spin` ran: replay runs ring 3 with interrupts off, so once the log
+    is used up nothing could stop it; the kernel ends the replay there instead of
+    spinning until the host's timeout, and the replay equals the live trace."""
+    keymap = keysfile.Keymap()
+    script = live.typing_script(["spin"], 3, keymap, pause=(1.0, 1.0))
+    with live.LiveSession(KERNEL) as session:
+        session.wait_for()
+        session.play(script)
+        session.wait_for(b"looping forever")
+        data, _ = session.stop()
+    records, result, report = replay.finish_recording(data, str(tmp_path / "spin.keys"),
+                                                      KERNEL)
+    assert report is None, report
+    assert any(r.name == "task_spawn" and r.values["name"][1].startswith(b"spin")
+               for r in records)
