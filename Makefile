@@ -348,10 +348,10 @@ USER_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fno-common \
 	-m64 -march=x86-64 -mno-mmx -mno-sse -mno-sse2 -mgeneral-regs-only \
-	-MMD -MP -Iuser/lib -Ikernel/include -Ikernel/syscall -I$(BUILD)/user
+	-MMD -MP -Iuser/lib -Ikernel/include -Ikernel/lib -Ikernel/syscall -I$(BUILD)/user
 USER_LDFLAGS := -static -nostdlib -no-pie --fatal-warnings -z max-page-size=0x1000 \
 	-z noexecstack --build-id=none -T $(BUILD)/user/link.ld
-USER_LIB_OBJS := $(addprefix $(BUILD)/user/lib/,ulib.o)
+USER_LIB_OBJS := $(addprefix $(BUILD)/user/lib/,ulib.o string.o)
 USER_ELFS := $(addprefix $(BUILD)/user/,$(addsuffix .elf,$(USER_PROGRAMS)))
 INITRD_ENTRIES := $(sort $(USER_PROGRAMS) $(USER_FILES))
 
@@ -363,6 +363,12 @@ all: initrd
 $(BUILD)/user/%.o: user/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# The kernel's string functions, built again with the user flags: one implementation.
+$(BUILD)/user/lib/string.o: kernel/lib/string.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (user)"
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(BUILD)/user/%.o: user/%.S

@@ -12,6 +12,8 @@ import os
 import re
 import sys
 
+import generated
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSCALLS_DEF = os.path.join(ROOT, "kernel", "syscall", "syscalls.def")
 ERRNO_H = os.path.join(ROOT, "kernel", "include", "errno.h")
@@ -86,17 +88,11 @@ def markdown(table):
 
 def update_doc(path=DOC, table=None, check_only=False):
     """Rewrite the generated part of `path`; True if it was already current."""
-    text = _read(path, path)
-    begin, end = text.find(DOC_BEGIN), text.find(DOC_END)
-    if begin < 0 or end < begin:
-        raise SyscallError("%s has no generated syscall table markers" % path)
-    new = text[:begin] + markdown(table or load()) + text[end + len(DOC_END):]
-    if new == text:
-        return True
-    if not check_only:
-        with open(path, "w") as f:
-            f.write(new)
-    return False
+    try:
+        return generated.update(path, DOC_BEGIN, DOC_END, markdown(table or load()),
+                                check_only)
+    except (ValueError, OSError) as err:
+        raise SyscallError(str(err))
 
 
 def main(argv=None):

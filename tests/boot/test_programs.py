@@ -3,17 +3,13 @@
 initrd, each misbehaving one is contained with its report, `spin` is killed by Ctrl+C
 while the timer keeps preempting it, and no frame leaks. A second boot (QEMU's direct
 loader, the PS/2 keyboard through the monitor) kills `spin` with Ctrl+C on the keyboard."""
-import os
 import re
-import socket
-import subprocess
-import tempfile
 import time
 
 import pexpect
 
-import qemu
-from conftest import BUILD, ROOT
+from conftest import ROOT
+from monitored import MonitoredKernel
 
 PROMPT = "\nlockstep> "
 PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "hello", "kernelptr", "keys",
@@ -128,41 +124,14 @@ def test_every_program_over_the_serial_console():
 
 
 def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
-    workdir = tempfile.mkdtemp(prefix="lockstep-programs-", dir=BUILD)
-    console = os.path.join(workdir, "console.log")
-    mon = os.path.join(workdir, "monitor.sock")
-    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), console_log=console, monitor=mon)
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def wait_for(pattern, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if os.path.exists(console):
-                with open(console, "rb") as f:
-                    text = f.read().decode("utf-8", "replace")
-                if re.search(pattern, text):
-                    return text
-            time.sleep(0.05)
-        raise AssertionError("no %r in the console" % pattern)
-
+    kernel = MonitoredKernel()
     try:
-        wait_for(re.escape(PROMPT))
-        sock = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
-            try:
-                sock.connect(mon)
-                break
-            except OSError:
-                time.sleep(0.05)
+        kernel.wait_for(re.escape(PROMPT))
         for code in ["s", "p", "i", "n", "ret"]:
-            sock.sendall(("sendkey %s\n" % code).encode())
-            time.sleep(0.05)
-        wait_for(r"spin: looping forever")
+            kernel.sendkey(code, pause=0.05)
+        kernel.wait_for(r"spin: looping forever")
         time.sleep(1)
-        sock.sendall(b"sendkey ctrl-c\n")
-        text = wait_for(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
-        assert text.count("lockstep> ") >= 2
-        sock.close()
+        kernel.sendkey("ctrl-c")
+        kernel.wait_for(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
     finally:
-        process.kill()
-        process.wait()
+        kernel.close()

@@ -5,15 +5,12 @@ match its patterns, and the two runs must print the same thing wherever the outp
 not depend on time."""
 import os
 import re
-import socket
-import subprocess
-import tempfile
-import time
 
 import pexpect
 
 import qemu
 from conftest import BUILD, ROOT
+from monitored import MonitoredKernel
 from shell_session import STEPS, VARIABLE, qcodes, serial_bytes, step_name
 from terminal import render
 
@@ -61,48 +58,17 @@ def test_every_command_over_the_serial_console():
     test_every_command_over_the_serial_console.outputs = outputs
 
 
-def monitor(sock, line):
-    sock.sendall(line.encode() + b"\n")
-
-
 def run_ps2():
-    workdir = tempfile.mkdtemp(prefix="lockstep-shell-", dir=BUILD)
-    console = os.path.join(workdir, "console.log")
-    mon = os.path.join(workdir, "monitor.sock")
-    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), console_log=console, monitor=mon)
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def text():
-        with open(console, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def wait_prompts(count, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if os.path.exists(console) and len(FRESH_PROMPT.findall(text())) >= count:
-                return
-            time.sleep(0.02)
-        raise AssertionError("prompt %d never came:\n%s" % (count, text()[-2000:]))
-
+    kernel = MonitoredKernel()
     try:
-        wait_prompts(1)
-        sock = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
-            try:
-                sock.connect(mon)
-                break
-            except OSError:
-                time.sleep(0.05)
+        kernel.wait_for(FRESH_PROMPT)
         for n, (keys, _) in enumerate(STEPS):
             for code in qcodes(keys):
-                monitor(sock, "sendkey " + code)
-                time.sleep(0.02)
-            wait_prompts(n + 2)
-        sock.close()
-        raw = text()
+                kernel.sendkey(code)
+            kernel.wait_for(FRESH_PROMPT, count=n + 2)
+        raw = kernel.text()
     finally:
-        process.kill()
-        process.wait()
+        kernel.close()
     # Each step runs from one fresh prompt to the next, as in the serial transcript.
     chunks = FRESH_PROMPT.split(raw)[1:len(STEPS) + 1]
     return [render(PROMPT + chunk) for chunk in chunks]

@@ -1,14 +1,16 @@
 """Launching Lockstep under a debugger for the GDB tests and `make bench`: the kernel's
 own stub (COM3 as a TCP server, boot option `gdb` so it waits in early boot), or QEMU's
 gdbserver (-gdb, CPU stopped at reset) on the same build, and real GDB in batch mode."""
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 
 import qemu
-from conftest import BUILD
+from conftest import BUILD, ROOT
 
 ELF = os.path.join(BUILD, "lockstep.elf")
 GDB = "gdb"
@@ -77,3 +79,25 @@ def gdb_batch(port, commands, timeout=60):
     finally:
         os.unlink(path)
     return result.stdout + result.stderr
+
+
+@contextlib.contextmanager
+def make_debug_server(*make_args):
+    """`make debug-server` on a free port (with extra make arguments such as CASE=x): yields
+    the port once QEMU listens on it; stops make, tools/debug.py and QEMU afterwards."""
+    port = free_port()
+    server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port] +
+                              list(make_args), cwd=ROOT,
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)

@@ -8,7 +8,7 @@ import time
 import pexpect
 import pytest
 
-from gdbtest import ELF, GDB, Machine, gdb_batch
+from gdbtest import ELF, GDB, Machine, gdb_batch, make_debug_server
 
 REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
              "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "cs", "ss", "ds", "es",
@@ -154,56 +154,17 @@ def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
 
 
 def test_make_debug_server_serves_the_stub():
-    import os
-    import subprocess
-    from gdbtest import free_port
-    port = free_port()
-    env = dict(os.environ, GDB_PORT=str(port))
-    server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port],
-                              cwd=os.path.dirname(ELF) + "/..", env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        from gdbtest import Machine
-        deadline = time.time() + 60
-        import socket
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+    with make_debug_server() as port:
         out = gdb_batch(port, ["info threads", "detach"])
-        assert "kernel (interrupts, idle, boot)" in out, out
-    finally:
-        import signal
-        os.killpg(server.pid, signal.SIGTERM)      # make, tools/debug.py and QEMU
-        server.wait(timeout=20)
+    assert "kernel (interrupts, idle, boot)" in out, out
 
 
 def test_make_debug_server_with_a_case_replays_it_under_gdb():
     """`make debug-server CASE=keypress`: the kernel replays the golden case's inputs
     while GDB holds it, so a breakpoint on the keyboard path stops at the logged
     scancode every time (0x1e, the A of tests/golden/keypress.keys)."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    from gdbtest import free_port
-    port = free_port()
-    server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port,
-                               "CASE=keypress"], cwd=os.path.dirname(ELF) + "/..",
-                              start_new_session=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+    with make_debug_server("CASE=keypress") as port:
         out = gdb_batch(port, ["break keyboard_input", "continue", "print/x scancode",
                                "info threads", "delete", "detach"])
-        assert "hit Breakpoint 1" in out and "$1 = 0x1e" in out, out
-        assert "keyboard, waiting" in out, out
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+    assert "hit Breakpoint 1" in out and "$1 = 0x1e" in out, out
+    assert "keyboard, waiting" in out, out

@@ -1,55 +1,10 @@
 /*
- * ulib.c - the user runtime (see ulib.h): strings, print/printf over sys_write, errno
- * names, exit. Linked into every program after its own object, with start.S first.
+ * ulib.c - the user runtime (see ulib.h): print/printf over sys_write, errno names,
+ * exit. Linked into every program after its own object, with start.S first.
  * printf formats into one stack buffer and writes it with a single syscall, flushing
  * early only when the buffer fills, so each call costs one kernel entry in the common case.
  */
 #include "ulib.h"
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-    for (; n; n--, a++, b++) {
-        if (*a != *b || !*a)
-            return (unsigned char)*a - (unsigned char)*b;
-    }
-    return 0;
-}
-
-/* Byte loops; the build passes -fno-tree-loop-distribute-patterns so that gcc does not
- * turn these loops back into calls to themselves. */
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
-    return dst;
-}
 
 long print(const char *s)
 {

@@ -1,6 +1,7 @@
 /*
- * ulib.h - the tiny runtime every user program links with (ulib.c): string and memory
- * helpers, print and a small printf over sys_write, errno names, exit. No heap, no
+ * ulib.h - the tiny runtime every user program links with (ulib.c): print and a small
+ * printf over sys_write, errno names, exit; memory and string functions are the
+ * kernel's own (kernel/lib/string.c, built a second time for user space). No heap, no
  * buffering across calls: one print or printf is one write syscall (for up to
  * ULIB_PRINTF_BUFFER bytes), so output from two programs interleaves only at call
  * boundaries and a trace shows one write per line printed.
@@ -13,23 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"           /* kernel/include: ARRAY_SIZE and the like */
 #include "errno.h"              /* kernel/include/errno.h: the one list of numbers */
+#include "string.h"             /* kernel/lib/string.c, compiled for user space too */
 #include "syscall.h"
 
 #define ULIB_PRINTF_BUFFER 256  /* longer output goes out in several writes */
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Every program defines this; _start (start.S) calls it with the kernel's argc/argv. */
 int main(int argc, char **argv);
-
-/* Memory and strings, as in C. Cannot fail. gcc may also emit calls to memcpy and
- * memset by itself (struct copies), which is why they exist under these names. */
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
 
 /* Write `s` to fd 1 as it is (no newline added). Returns what sys_write returned: the
  * length, or a negated errno. */

@@ -16,77 +16,19 @@
 isr_common:
     /* Unwind information (DWARF CFI), so that GDB's `bt` inside a handler goes on into
      * the code the interrupt stopped: the CFA is the top of the trap frame, and every
-     * interrupted register is read from its slot in it (offsets as in trap.h). */
+     * interrupted register is read from its slot in it (TRAP_PUSH_REGS records them). */
     .cfi_startproc simple
     .cfi_signal_frame
     .cfi_def_cfa %rsp, TRAP_FRAME_SIZE - TRAP_FRAME_VECTOR
     .cfi_offset %rip, TRAP_FRAME_RIP - TRAP_FRAME_SIZE
     .cfi_offset %rsp, TRAP_FRAME_RSP - TRAP_FRAME_SIZE
-    pushq %rax
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rax, 112 - TRAP_FRAME_SIZE
-    pushq %rbx
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rbx, 104 - TRAP_FRAME_SIZE
-    pushq %rcx
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rcx, 96 - TRAP_FRAME_SIZE
-    pushq %rdx
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rdx, 88 - TRAP_FRAME_SIZE
-    pushq %rsi
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rsi, 80 - TRAP_FRAME_SIZE
-    pushq %rdi
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rdi, 72 - TRAP_FRAME_SIZE
-    pushq %rbp
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %rbp, 64 - TRAP_FRAME_SIZE
-    pushq %r8
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r8, 56 - TRAP_FRAME_SIZE
-    pushq %r9
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r9, 48 - TRAP_FRAME_SIZE
-    pushq %r10
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r10, 40 - TRAP_FRAME_SIZE
-    pushq %r11
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r11, 32 - TRAP_FRAME_SIZE
-    pushq %r12
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r12, 24 - TRAP_FRAME_SIZE
-    pushq %r13
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r13, 16 - TRAP_FRAME_SIZE
-    pushq %r14
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r14, 8 - TRAP_FRAME_SIZE
-    pushq %r15
-    .cfi_adjust_cfa_offset 8
-    .cfi_offset %r15, 0 - TRAP_FRAME_SIZE
+    TRAP_PUSH_REGS cfi=1
     movq %rsp, %rdi
     cld
     call trap_dispatch
     .globl isr_return
 isr_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    TRAP_POP_REGS
     addq $16, %rsp                       /* vector and error code */
     iretq
     .cfi_endproc

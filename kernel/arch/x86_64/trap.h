@@ -34,7 +34,28 @@
 #define VECTOR_PAGE_FAULT       14
 #define VECTOR_MACHINE_CHECK    18
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* The general registers of a trap frame, pushed from rax down to r15 (so r15 ends at the
+ * lowest address, where struct trap_frame starts) and popped back: isr.S and
+ * user_entry.S build and unbuild the same frame. With cfi=1, each push also records
+ * where the register was saved (DWARF CFI, relative to a CFA at the top of the frame),
+ * so debuggers unwind through the interrupt; the caller has opened .cfi_startproc. */
+.macro TRAP_PUSH_REGS cfi=0
+    .irp reg, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+    pushq %\reg
+    .if \cfi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %\reg, 0
+    .endif
+    .endr
+.endm
+
+.macro TRAP_POP_REGS
+    .irp reg, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax
+    popq %\reg
+    .endr
+.endm
+#else
 #include "compiler.h"
 
 struct trap_frame {

@@ -30,30 +30,16 @@ user_enter:
     cli                                  /* no interrupt until ring 3 (IF comes from the frame) */
     movq %rsp, kernel_return_rsp(%rip)
     movq %rdi, %rsp                      /* the frame: the top of the program's kernel stack */
-    movb %sil, %al
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    testb %al, %al
-    popq %rax                            /* (popq leaves the flags of testb alone) */
+    testb %sil, %sil
     jz 1f
+    TRAP_POP_REGS
     /* sysretq: RIP from rcx, RFLAGS from r11, CS/SS from STAR (both syscall-clobbered) */
     movq TRAP_FRAME_RIP - TRAP_FRAME_VECTOR(%rsp), %rcx
     movq TRAP_FRAME_RIP - TRAP_FRAME_VECTOR + 16(%rsp), %r11
     movq TRAP_FRAME_RSP - TRAP_FRAME_VECTOR(%rsp), %rsp
     sysretq
-1:  addq $16, %rsp                       /* vector and error code */
+1:  TRAP_POP_REGS                        /* iretq: the whole frame */
+    addq $16, %rsp                       /* vector and error code */
     iretq
 
 /* Entered from ring 3 by `syscall`: rcx = user rip, r11 = user rflags, IF = 0. */
@@ -71,21 +57,7 @@ syscall_entry:
     pushq %rcx                           /* rip */
     pushq $0                             /* error code */
     pushq $TRAP_VECTOR_SYSCALL           /* vector */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    TRAP_PUSH_REGS
     movq %rsp, %rdi
     movl $USER_EXIT_SYSCALL_VALUE, %esi
     jmp user_trap_return
