@@ -122,7 +122,11 @@ KTEST_OBJS := \
 	tests/ktest/test_pmm.o \
 	tests/ktest/test_vmm.o \
 	tests/ktest/test_heap.o \
-	tests/ktest/test_user.o
+	tests/ktest/test_user.o \
+	tests/ktest/test_exception_vectors.o \
+	tests/ktest/test_frame_exhaustion.o \
+	tests/ktest/test_keyboard_overflow.o \
+	tests/ktest/test_trace_overflow.o
 KTEST_OBJS += tools/bench/kbench_trace.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 

@@ -74,6 +74,7 @@ static const struct gdb_register registers[] = {
 static struct gdbstub stub;
 static struct trap_frame *stopped;         /* the frame being debugged, while stopped */
 static bool enabled, waiting;
+static bool stepping;                       /* the last resume was GDB's step (TF set) */
 static char target_xml[6144];
 static int (*monitor_fn)(const char *command);
 
@@ -392,7 +393,8 @@ static void session(struct trap_frame *frame, const struct gdb_stop *stop)
     enum gdb_resume resume = gdbstub_session(&stub, stop);
     stopped = NULL;
     frame->rflags &= ~(uint64_t)RFLAGS_TF;
-    if (resume == GDB_STEP)
+    stepping = resume == GDB_STEP;
+    if (stepping)
         frame->rflags |= RFLAGS_TF;
     if (stop->reason == GDB_STOP_HWBREAK)
         frame->rflags |= RFLAGS_RF;         /* do not stop on the same instruction again */
@@ -427,8 +429,8 @@ static bool debugger(struct trap_frame *frame)
         if (n < 4 && hw[n].used) {
             stop.reason = hw[n].type == 1 ? GDB_STOP_HWBREAK : GDB_STOP_WATCH;
             stop.watch_address = hw[n].address;
-        } else if (!(dr6 & DR6_BS)) {
-            return false;
+        } else if (!(dr6 & DR6_BS) || !stepping) {
+            return false;                   /* not GDB's: a TF someone else set */
         }
     } else {
         if (!stub.attached)

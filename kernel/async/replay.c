@@ -105,6 +105,8 @@ int replay_start(const struct boot_info *boot)
         return refuse("the first module is not a replay log (magic LKRPLAY1)");
     if (h->count > (size - sizeof(*h)) / sizeof(struct replay_entry))
         return refuse("the log is shorter than its entry count");
+    if (size != sizeof(*h) + (uint64_t)h->count * sizeof(struct replay_entry))
+        return refuse("the log is longer than its entry count");
     entries = (const struct replay_entry *)(h + 1);
     count = h->count;
     for (uint32_t i = 0; i < count; i++) {

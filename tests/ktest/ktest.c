@@ -131,7 +131,11 @@ static const char *option(const struct boot_info *boot, const char *key, char *b
         return NULL;
     p += strlen(key);
     size_t n = 0;
-    while (p[n] && p[n] != ' ' && n + 1 < size) {
+    while (p[n] && p[n] != ' ') {
+        if (n + 1 == size) {                     /* no silent truncation to another name */
+            kprintf("ktest: the %s option is longer than %lu characters\n", key, size - 1);
+            debug_exit(DEBUG_EXIT_FAILURE);
+        }
         buf[n] = p[n];
         n++;
     }
@@ -158,7 +162,7 @@ static __noinline bool run_one(const struct ktest *t)
 
 void ktest_main(const struct boot_info *boot)
 {
-    char only_buf[64];
+    char only_buf[128];
     const char *only = option(boot, "ktest=", only_buf, sizeof(only_buf));
     const char *bench = option(boot, "kbench=", only_buf, sizeof(only_buf));
     unsigned passed = 0, failed = 0;
@@ -192,6 +196,8 @@ void ktest_main(const struct boot_info *boot)
             failed++;
         }
     }
+    if (only && passed + failed == 0)
+        kprintf("ktest: no test named %s\n", only);
     kprintf("ktest: %u passed, %u failed\n", passed, failed);
     trace_flush();                               /* the host may be reading COM2 */
     debug_exit(failed || (only && passed == 0) ? DEBUG_EXIT_FAILURE : DEBUG_EXIT_SUCCESS);
