@@ -417,4 +417,34 @@ test: deps
 clean:
 	rm -rf $(BUILD)
 
+# ---- fuzzing (docs/fuzzing.md): libFuzzer targets, clang with ASan and UBSan ----
+# tests/fuzz/fuzz_TARGET.c links the same kernel sources as the target's unit test.
+# `make fuzz` runs every target for FUZZ_SECONDS each, one at a time, over a copy of its
+# seed corpus in $(BUILD)/fuzz/corpus/TARGET (tests/fuzz/corpus/ is never written), and
+# fails on any crash, naming the reproducer. make test runs each for a few seconds
+# (tests/fuzz/test_fuzz.py). `make fuzz-build` only builds them.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
+FUZZ_TARGETS := gdbstub scancode multiboot2 elf initrd line
+FUZZ_SRC_gdbstub    := $(UNIT_SRC_test_gdbstub)
+FUZZ_SRC_scancode   := $(UNIT_SRC_test_scancode)
+FUZZ_SRC_multiboot2 := $(UNIT_SRC_test_boot_info_mb2)
+FUZZ_SRC_elf        := $(UNIT_SRC_test_elf)
+FUZZ_SRC_initrd     := $(UNIT_SRC_test_initrd)
+FUZZ_SRC_line       := $(UNIT_SRC_test_line)
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps $(FUZZ_BINS)
+	$(PYTHON) tools/fuzz.py --build $(BUILD) run --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard kernel/*/*.h kernel/*/*.def \
+		kernel/arch/x86_64/*.h trace/*.h debug/gdbstub/*.h) $$(FUZZ_SRC_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -183,6 +183,13 @@ HEX_BYTE = re.compile(r"(?:0x)?([0-9a-fA-F]{1,2})$")
 ACTIONS = "type, key, down, up, raw or wait"
 
 
+def decimal(digits):
+    """The value of a run of decimal digits. Past 18 significant digits every value is out
+    of range anyway (and int() refuses more than 4300), so 10**18 stands for them all."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10 ** 18
+
+
 def parse(text, path, keymap):
     """Parse the text of a .keys file; raises KeysError naming path:line."""
     inputs, now, recorded, boundary, ticks = [], 0, None, 0, 0
@@ -201,7 +208,7 @@ def parse(text, path, keymap):
         m = TIME.match(parts[0])
         if not m:
             fail("a time (@TICK, +TICKS or =BOUNDARY) to start the line", parts[0])
-        sign, value = m.group(1), int(m.group(2))
+        sign, value = m.group(1), decimal(m.group(2))
         is_recorded = sign == "="
         in_program = len(parts) > 1 and parts[1] == IN_PROGRAM_WORD
         if in_program:
@@ -306,9 +313,9 @@ def parse_action(action, args, keymap, is_recorded, fail, ticks):
         if not is_recorded:
             fail("an action (%s): 'tick' is only for recorded =BOUNDARY lines" % ACTIONS,
                  action)
-        if len(args) > 1 or args and not args[0].isdigit():
+        if len(args) > 1 or args and not args[0].isdecimal():   # (isdigit() takes "²")
             fail("at most a tick number after 'tick'", " ".join(args))
-        if args and int(args[0]) != ticks + 1:
+        if args and decimal(args[0]) != ticks + 1:
             fail("tick %d (recorded ticks count up from 1)" % (ticks + 1), args[0])
         return Input.TICK
     fail("an action (%s)" % ACTIONS, action)

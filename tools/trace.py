@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 
+import generated
 import syscalls
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -303,12 +304,27 @@ def decode(data, table):
         if pos + 4 + event.size > n:
             yield Note("truncated", pos, "stream ends inside a %s record" % event.name)
             return
+        if frame_inside(data, pos + 1, pos + 4 + event.size):
+            yield corrupt(pos, "a %s record runs into a frame" % event.name)
+            continue
         tick += ((header >> 16) - tick) & 0xffff
         payload = data[pos + 4:pos + 4 + event.size]
         yield Record(seq, tick, event, unpack_fields(event, payload), pos)
         seq += 1
         head += 1 + event.size // 4
         pos += 4 + event.size
+
+
+def frame_inside(data, start, end):
+    """True if a header or sync frame begins in data[start:end]. The kernel never writes
+    one inside a record, so a record that seems to hold one is damaged bytes misread (a
+    lost piece of stream put the frame where a payload was due): the frame is where to
+    resynchronise, not payload."""
+    for magic in (HEADER_MAGIC, SYNC_MAGIC):
+        at = data.find(magic, start, end + len(magic) - 1)
+        if 0 <= at < end:
+            return True
+    return False
 
 
 def check_hash(stream_hash, table):
@@ -363,18 +379,11 @@ def event_table_markdown(table):
 
 def update_doc(path, table, check_only=False):
     """Rewrite the generated part of `path`; returns True if it was already current."""
-    with open(path) as f:
-        text = f.read()
-    begin, end = text.find(DOC_BEGIN), text.find(DOC_END)
-    if begin < 0 or end < begin:
-        raise TraceError("%s has no generated event table markers" % path)
-    new = text[:begin] + event_table_markdown(table) + text[end + len(DOC_END):]
-    if new == text:
-        return True
-    if not check_only:
-        with open(path, "w") as f:
-            f.write(new)
-    return False
+    try:
+        return generated.update(path, DOC_BEGIN, DOC_END, event_table_markdown(table),
+                                check_only)
+    except (ValueError, OSError) as err:
+        raise TraceError(str(err))
 
 
 def main(argv=None):

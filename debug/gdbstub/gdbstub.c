@@ -182,6 +182,8 @@ static void handle_read_registers(struct gdbstub *stub)
     reply_len(stub, n);
 }
 
+/* All or nothing: the whole packet is checked before any register is written, and a
+ * thread whose registers cannot be written (not the stopped one) gets an error, as 'P'. */
 static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t len)
 {
     const struct gdb_target *t = stub->target;
@@ -193,7 +195,16 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
             reply(stub, REPLY_BAD);
             return;
         }
-        t->write_reg(stub->reg_thread, r, value);
+        at += 2 * size;
+    }
+    at = 0;
+    for (unsigned r = 0; r < t->reg_count; r++) {
+        unsigned size = t->reg_size(r);
+        rsp_hex_decode(value, hex + at, size);
+        if (t->write_reg(stub->reg_thread, r, value) != 0) {
+            reply(stub, REPLY_BAD);         /* refused for every register, or none */
+            return;
+        }
         at += 2 * size;
     }
     reply(stub, "OK");

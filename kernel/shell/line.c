@@ -274,7 +274,7 @@ enum line_key line_serial_key(struct line_editor *e, uint8_t byte, char *c)
         return escape_key(0, byte);
     case ESCAPE_CSI:                               /* ESC [ digits ; ... final */
         if (byte >= '0' && byte <= '9') {
-            if (e->escape_param < 100)
+            if (e->escape_param < 25)              /* so that it stays below 255 */
                 e->escape_param = (uint8_t)(e->escape_param * 10 + (byte - '0'));
             else
                 e->escape_param = 255;             /* absurd: matches nothing */

@@ -54,7 +54,7 @@ int parse_unsigned(const char *text, uint64_t max, uint64_t *value)
         if (*p < '0' || *p > '9')
             return -EINVAL;
         unsigned digit = (unsigned)(*p - '0');
-        if (v > (max - digit) / 10)
+        if (digit > max || v > (max - digit) / 10)     /* max - digit must not wrap */
             return -EINVAL;
         v = v * 10 + digit;
     }

@@ -326,6 +326,29 @@ TEST(registers_whole_and_one_by_one)
     CHECK_STR(ask("P0=0100000000000000"), "E01");   /* another thread: read only */
 }
 
+/* Regression (found by tests/fuzz/fuzz_gdbstub.c): 'G' ignored write_reg's refusal, so
+ * after Hg2 (a thread that is not the stopped one) it answered OK and wrote nothing. */
+TEST(write_registers_to_a_thread_not_stopped_is_refused_not_ignored)
+{
+    setup();
+    stub.reg_thread = 1;
+    CHECK_STR(ask("Hg2"), "OK");
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000"), "E01");
+    CHECK_EQ(regs[0], 0x1122334455667788ull);
+}
+
+/* Regression (found by tests/fuzz/fuzz_gdbstub.c): a 'G' whose second register was not
+ * hex answered E01 after writing the first one; now nothing is written. */
+TEST(a_refused_write_registers_packet_changes_no_register)
+{
+    setup();
+    stub.reg_thread = 1;
+    CHECK_STR(ask("G" "0000000000000000" "02000000000000zz" "03000000"), "E01");
+    CHECK_EQ(regs[0], 0x1122334455667788ull);
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000"), "E01");   /* too short */
+    CHECK_EQ(regs[0], 0x1122334455667788ull);
+}
+
 TEST(memory_read_write_and_faults)
 {
     setup();

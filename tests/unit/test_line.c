@@ -299,6 +299,19 @@ TEST(serial_bytes_and_escape_sequences)
     CHECK_EQ(serial("\x02", &c), LINE_KEY_NONE);
 }
 
+/* Regression (found by tests/fuzz/fuzz_line.c): the CSI number was kept in a byte that
+ * wrapped, so ESC [ 516 ~ read as ESC [ 4 ~ (End) and ESC [ 259 ~ as Delete. */
+TEST(a_long_escape_number_does_not_wrap_around_to_a_key)
+{
+    start();
+    char c = 0;
+    CHECK_EQ(serial("\x1b[516~", &c), LINE_KEY_NONE);
+    CHECK_EQ(serial("\x1b[259~", &c), LINE_KEY_NONE);
+    CHECK_EQ(serial("\x1b[2563~", &c), LINE_KEY_NONE);
+    CHECK_EQ(serial("\x1b[24~", &c), LINE_KEY_NONE);             /* F12: unused */
+    CHECK_EQ(serial("\x1b[03~", &c), LINE_KEY_DELETE);           /* a leading zero is fine */
+}
+
 static struct parsed_line args;
 static const char *error;
 
@@ -339,6 +352,20 @@ TEST(parse_empty_and_bad_lines)
     CHECK_EQ(parse("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"), 0);
     CHECK_EQ(args.argc, 16);
     CHECK_EQ(parse("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17"), -E2BIG);
+}
+
+/* Regression (found by tests/fuzz/fuzz_line.c): with a max below 9, max - digit wrapped
+ * around and parse_unsigned("5", 1) returned 5. */
+TEST(parse_unsigned_refuses_a_digit_above_a_small_max)
+{
+    uint64_t v = 0;
+    CHECK_EQ(parse_unsigned("5", 1, &v), -EINVAL);
+    CHECK_EQ(parse_unsigned("1", 0, &v), -EINVAL);
+    CHECK_EQ(parse_unsigned("0", 0, &v), 0);
+    CHECK_EQ(v, 0);
+    CHECK_EQ(parse_unsigned("7", 7, &v), 0);
+    CHECK_EQ(v, 7);
+    CHECK_EQ(parse_unsigned("8", 7, &v), -EINVAL);
 }
 
 TEST(parse_numbers)
