@@ -5,8 +5,12 @@
   build    the kernel, its ISO, the test kernel and the host unit tests (one case)
   unit     host C unit tests, one case per test        tests/unit/
   ktest    in-kernel tests, one case per test per boot path   tests/ktest/
-  boot     whole-system boot tests (serial, VGA, make run, make run-serial)   tests/boot/
+  boot     whole-system boot tests (serial, VGA, make run, make run-serial, user
+           programs, garbage floods, refused replay logs)   tests/boot/
+  gdb      the real GDB against the kernel's stub and QEMU's   tests/gdb/
   golden   golden replays, their determinism, recorded live sessions   tests/golden/
+  fuzz     each libFuzzer target briefly; mutation tests of the Python parsers   tests/fuzz/
+  docs     every doc excerpt and picture against what the kernel produces   tests/docs/
 Exit status 0 only if everything passed (and something ran).
 """
 import argparse
