@@ -13,7 +13,7 @@
 
 #include "compiler.h"
 
-#define RSP_PACKET_MAX 4096                 /* advertised as PacketSize (hex 1000) */
+#define RSP_PACKET_MAX 16384                /* advertised as PacketSize; GDB's own limit */
 
 struct rsp_io {
     int (*getc)(void *ctx);                 /* next byte, waiting for it; < 0: link gone */

@@ -10,7 +10,7 @@
 #include "rsp.h"
 
 /* ---- the pipe: bytes GDB sends (in), bytes the stub sends (out) ---- */
-static char in[8192], out[8192];
+static char in[2 * RSP_PACKET_MAX], out[2 * RSP_PACKET_MAX];
 static size_t in_len, in_pos, out_len;
 
 static int pipe_getc(void *ctx)
@@ -57,7 +57,7 @@ static void feed_packet(const char *payload)
     unsigned sum = 0;
     for (const char *p = payload; *p; p++)
         sum += (uint8_t)*p;
-    char frame[4200];
+    static char frame[RSP_PACKET_MAX + 200];
     snprintf(frame, sizeof(frame), "$%s#%02x", payload, sum & 0xff);
     feed(frame);
 }
@@ -170,7 +170,7 @@ static void setup(void)
 /* Send one packet to the stub (acking its reply) and return the reply's payload. */
 static const char *ask(const char *packet)
 {
-    static char reply[8192];
+    static char reply[2 * RSP_PACKET_MAX];
     out_len = 0;
     feed_packet(packet);
     feed("+");
@@ -372,7 +372,7 @@ TEST(supported_features_and_no_ack_mode)
 {
     setup();
     CHECK_STR(ask("qSupported:multiprocess+;swbreak+"),
-              "PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
+              "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
               "swbreak+;hwbreak+");
     CHECK_STR(ask("QStartNoAckMode"), "OK");
     CHECK(stub.rsp.no_ack);
