@@ -13,9 +13,8 @@
 #define REPLY_FAULT   "E0e"                 /* EFAULT (14): memory not mapped */
 #define REPLY_NOSPACE "E1c"                 /* ENOSPC (28): no free slot */
 
-static const char supported[] =
-    "PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
-    "swbreak+;hwbreak+";
+static const char supported[] =             /* after "PacketSize=%x;" (RSP_PACKET_MAX) */
+    "qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+";
 
 void gdbstub_init(struct gdbstub *stub, const struct rsp_io *io,
                   const struct gdb_target *target)
@@ -526,9 +525,11 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         reply(stub, "");                    /* vMustReplyEmpty, vFile...: not supported */
         return false;
     case 'q':
-        if (strncmp(p, "qSupported", 10) == 0)
-            reply(stub, supported);
-        else if (strncmp(p, "qXfer:features:read:", 20) == 0)
+        if (strncmp(p, "qSupported", 10) == 0) {
+            ksnprintf(stub->out, sizeof(stub->out), "PacketSize=%x;%s", RSP_PACKET_MAX,
+                      supported);
+            reply(stub, stub->out);
+        } else if (strncmp(p, "qXfer:features:read:", 20) == 0)
             handle_xfer_features(stub, p + 20);
         else if (strcmp(p, "qAttached") == 0)
             reply(stub, "1");

@@ -126,5 +126,8 @@ struct trap_frame;
 void gdbstub_interrupt(struct trap_frame *frame);
 /* COM3 as the stub's byte link; NULL if there is no COM3. */
 const struct rsp_io *gdbstub_serial_init(void);
+/* The kernel stops for GDB (true) or resumes (false): COM3 is set up for each (serial.c).
+ * Cannot fail; IRQs off. */
+void gdbstub_serial_stopped(bool stopped);
 
 #endif

@@ -12,6 +12,13 @@ void rsp_init(struct rsp *rsp, const struct rsp_io *io)
     *rsp = (struct rsp){ .io = *io };
 }
 
+/* Every byte out goes through here, so that rsp->sent counts what the wire carried. */
+static void put(struct rsp *rsp, uint8_t byte)
+{
+    rsp->io.putc(byte, rsp->io.ctx);
+    rsp->sent++;
+}
+
 int rsp_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -110,11 +117,11 @@ enum rsp_status rsp_receive(struct rsp *rsp, char *buf, size_t *len)
         if (want_hi < 0 || want_lo < 0 || (uint8_t)(want_hi << 4 | want_lo) != sum) {
             rsp->bad_checksums++;
             if (!rsp->no_ack)
-                rsp->io.putc('-', rsp->io.ctx);
+                put(rsp, '-');
             continue;                      /* GDB resends it */
         }
         if (!rsp->no_ack)
-            rsp->io.putc('+', rsp->io.ctx);
+            put(rsp, '+');
         buf[n] = '\0';
         *len = n;
         if (overflow) {
@@ -125,24 +132,56 @@ enum rsp_status rsp_receive(struct rsp *rsp, char *buf, size_t *len)
     }
 }
 
+/*
+ * Replies are run-length encoded, as gdbserver does (GDB manual, "Overview" of the remote
+ * protocol): "X*c" stands for X and then c - 29 more copies of X. GDB expands it in every
+ * packet it receives. It pays here because every byte on COM3 is an I/O port write (and,
+ * under QEMU, a host write() of one byte): stack words, addresses and zeroed memory are
+ * full of runs ("ffffffff", "00000000").
+ *   - a run is encoded only from 3 repeats on, where "*c" (2 bytes) starts to save;
+ *   - c stays printable: at most 97 repeats ('~');
+ *   - c may not be '#' or '$' (6 and 7 repeats), which would end or start a packet: those
+ *     runs send 5 repeats ('"') and the rest as plain bytes;
+ *   - escaped bytes ($ # } *) are never run-length encoded, so '*' on the wire is always
+ *     a run.
+ */
+#define RLE_MIN_REPEATS 3
+#define RLE_MAX_REPEATS ('~' - 29)
+
 static void put_packet(struct rsp *rsp, const char *payload, size_t len)
 {
     static const char digits[] = "0123456789abcdef";
     uint8_t sum = 0;
-    rsp->io.putc('$', rsp->io.ctx);
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = (uint8_t)payload[i];
+    put(rsp, '$');
+    for (size_t i = 0; i < len;) {
+        uint8_t c = (uint8_t)payload[i++];
         if (c == '$' || c == '#' || c == '}' || c == '*') {
-            rsp->io.putc('}', rsp->io.ctx);
+            put(rsp, '}');
             sum += '}';
             c ^= 0x20;
+            put(rsp, c);
+            sum += c;
+            continue;
         }
-        rsp->io.putc(c, rsp->io.ctx);
+        put(rsp, c);
         sum += c;
+        size_t repeats = 0;
+        while (i + repeats < len && (uint8_t)payload[i + repeats] == c &&
+               repeats < RLE_MAX_REPEATS)
+            repeats++;
+        if (repeats < RLE_MIN_REPEATS)
+            continue;                      /* sent as plain bytes */
+        if (repeats + 29 == '#' || repeats + 29 == '$')
+            repeats = '"' - 29;
+        uint8_t count = (uint8_t)(repeats + 29);
+        put(rsp, '*');
+        put(rsp, count);
+        sum += '*' + count;
+        i += repeats;
     }
-    rsp->io.putc('#', rsp->io.ctx);
-    rsp->io.putc((uint8_t)digits[sum >> 4], rsp->io.ctx);
-    rsp->io.putc((uint8_t)digits[sum & 15], rsp->io.ctx);
+    put(rsp, '#');
+    put(rsp, (uint8_t)digits[sum >> 4]);
+    put(rsp, (uint8_t)digits[sum & 15]);
 }
 
 int rsp_send(struct rsp *rsp, const char *payload, size_t len)

@@ -3,6 +3,7 @@
  *   $payload#cc   cc = two hex digits, the sum of the payload bytes mod 256
  *   +  -          acknowledge / ask for a resend (until QStartNoAckMode)
  *   }x            escape: the byte x ^ 0x20 (for $ # } * inside payloads)
+ *   X*c           run-length encoding (our replies only): X, then c - 29 more X's
  *   0x03          (outside a packet) GDB's interrupt request, Ctrl-C
  * Arch-neutral and pure: bytes come and go through a byte backend, so host tests drive it
  * over a fake pipe. Packets longer than RSP_PACKET_MAX are refused, never overflowed.
@@ -12,7 +13,7 @@
 
 #include "compiler.h"
 
-#define RSP_PACKET_MAX 4096                 /* advertised as PacketSize (hex 1000) */
+#define RSP_PACKET_MAX 16384                /* advertised as PacketSize; GDB's own limit */
 
 struct rsp_io {
     int (*getc)(void *ctx);                 /* next byte, waiting for it; < 0: link gone */
@@ -24,6 +25,7 @@ struct rsp {
     struct rsp_io io;
     bool no_ack;                            /* after QStartNoAckMode */
     uint64_t bad_checksums, oversize, resends;
+    uint64_t sent;                          /* bytes put on the wire (make bench reads it) */
 };
 
 enum rsp_status {
@@ -40,8 +42,8 @@ void rsp_init(struct rsp *rsp, const struct rsp_io *io);
  * than 0x03 are skipped; bad checksums are NAKed and the next packet awaited. */
 enum rsp_status rsp_receive(struct rsp *rsp, char *buf, size_t *len);
 
-/* Send one packet (escaping as needed); unless in no-ack mode, resend on '-' (at most
- * 8 times) and return when '+' arrives. Returns 0 or -EIO. */
+/* Send one packet (escaping and run-length encoding as needed); unless in no-ack mode,
+ * resend on '-' (at most 8 times) and return when '+' arrives. Returns 0 or -EIO. */
 int rsp_send(struct rsp *rsp, const char *payload, size_t len);
 int rsp_send_string(struct rsp *rsp, const char *payload);
 

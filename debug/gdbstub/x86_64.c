@@ -390,7 +390,9 @@ static int signal_for(unsigned vector)
 static void session(struct trap_frame *frame, const struct gdb_stop *stop)
 {
     stopped = frame;
+    gdbstub_serial_stopped(true);
     enum gdb_resume resume = gdbstub_session(&stub, stop);
+    gdbstub_serial_stopped(false);
     stopped = NULL;
     frame->rflags &= ~(uint64_t)RFLAGS_TF;
     stepping = resume == GDB_STEP;

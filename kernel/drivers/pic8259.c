@@ -76,12 +76,43 @@ static void pic_mask(unsigned line)
     write_mask();
 }
 
+static uint16_t pic_mask_all_but(unsigned line)
+{
+    uint16_t saved = mask;
+    mask = (uint16_t)~(1u << line);
+    if (line >= 8)
+        mask &= (uint16_t)~(1u << CASCADE_LINE);
+    write_mask();
+    return saved;
+}
+
+static void pic_set_mask(uint16_t saved)
+{
+    mask = saved;
+    write_mask();
+}
+
+/* In fully nested mode (ICW4 without SFNM, as pic_init leaves it) a chip holds a request
+ * back while that line or one of higher priority (lower number) is in service; on the
+ * master, every slave line ranks as IRQ 2. */
+static bool pic_can_interrupt(unsigned line)
+{
+    uint16_t isr = pic_read_isr();
+    unsigned master_line = line >= 8 ? CASCADE_LINE : line;
+    if (isr & ((2u << master_line) - 1))
+        return false;
+    return line < 8 || !((isr >> 8) & ((2u << (line - 8)) - 1));
+}
+
 static const struct irq_controller pic_controller = {
     .name = "8259A",
     .is_spurious = pic_is_spurious,
     .end_of_interrupt = pic_end_of_interrupt,
     .unmask = pic_unmask,
     .mask = pic_mask,
+    .mask_all_but = pic_mask_all_but,
+    .set_mask = pic_set_mask,
+    .can_interrupt = pic_can_interrupt,
 };
 
 void pic_init(void)

@@ -22,6 +22,9 @@ enum uart_register {
 #define FCR_CLEAR_RX       0x02
 #define FCR_CLEAR_TX       0x04
 #define FCR_TRIGGER_1      0x00    /* receive interrupt after 1 byte */
+#define FCR_TRIGGER_4      0x40    /* ... after 4 bytes */
+#define FCR_TRIGGER_8      0x80    /* ... after 8 bytes */
+#define FCR_TRIGGER_14     0xc0    /* ... after 14 bytes */
 #define LCR_8N1            0x03    /* 8 data bits, no parity, 1 stop bit */
 #define LCR_DLAB           0x80    /* divisor latch access */
 #define MCR_DTR            0x01
@@ -158,6 +161,15 @@ void uart_set_rx_interrupt(struct uart *uart, bool on)
 {
     if (uart->present)
         outb(uart->base + UART_IER, on ? IER_RX_AVAILABLE : 0);
+}
+
+void uart_set_rx_trigger(struct uart *uart, unsigned bytes)
+{
+    uint8_t trigger = bytes >= 14 ? FCR_TRIGGER_14 : bytes >= 8 ? FCR_TRIGGER_8 :
+                      bytes >= 4 ? FCR_TRIGGER_4 : FCR_TRIGGER_1;
+    /* No clear bits: the FIFOs keep what they hold (PC16550D, FCR bits 1-2). */
+    if (uart->present)
+        outb(uart->base + UART_FCR, FCR_ENABLE | trigger);
 }
 
 bool uart_read_byte(struct uart *uart, uint8_t *byte)

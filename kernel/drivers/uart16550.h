@@ -61,6 +61,11 @@ bool uart_poll_byte(struct uart *uart, uint8_t *byte);
 /* Turn the receive interrupt on or off at the UART (the IRQ line is the caller's). */
 void uart_set_rx_interrupt(struct uart *uart, bool on);
 
+/* Set the receive FIFO's trigger level: the interrupt waits for `bytes` received bytes
+ * (rounded down to 1, 4, 8 or 14; uart_init sets 1) or for a pause in the input.
+ * The FIFO's contents are kept. Cannot fail; IRQ-safe. */
+void uart_set_rx_trigger(struct uart *uart, unsigned bytes);
+
 /* Take one received byte. Returns true and stores it, or false if the ring is empty.
  * Never blocks; single reader. */
 bool uart_read_byte(struct uart *uart, uint8_t *byte);

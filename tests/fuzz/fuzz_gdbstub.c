@@ -8,7 +8,8 @@
  *   packet mode   '\n'-separated payloads, each handed to gdbstub_handle_packet in an
  *                 exact-size buffer, as rsp_receive delivers them
  * Checked: every byte the stub sends is an ack or a well-formed, escaped packet with the
- * right checksum and at most RSP_PACKET_MAX bytes; an inserted breakpoint holds the trap
+ * right checksum, whose runs ("X*c", never of an escaped byte) expand to at most
+ * RSP_PACKET_MAX bytes; an inserted breakpoint holds the trap
  * byte; detach removes them all; and in packet mode GDB's view stays consistent: what
  * M/X/G/P wrote (reply OK) reads back the same through m/g/p, and Z0/z0 leave it as it was.
  */
@@ -185,7 +186,8 @@ static int link_getc(void *ctx)
 }
 
 /* What the stub sends, parsed as it arrives: acks between packets, and packets. */
-static enum { OUTSIDE, PAYLOAD, ESCAPED, CHECK_HI, CHECK_LO } sending;
+static enum { OUTSIDE, PAYLOAD, ESCAPED, RUN, CHECK_HI, CHECK_LO } sending;
+static bool last_escaped;                       /* the payload's last byte came escaped */
 static uint8_t sum, check_hi;
 static char payload[RSP_PACKET_MAX + 1], reply[RSP_PACKET_MAX + 1];
 static size_t payload_len, reply_len;
@@ -203,20 +205,36 @@ static void link_putc(uint8_t byte, void *ctx)
             payload_len = 0;
         }
         return;
+    case RUN:                                   /* "X*c": c - 29 more copies of X */
+        FUZZ_CHECK(byte >= ' ' && byte <= '~' && byte != '#' && byte != '$');   /* 3..97 */
+        sum += byte;
+        for (unsigned n = byte - 29u; n > 0; n--) {
+            FUZZ_CHECK(payload_len < RSP_PACKET_MAX);
+            payload[payload_len] = payload[payload_len - 1];
+            payload_len++;
+        }
+        sending = PAYLOAD;
+        return;
     case PAYLOAD:
     case ESCAPED:
         if (byte == '#' && sending == PAYLOAD) {
             sending = CHECK_HI;
             return;
         }
-        FUZZ_CHECK(sending == ESCAPED || (byte != '$' && byte != '*'));
+        FUZZ_CHECK(sending == ESCAPED || byte != '$');
         sum += byte;
+        if (sending == PAYLOAD && byte == '*') {    /* a run: never of an escaped byte */
+            FUZZ_CHECK(payload_len > 0 && !last_escaped);
+            sending = RUN;
+            return;
+        }
         if (sending == PAYLOAD && byte == '}') {
             sending = ESCAPED;
             return;
         }
         FUZZ_CHECK(payload_len < RSP_PACKET_MAX);
-        payload[payload_len++] = (char)(sending == ESCAPED ? byte ^ 0x20 : byte);
+        last_escaped = sending == ESCAPED;
+        payload[payload_len++] = (char)(last_escaped ? byte ^ 0x20 : byte);
         sending = PAYLOAD;
         return;
     case CHECK_HI:

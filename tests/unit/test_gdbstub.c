@@ -10,7 +10,7 @@
 #include "rsp.h"
 
 /* ---- the pipe: bytes GDB sends (in), bytes the stub sends (out) ---- */
-static char in[8192], out[8192];
+static char in[2 * RSP_PACKET_MAX], out[2 * RSP_PACKET_MAX];
 static size_t in_len, in_pos, out_len;
 
 static int pipe_getc(void *ctx)
@@ -57,7 +57,7 @@ static void feed_packet(const char *payload)
     unsigned sum = 0;
     for (const char *p = payload; *p; p++)
         sum += (uint8_t)*p;
-    char frame[4200];
+    static char frame[RSP_PACKET_MAX + 200];
     snprintf(frame, sizeof(frame), "$%s#%02x", payload, sum & 0xff);
     feed(frame);
 }
@@ -170,7 +170,7 @@ static void setup(void)
 /* Send one packet to the stub (acking its reply) and return the reply's payload. */
 static const char *ask(const char *packet)
 {
-    static char reply[8192];
+    static char reply[2 * RSP_PACKET_MAX];
     out_len = 0;
     feed_packet(packet);
     feed("+");
@@ -189,8 +189,19 @@ static const char *ask(const char *packet)
     char digits[3];
     snprintf(digits, sizeof(digits), "%02x", sum & 0xff);
     CHECK(strncmp(end + 1, digits, 2) == 0);
-    memcpy(reply, start + 1, (size_t)(end - start - 1));
-    reply[end - start - 1] = '\0';
+    /* Expand run-length encoding ("X*c": c - 29 more X's), as GDB's read_frame does. */
+    size_t n = 0;
+    for (const char *p = start + 1; p < end; p++) {
+        if (*p == '*' && n > 0 && p + 1 < end) {
+            int repeats = (uint8_t)*++p - 29;
+            CHECK(repeats >= 3);
+            for (int i = 0; i < repeats; i++, n++)
+                reply[n] = reply[n - 1];
+        } else {
+            reply[n++] = *p;
+        }
+    }
+    reply[n] = '\0';
     return reply;
 }
 
@@ -281,11 +292,87 @@ TEST(replies_are_escaped_and_resent_on_nak)
     CHECK_STR(output(), "$OK#9a");
 }
 
+/* The frame rsp_send puts on the wire for `payload` (no-ack mode: nothing to wait for). */
+static const char *wire(const char *payload, size_t len)
+{
+    setup();
+    stub.rsp.no_ack = true;
+    CHECK_EQ(rsp_send(&stub.rsp, payload, len), 0);
+    return output();
+}
+
+TEST(runs_in_replies_are_run_length_encoded)
+{
+    CHECK_STR(wire("0000", 4), "$0* #7a");              /* '0', then 32 - 29 = 3 more */
+    CHECK_STR(wire("000", 3), "$000#90");               /* too short to pay */
+    /* 7 and 6 repeats would be '$' and '#': 5 repeats ('"'), the rest plain (GDB manual's
+     * own example, "0*\"00" for eight zeros) */
+    CHECK_STR(wire("00000000", 8), "$0*\"00#dc");
+    CHECK_STR(wire("0000000", 7), "$0*\"0#ac");
+    static char run[200];
+    memset(run, 'a', sizeof(run));                      /* 98 + 98 + 4: '~' is the most */
+    CHECK_STR(wire(run, sizeof(run)), "$a*~a*~a* #bd");
+    CHECK_STR(wire("****", 4), "$}\n}\n}\n}\n#1c");     /* escaped bytes: never a run */
+    CHECK_STR(wire("f*ffff", 6), "$f}\nf* #9d");
+    CHECK_EQ(stub.rsp.sent, strlen(output()));         /* the counter make bench reads */
+}
+
+/* GDB's side of a frame (remote.c read_frame): unescape and expand runs. Returns the
+ * payload length, or -1 if the frame is malformed or its checksum wrong. */
+static int gdb_decode(const char *frame, char *payload)
+{
+    if (frame[0] != '$')
+        return -1;
+    unsigned sum = 0;
+    int n = 0;
+    const char *p = frame + 1;
+    for (; *p && *p != '#'; p++) {
+        sum += (uint8_t)*p;
+        if (*p == '}') {
+            sum += (uint8_t)p[1];
+            payload[n++] = (char)(*++p ^ 0x20);
+        } else if (*p == '*') {
+            int count = (uint8_t)*++p;
+            sum += (uint8_t)count;
+            if (n == 0 || count < ' ' || count > '~' || count == '#' || count == '$')
+                return -1;
+            for (int i = 0; i < count - 29; i++, n++)
+                payload[n] = payload[n - 1];
+        } else {
+            payload[n++] = *p;
+        }
+    }
+    char digits[3];
+    snprintf(digits, sizeof(digits), "%02x", sum & 0xff);
+    return *p == '#' && strncmp(p + 1, digits, 2) == 0 ? n : -1;
+}
+
+TEST(run_length_encoding_round_trips_through_gdbs_decoder)
+{
+    static const char alphabet[] = "0f0f0$#}*a";         /* runs, and every escaped byte */
+    static char payload[1200], decoded[1200];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 500; round++) {
+        size_t len = 0;
+        while (len < (size_t)(round * 2 % 1000)) {
+            seed = seed * 1103515245u + 12345u;
+            char c = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+            size_t copies = 1 + (seed >> 8) % 120;      /* runs of 1 to 120 */
+            for (size_t i = 0; i < copies && len < sizeof(payload); i++)
+                payload[len++] = c;
+        }
+        const char *frame = wire(payload, len);
+        CHECK(strlen(frame) <= len * 2 + 4);
+        CHECK_EQ(gdb_decode(frame, decoded), (int)len);
+        CHECK(memcmp(decoded, payload, len) == 0);
+    }
+}
+
 TEST(supported_features_and_no_ack_mode)
 {
     setup();
     CHECK_STR(ask("qSupported:multiprocess+;swbreak+"),
-              "PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
+              "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;"
               "swbreak+;hwbreak+");
     CHECK_STR(ask("QStartNoAckMode"), "OK");
     CHECK(stub.rsp.no_ack);

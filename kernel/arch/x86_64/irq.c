@@ -13,6 +13,8 @@ static const struct irq_controller *controller;   /* set once at boot */
 static const struct irq_handler *handlers[IRQ_LINES];   /* IRQs off to change */
 static uint64_t counts[IRQ_LINES];                /* IRQ context only */
 static uint64_t spurious[IRQ_LINES];              /* IRQ context only */
+/* The line irq_wait sleeps on, or -1: set and cleared by irq_wait with IRQs off. */
+static volatile int waking_line = -1;
 /* An injected interrupt's input, while its `int` runs: set and cleared by irq_inject. */
 static struct {
     bool pending;
@@ -68,10 +70,27 @@ int irq_inject(unsigned line, uint16_t input)
     return 0;
 }
 
+int irq_wait(unsigned line)
+{
+    if (line >= IRQ_LINES || !controller || !controller->can_interrupt(line))
+        return -EBUSY;
+    uint16_t saved = controller->mask_all_but(line);
+    waking_line = (int)line;
+    cpu_sti_hlt();                          /* a request already waiting ends it at once */
+    cpu_cli();
+    waking_line = -1;
+    controller->set_mask(saved);
+    return 0;
+}
+
 void irq_dispatch(struct trap_frame *frame)
 {
     unsigned line = (unsigned)frame->vector - IRQ_BASE_VECTOR;
     KASSERT(controller != NULL);
+    if ((int)line == waking_line) {         /* irq_wait's wake-up: nothing more */
+        controller->end_of_interrupt(line);
+        return;
+    }
     bool software = injected[line].pending;
     if (!software && controller->is_spurious(line)) {
         spurious[line]++;

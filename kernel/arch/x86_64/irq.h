@@ -4,7 +4,8 @@
  * arch code never calls a driver directly. Handlers run with IRQs off, on the
  * interrupted stack, and must not block; EOI is sent after the handler returns.
  * Every delivered interrupt is traced: irq_enter (with the device's input) before the
- * handler, irq_exit after the EOI. Spurious interrupts are counted, not traced.
+ * handler, irq_exit after the EOI. Spurious interrupts are counted, not traced; the one
+ * interrupt that ends an irq_wait() is neither (it belongs to a stopped machine).
  */
 #ifndef LOCKSTEP_ARCH_IRQ_H
 #define LOCKSTEP_ARCH_IRQ_H
@@ -29,6 +30,13 @@ struct irq_controller {
     void (*end_of_interrupt)(unsigned line);
     void (*unmask)(unsigned line);
     void (*mask)(unsigned line);
+    /* For irq_wait: mask every line but `line` (and whatever it needs to reach the CPU),
+     * returning the mask before; set_mask puts a saved mask back. */
+    uint16_t (*mask_all_but)(unsigned line);
+    void (*set_mask)(uint16_t mask);
+    /* False while a request on `line` would be held back: it, or a line the controller
+     * ranks above it, is in service (the CPU is inside that handler). */
+    bool (*can_interrupt)(unsigned line);
 };
 
 /* Install the controller. Call once at boot with IRQs off. */
@@ -51,6 +59,15 @@ void irq_mask(unsigned line);
  * same stub, dispatch, handler and trace records as the hardware would, but no EOI is
  * sent. Used by replay. Returns 0, or -EINVAL for another line. Task context. */
 int irq_inject(unsigned line, uint16_t input);
+
+/* A debugger's sleep, while it holds the machine stopped with IRQs off: halt until `line`
+ * raises its interrupt, every other line masked meanwhile. That interrupt only ends the
+ * hlt: no input function or handler runs, nothing is counted or traced, and it gets its
+ * EOI here. Returns with IRQs off and the masks as they were: 0 once woken (perhaps by a
+ * request left over from before, so the caller checks its device again), or -EBUSY at
+ * once, without sleeping, if `line` cannot interrupt now (no controller yet, or the stop
+ * is inside the handler of `line` or of a line ranked above it): the caller then polls. */
+int irq_wait(unsigned line);
 
 /* Called by trap_dispatch for vectors IRQ_BASE_VECTOR .. +15. */
 void irq_dispatch(struct trap_frame *frame);
