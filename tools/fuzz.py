@@ -2,10 +2,11 @@
 """Run the libFuzzer targets (tests/fuzz/fuzz_*.c, built by `make fuzz`) and write their
 seed corpora. docs/fuzzing.md says what each target covers.
 
-  fuzz.py run [--seconds N] [--keep-corpus] [TARGET...]   every target (or those named)
-        for N seconds each, one after another, over a copy of its seed corpus in
-        BUILD/fuzz/corpus/TARGET (tests/fuzz/corpus is never written); prints a table;
-        exits 1 on any crash, leak, timeout or out-of-memory, naming the reproducer
+  fuzz.py run [--seconds N] [--keep-corpus] [--seed S] [TARGET...]
+        every target (or those named) for N seconds each, one after another, over a copy
+        of its seed corpus in BUILD/fuzz/corpus/TARGET (tests/fuzz/corpus is never
+        written); prints a table; exits 1 on any crash, leak, timeout or out-of-memory,
+        naming the reproducer; BUILD/fuzz/TARGET.log has the command and its output
   fuzz.py seed                   rewrite the generated seeds in tests/fuzz/corpus/ (other
         files there, such as regression-* reproducers, are left alone); the ELF seed
         comes from BUILD/user/hello.elf (`make user`)
@@ -32,9 +33,10 @@ BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 FUZZ_DIR = os.path.join(ROOT, "tests", "fuzz")
 CORPUS = os.path.join(FUZZ_DIR, "corpus")
 
-# The largest input libFuzzer makes for each target: room for a packet of RSP_PACKET_MAX
-# (4096) with framing, a few ustar blocks, an ELF with a page of code.
-MAX_LEN = {"gdbstub": 8192, "scancode": 512, "multiboot2": 4096, "elf": 8192,
+# The largest input libFuzzer makes for each target: room for a packet longer than
+# RSP_PACKET_MAX (16384, debug/gdbstub/rsp.h) with framing, a few ustar blocks, an ELF
+# with a page of code.
+MAX_LEN = {"gdbstub": 20000, "scancode": 512, "multiboot2": 4096, "elf": 8192,
            "initrd": 8192, "line": 1024}
 TIMEOUT = 10                           # seconds one input may take before it is a hang
 RSS_LIMIT_MB = 2048
@@ -97,9 +99,10 @@ def prepare_corpus(target, work, keep=False):
         shutil.copy(os.path.join(seeds, name), os.path.join(work, name))
 
 
-def run_target(target, seconds, work, artifacts, build=BUILD, log=None):
+def run_target(target, seconds, work, artifacts, build=BUILD, log=None, seed=None):
     """Run one target for `seconds` over the corpus directory `work` (which grows);
-    crash reproducers go to `artifacts`. Returns a Result."""
+    crash reproducers go to `artifacts`; `seed` fixes libFuzzer's random choices.
+    Returns a Result."""
     path = binary(target, build)
     if not os.path.exists(path):
         raise FuzzError("%s is not built (run `make fuzz-build`)" % path)
@@ -110,6 +113,8 @@ def run_target(target, seconds, work, artifacts, build=BUILD, log=None):
     dictionary = os.path.join(FUZZ_DIR, target + ".dict")
     if os.path.exists(dictionary):
         argv.append("-dict=" + dictionary)
+    if seed is not None:
+        argv.append("-seed=%d" % seed)
     start = time.time()
     try:
         result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -121,8 +126,14 @@ def run_target(target, seconds, work, artifacts, build=BUILD, log=None):
         returncode = -1
     if log:
         with open(log, "w") as f:
-            f.write(output)
+            f.write("fuzz: %s\n%s" % (" ".join(argv), output))
     return Result(target, round(time.time() - start), output, returncode)
+
+
+def shown(path):
+    """`path` as the user should type it: relative inside the tree, absolute outside."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
 
 
 def table(results):
@@ -133,7 +144,7 @@ def table(results):
     for r in results:
         lines.append("| %s | %d | %s | %s | %s | %s | %s/%s | %s |" % (
             r.target, r.seconds, r.executions, r.exec_per_sec, r.coverage, r.features,
-            r.corpus_units, r.corpus_size, "1: " + os.path.relpath(r.reproducer, ROOT)
+            r.corpus_units, r.corpus_size, "1: " + shown(r.reproducer)
             if r.crashed and r.reproducer else "1" if r.crashed else "0"))
     return "\n".join(lines)
 
@@ -154,15 +165,15 @@ def run_main(args):
         print("fuzz: %s for %d s ..." % (target, args.seconds), flush=True)
         log = os.path.join(args.build, "fuzz", target + ".log")
         r = run_target(target, args.seconds, work,
-                       os.path.join(args.build, "fuzz", "artifacts", target), args.build, log)
+                       os.path.join(args.build, "fuzz", "artifacts", target), args.build, log,
+                       args.seed)
         results.append(r)
         if r.crashed:
             print(r.summary())
-            print("fuzz: %s FAILED; full output in %s" % (target, os.path.relpath(log, ROOT)))
+            print("fuzz: %s FAILED; full output in %s" % (target, shown(log)))
             if r.reproducer:
                 print("fuzz: reproduce with: %s %s" % (
-                    os.path.relpath(binary(target, args.build), ROOT),
-                    os.path.relpath(r.reproducer, ROOT)))
+                    shown(binary(target, args.build)), shown(r.reproducer)))
     print(table(results))
     crashed = [r.target for r in results if r.crashed]
     if crashed:
@@ -228,8 +239,11 @@ def gdbstub_seeds():
         checksum_frame(b"X1000,1:}]"), b"+", b"\x03", b"$abc$", checksum_frame(b"g"), b"+",
         checksum_frame(b"QStartNoAckMode"), b"+", checksum_frame(b"m1000,2"),
         checksum_frame(b"s"), b"$m10"])
-    seeds["raw_oversize"] = bytes([raw]) + checksum_frame(b"M1000,834:" + b"a" * 4200) + \
-        b"+" + checksum_frame(b"?") + b"+"
+    # One payload byte more than the stub takes (refused with E01, never overflowed).
+    too_long = c_define("debug/gdbstub/rsp.h", "RSP_PACKET_MAX") + 1
+    seeds["raw_oversize"] = bytes([raw]) + checksum_frame(
+        b"M1000,10:" + b"a" * (too_long - len(b"M1000,10:"))) + b"+" + \
+        checksum_frame(b"?") + b"+"
     return seeds
 
 
@@ -362,7 +376,7 @@ def elf_seeds(build):
 def initrd_seeds():
     """Small archives as the Makefile makes build/initrd.tar (GNU tar --format=ustar,
     fixed owner and mtime), one 512-byte record at a time so nothing pads them."""
-    def archive(files, links=(), names=None):
+    def archive(files, links=(), names=None, format="ustar"):
         with tempfile.TemporaryDirectory() as tmp:
             for name, content in files:
                 path = os.path.join(tmp, name)
@@ -374,7 +388,7 @@ def initrd_seeds():
             out = os.path.join(tmp, "out.tar")
             entries = names or sorted({n.split("/")[0] for n, _ in files} |
                                       {n for n, _ in links})
-            subprocess.run(["tar", "--create", "--file=" + out, "--format=ustar",
+            subprocess.run(["tar", "--create", "--file=" + out, "--format=" + format,
                             "--blocking-factor=1", "--owner=0", "--group=0",
                             "--numeric-owner", "--mtime=@0", "--sort=name",
                             "--mode=a=rX,u+w", "-C", tmp] + entries, check=True)
@@ -389,7 +403,20 @@ def initrd_seeds():
                                                                            "./empty"]),
         "long_name": archive([("d" * 60 + "/" + "f" * 60, b"x")]),
         "empty": bytes(1024),
+        # What the reader refuses: extension headers that would rename what follows.
+        "pax_header": archive([("p" * 120, b"x")], format="pax"),
+        "gnu_long_name": as_posix_magic(archive([("g" * 120, b"x")], format="gnu")),
     }
+
+
+def as_posix_magic(tar):
+    """`tar` with its first header's magic made POSIX ("ustar\\0" "00", not GNU's
+    "ustar  "), checksum recomputed: a GNU long-name header the reader must still refuse."""
+    header = bytearray(tar[:512])
+    header[257:265] = b"ustar\x0000"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return bytes(header) + tar[512:]
 
 
 def line_seeds():
@@ -436,6 +463,8 @@ def main(argv=None):
     p.add_argument("--seconds", type=int, default=60, help="per target (default %(default)s)")
     p.add_argument("--keep-corpus", action="store_true",
                    help="continue from the corpus a previous run grew")
+    p.add_argument("--seed", type=int, help="libFuzzer's random seed (default: a new one, "
+                   "printed in BUILD/fuzz/TARGET.log as INFO: Seed)")
     p.add_argument("targets", nargs="*", help="targets to run (default: all)")
     sub.add_parser("seed", help="rewrite the generated seed corpora")
     args = parser.parse_args(argv)

@@ -167,8 +167,19 @@ static size_t field_length(const char *field, size_t width)
     return n;
 }
 
-/* Write the entry's name (prefix "/" name, less a leading "./") to `name`. Returns 0,
- * or -EINVAL if it needs more than INITRD_NAME_MAX - 1 characters. */
+/* Character i of the entry's full name: prefix "/" name (the slash only with a prefix). */
+static char name_char(const struct ustar_header *h, size_t prefix_length, size_t slash,
+                      size_t i)
+{
+    if (i < prefix_length)
+        return h->prefix[i];
+    if (i < prefix_length + slash)
+        return '/';
+    return h->name[i - prefix_length - slash];
+}
+
+/* Write the entry's name (prefix "/" name, less every leading "./": "././x" is "x") to
+ * `name`. Returns 0, or -EINVAL if it needs more than INITRD_NAME_MAX - 1 characters. */
 static int build_name(const struct ustar_header *h, char name[INITRD_NAME_MAX])
 {
     size_t prefix_length = field_length(h->prefix, sizeof(h->prefix));
@@ -176,23 +187,14 @@ static int build_name(const struct ustar_header *h, char name[INITRD_NAME_MAX])
     size_t slash = prefix_length ? 1 : 0;
     size_t total = prefix_length + slash + name_length;   /* at most 256 */
     size_t skip = 0;
-    const char *first = prefix_length ? h->prefix : h->name;
-    size_t first_length = prefix_length ? prefix_length : name_length;
-    if (first_length >= 2 && first[0] == '.' && first[1] == '/')
-        skip = 2;
-    else if (first_length == 1 && first[0] == '.' && slash)
-        skip = 2;                                           /* prefix "." + "/" */
+    while (total - skip >= 2 && name_char(h, prefix_length, slash, skip) == '.' &&
+           name_char(h, prefix_length, slash, skip + 1) == '/')
+        skip += 2;                              /* (prefix "." + "/" counts as one too) */
     if (total - skip > INITRD_NAME_MAX - 1)
         return -EINVAL;
     size_t n = 0;
-    for (size_t i = skip; i < total; i++) {
-        if (i < prefix_length)
-            name[n++] = h->prefix[i];
-        else if (i < prefix_length + slash)
-            name[n++] = '/';
-        else
-            name[n++] = h->name[i - prefix_length - slash];
-    }
+    for (size_t i = skip; i < total; i++)
+        name[n++] = name_char(h, prefix_length, slash, i);
     name[n] = '\0';
     return 0;
 }

@@ -431,7 +431,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t memory_start[AREA_SIZE], registers_start[sizeof(registers)];
     if (!target_xml[0]) {
         size_t n = 0;
-        n += (size_t)snprintf(target_xml, sizeof(target_xml), "<target version=\"1.0\">");
+        n += (size_t)snprintf(target_xml, sizeof(target_xml),   /* bytes to escape, too */
+                              "<target version=\"1.0\"><!-- $#}* ***** -->");
         while (n + 64 < sizeof(target_xml))
             n += (size_t)snprintf(target_xml + n, sizeof(target_xml) - n,
                                   "<reg name=\"r%zu\" bitsize=\"64\"/>\n", n);

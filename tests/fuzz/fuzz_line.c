@@ -59,13 +59,14 @@ static void term_write(const char *text, size_t len)
     }
 }
 
-/* Completion over a table with more names sharing "x" than LINE_COMPLETIONS, and one
- * name longer than a line. */
+/* Completion over a table with more names sharing "x" than LINE_COMPLETIONS, names whose
+ * common prefix is longer than what was typed ("tr" -> "trace"), and one name longer
+ * than a line. */
 static size_t complete(const char *prefix, const char **names, size_t max)
 {
     static const char *const fixed[] = {
         "help", "history", "echo", "trace", "tasks", "cat", "clear", "run", "reboot",
-        "sleep", "syscalls",
+        "sleep", "syscalls", "trace-on", "trace-off",
         "a-command-name-longer-than-the-sixty-nine-characters-that-one-line-may-hold",
     };
     static char numbered[40][4];

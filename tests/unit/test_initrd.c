@@ -592,6 +592,27 @@ TEST(names_are_joined_stripped_and_bounded)
     CHECK_REFUSED(open_archive(), too_long, at);
 }
 
+/* Regression (found by tests/fuzz/fuzz_initrd.c): only the first leading "./" was
+ * stripped, so "././@LongLink" was listed as "./@LongLink", against initrd.h. */
+TEST(repeated_leading_dot_slashes_are_all_stripped)
+{
+    struct initrd_file f;
+    tar_start();
+    tar_add("", "././@LongLink", '0', "1", 1);
+    tar_add("./.", "x", '0', "2", 1);        /* prefix "./." + "/" + "x": "././x" */
+    tar_add("", "./././a/b", '0', "3", 1);
+    tar_add("", "./.hidden", '0', "4", 1);
+    tar_end();
+    CHECK_EQ(open_archive(), 0);
+    size_t cursor = 0;
+    static const char *const names[] = { "@LongLink", "x", "a/b", ".hidden" };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        CHECK_EQ(initrd_next(&rd, &cursor, &f), 1);
+        CHECK_STR(f.name, names[i]);
+    }
+    CHECK_EQ(initrd_find(&rd, "x", &f), 0);
+}
+
 TEST(regular_file_with_empty_name_is_refused)
 {
     static const char *const empty[] = { "", "./" };
