@@ -8,9 +8,11 @@
 #include "boot_info.h"
 #include "cpu.h"
 #include "debug_exit.h"
+#include "executor.h"
 #include "kprintf.h"
 #include "layout.h"
 #include "panic.h"
+#include "pit.h"
 #include "string.h"
 #include "trace.h"
 #include "trap.h"
@@ -120,6 +122,32 @@ void ktest_capture_begin(char *buf, size_t size)
 void ktest_capture_end(void)
 {
     console_unregister(&capture.console);
+}
+
+int32_t ktest_run_to_exit(int id, uint64_t limit)
+{
+    uint64_t deadline = pit_ticks() + limit;
+    const struct task *t;
+    while ((t = task_find((uint16_t)id)) && t->state != TASK_DONE && pit_ticks() < deadline) {
+        while (executor_poll_one())
+            ;
+        executor_idle();
+    }
+    int32_t code = -1000;
+    if (task_join_poll((uint16_t)id, &code) != 1)
+        return -1000;
+    return code;
+}
+
+bool ktest_timer_still_ticks(void)
+{
+    uint64_t start = pit_ticks();
+    for (uint64_t spin = 0; spin < 200000000; spin++) {
+        if (pit_ticks() != start)
+            return true;
+        cpu_pause();
+    }
+    return false;
 }
 
 /* The value of `key` (e.g. "ktest=") on the command line, copied into buf; NULL if absent. */

@@ -90,6 +90,14 @@ void ktest_disarm_fault(void);
         ktest_disarm_fault();                                                       \
     } while (0)
 
+/* Poll tasks, halting between interrupts, until task `id` is done or `limit` ticks pass;
+ * then join it. Returns its exit code, or -1000 if it never finished or cannot be joined. */
+int32_t ktest_run_to_exit(int id, uint64_t limit);
+
+/* Busy-wait with IRQs on until the PIT's tick moves (bounded): true if it did, i.e. the
+ * kernel still takes timer interrupts. */
+bool ktest_timer_still_ticks(void);
+
 /* Run fn(arg) on another stack (stack_top 16-byte aligned), then return here. */
 void ktest_call_on_stack(void (*fn)(uint64_t), uint64_t arg, uint64_t stack_top);
 

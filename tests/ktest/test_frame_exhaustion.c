@@ -63,39 +63,10 @@ static enum poll one_poll(struct task *task)
     return POLL_READY;
 }
 
-/* Poll tasks, halting between interrupts, until task `pid` is done or `limit` ticks
- * pass; then join it. Returns its exit code, or -1000 if it never finished. */
-static int32_t run_to_exit(int pid, uint64_t limit)
-{
-    uint64_t deadline = pit_ticks() + limit;
-    const struct task *t;
-    while ((t = task_find((uint16_t)pid)) && t->state != TASK_DONE && pit_ticks() < deadline) {
-        while (executor_poll_one())
-            ;
-        executor_idle();
-    }
-    int32_t code = -1000;
-    if (task_join_poll((uint16_t)pid, &code) != 1)
-        return -1000;
-    return code;
-}
-
 static int spawn_hello(void)
 {
     char *argv[] = { "hello", NULL };
     return process_spawn(1, argv);
-}
-
-/* Busy-wait with IRQs on until the tick moves (bounded, in case it never does). */
-static bool timer_still_ticks(void)
-{
-    uint64_t start = pit_ticks();
-    for (uint64_t spin = 0; spin < 200000000; spin++) {
-        if (pit_ticks() != start)
-            return true;
-        cpu_pause();
-    }
-    return false;
 }
 
 /* Everything is tried while no frame is free, and checked only once the frames are back:
@@ -103,7 +74,7 @@ static bool timer_still_ticks(void)
 KTEST(frame_exhaustion_fails_cleanly_and_every_frame_comes_back)
 {
     struct heap_stats heap_before, heap_after;
-    KCHECK_EQ(run_to_exit(spawn_hello(), 100), 0);   /* warms up the heap and the tables */
+    KCHECK_EQ(ktest_run_to_exit(spawn_hello(), 100), 0);   /* warms up the heap and the tables */
     kmalloc_trim();
     uint64_t before = free_frames();
 
@@ -117,8 +88,8 @@ KTEST(frame_exhaustion_fails_cleanly_and_every_frame_comes_back)
     ktest_capture_end();
     task_ran = false;                            /* tasks take no frames: they still run */
     int id = task_spawn("starved", one_poll, NULL);
-    int32_t code = id > 0 ? run_to_exit(id, 10) : -1;
-    bool ticks = timer_still_ticks();            /* and interrupts still come */
+    int32_t code = id > 0 ? ktest_run_to_exit(id, 10) : -1;
+    bool ticks = ktest_timer_still_ticks();            /* and interrupts still come */
     uint64_t still = free_frames();
     give_back(UINT64_MAX);
 
@@ -141,14 +112,14 @@ KTEST(frame_exhaustion_fails_cleanly_and_every_frame_comes_back)
     void *again = kmalloc(1 << 20);
     KCHECK(again != NULL);
     kfree(again);
-    KCHECK_EQ(run_to_exit(spawn_hello(), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn_hello(), 100), 0);
     kmalloc_trim();
     KCHECK_EQ(free_frames(), before);
 }
 
 KTEST(spawn_with_every_frame_shortage_leaks_no_frame)
 {
-    KCHECK_EQ(run_to_exit(spawn_hello(), 100), 0);   /* warms up the heap and the tables */
+    KCHECK_EQ(ktest_run_to_exit(spawn_hello(), 100), 0);   /* warms up the heap and the tables */
     kmalloc_trim();
     uint64_t before = free_frames();
     uint64_t enough = 0;
@@ -166,7 +137,7 @@ KTEST(spawn_with_every_frame_shortage_leaks_no_frame)
         give_back(UINT64_MAX);
         if (pid > 0) {
             enough = left;
-            KCHECK_EQ(run_to_exit(pid, 100), 0);
+            KCHECK_EQ(ktest_run_to_exit(pid, 100), 0);
         } else if (pid != -ENOMEM || after != left) {
             ktest_fail(__FILE__, __LINE__, "spawn with %lu frames free returned %d, and "
                        "then %lu were free", left, pid, after);

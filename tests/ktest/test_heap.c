@@ -88,18 +88,6 @@ KTEST(kfree_of_a_foreign_pointer_is_reported)
 #define MAX_BLOCKS 512
 static void *blocks[MAX_BLOCKS];
 
-/* Busy-wait with IRQs on until the tick moves: the kernel is alive. */
-static bool timer_still_ticks(void)
-{
-    uint64_t start = pit_ticks();
-    for (uint64_t spin = 0; spin < 200000000; spin++) {
-        if (pit_ticks() != start)
-            return true;
-        cpu_pause();
-    }
-    return false;
-}
-
 KTEST(heap_exhaustion_returns_null_and_the_kernel_keeps_running)
 {
     struct pmm_stats frames_before, frames_after;
@@ -126,7 +114,7 @@ KTEST(heap_exhaustion_returns_null_and_the_kernel_keeps_running)
     kmalloc_print_stats();                                  /* the `mem` view, still fine */
     ktest_capture_end();
     KCHECK(strstr(report, "heap:") && strstr(report, "frames:"));
-    KCHECK(timer_still_ticks());
+    KCHECK(ktest_timer_still_ticks());
     check_heap();
 
     while (n)

@@ -24,23 +24,6 @@ static uint64_t free_frames(void)
     return s.free_frames;
 }
 
-/* Poll tasks, halting between interrupts, until task `pid` is done (or `limit` ticks
- * pass); then join it. Returns its exit code, or -1000 if it never finished. */
-static int32_t run_to_exit(int pid, uint64_t limit)
-{
-    uint64_t deadline = pit_ticks() + limit;
-    const struct task *t;
-    while ((t = task_find((uint16_t)pid)) && t->state != TASK_DONE && pit_ticks() < deadline) {
-        while (executor_poll_one())
-            ;
-        executor_idle();
-    }
-    int32_t code = -1000;
-    if (task_join_poll((uint16_t)pid, &code) != 1)
-        return -1000;
-    return code;
-}
-
 /* Poll until no task is ready: a program waiting in read stays waiting. */
 static void run_until_quiet(void)
 {
@@ -67,7 +50,7 @@ KTEST(user_pointers_are_checked_against_the_program_tables)
     KCHECK_EQ(elf_parse(file.data, file.size, USER_BASE, USER_END, &image, &error), 0);
     KCHECK_EQ(uspace_create(&space, &image, file.data, 2, argv), 0);
 
-    uint64_t kernel_text = (uint64_t)(uintptr_t)&run_to_exit;
+    uint64_t kernel_text = (uint64_t)(uintptr_t)&run_until_quiet;
     KCHECK_EQ(uspace_check(&space, kernel_text, 1, false), -EFAULT);
     KCHECK_EQ(uspace_check(&space, (uint64_t)(uintptr_t)&space, 8, true), -EFAULT);
     KCHECK_EQ(uspace_check(&space, 0, 1, false), -EFAULT);          /* NULL */
@@ -104,19 +87,19 @@ KTEST(user_pointers_are_checked_against_the_program_tables)
 
 KTEST(programs_run_to_their_exit_codes)
 {
-    KCHECK_EQ(run_to_exit(spawn("hello", NULL), 100), 0);   /* warms up heap and tables */
+    KCHECK_EQ(ktest_run_to_exit(spawn("hello", NULL), 100), 0);   /* warms up heap and tables */
     uint64_t before = free_frames();
-    KCHECK_EQ(run_to_exit(spawn("hello", NULL), 100), 0);
-    KCHECK_EQ(run_to_exit(spawn("echo", "words"), 100), 0);
-    KCHECK_EQ(run_to_exit(spawn("cat", "readme.txt"), 100), 0);
-    KCHECK_EQ(run_to_exit(spawn("cat", "nosuch"), 100), 1);
-    KCHECK_EQ(run_to_exit(spawn("counter", "2"), 100), 0);
-    KCHECK_EQ(run_to_exit(spawn("kernelptr", NULL), 100), 0);  /* every call -EFAULT */
-    KCHECK_EQ(run_to_exit(spawn("badsys", NULL), 100), 0);     /* -ENOSYS */
-    KCHECK_EQ(run_to_exit(spawn("nullptr", NULL), 100), PROCESS_EXIT_KILLED);
-    KCHECK_EQ(run_to_exit(spawn("privileged", NULL), 100), PROCESS_EXIT_KILLED);
-    KCHECK_EQ(run_to_exit(spawn("divide", NULL), 100), PROCESS_EXIT_KILLED);
-    KCHECK_EQ(run_to_exit(spawn("undefined", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(spawn("hello", NULL), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("echo", "words"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("cat", "readme.txt"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("cat", "nosuch"), 100), 1);
+    KCHECK_EQ(ktest_run_to_exit(spawn("counter", "2"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("kernelptr", NULL), 100), 0);  /* every call -EFAULT */
+    KCHECK_EQ(ktest_run_to_exit(spawn("badsys", NULL), 100), 0);     /* -ENOSYS */
+    KCHECK_EQ(ktest_run_to_exit(spawn("nullptr", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(spawn("privileged", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(spawn("divide", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(spawn("undefined", NULL), 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(free_frames(), before);
 }
 
@@ -141,7 +124,7 @@ KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
     KCHECK(task_find((uint16_t)pid)->state == TASK_LIVE);
     KCHECK_EQ(process_input((uint16_t)pid, "one\n", 4), 0);
     KCHECK_EQ(process_input((uint16_t)pid, "quit\n", 5), 0);
-    KCHECK_EQ(run_to_exit(pid, 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(pid, 100), 0);
 
     pid = spawn("keys", NULL);
     run_until_quiet();
@@ -149,7 +132,7 @@ KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
     memset(big, 'x', sizeof(big));
     KCHECK_EQ(process_input((uint16_t)pid, big, sizeof(big)), -ENOSPC);
     KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
-    KCHECK_EQ(run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(process_kill((uint16_t)pid, "again"), -ESRCH);
     KCHECK_EQ(process_input((uint16_t)pid, "x\n", 2), -ESRCH);
 }
@@ -172,5 +155,5 @@ KTEST(spin_is_preempted_by_the_timer_and_killed)
     }
     KCHECK(task_find((uint16_t)pid)->polls >= 3);
     KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
-    KCHECK_EQ(run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
 }

@@ -108,8 +108,10 @@ void trap_dispatch(struct trap_frame *frame)
         exception(frame);
     else if (frame->vector < IRQ_BASE_VECTOR + IRQ_LINES) {
         irq_dispatch(frame);
-        if (user_frame_is_live(frame))     /* back to the executor: the IRQ may have */
-            user_trap_return(frame, USER_EXIT_INTERRUPT);   /* woken someone */
+        /* From ring 3: back to the executor, since the IRQ may have woken someone. The
+         * CPL test first keeps the kernel's own interrupts free of the call. */
+        if ((frame->cs & 3) && user_frame_is_live(frame))
+            user_trap_return(frame, USER_EXIT_INTERRUPT);
     } else
         panic("trap_dispatch: no stub installs vector %lu", frame->vector);
 }
