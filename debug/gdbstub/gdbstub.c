@@ -12,6 +12,7 @@
 #define REPLY_BAD     "E01"                 /* malformed packet */
 #define REPLY_FAULT   "E0e"                 /* EFAULT (14): memory not mapped */
 #define REPLY_NOSPACE "E1c"                 /* ENOSPC (28): no free slot */
+#define REPLY_REFUSED "E0d"                 /* EACCES (13): no breakpoint allowed there */
 
 static const char supported[] =             /* after "PacketSize=%x;" (RSP_PACKET_MAX) */
     "qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+";
@@ -60,7 +61,7 @@ static void send_stop(struct gdbstub *stub, const struct gdb_stop *stop)
     reply_len(stub, n);
 }
 
-/* ---- software breakpoints: inserted until removed, hidden from reads ---- */
+/* ---- software breakpoints: recorded here, armed by the target while it runs ---- */
 
 static struct gdb_breakpoint *find_breakpoint(struct gdbstub *stub, uint64_t address)
 {
@@ -71,75 +72,53 @@ static struct gdb_breakpoint *find_breakpoint(struct gdbstub *stub, uint64_t add
     return NULL;
 }
 
+/* Refused unless the target allows it there and the byte can be read and written now
+ * (written back unchanged), so that arming it later cannot fail. */
 static int insert_breakpoint(struct gdbstub *stub, uint64_t address)
 {
     if (find_breakpoint(stub, address))
         return 0;                           /* already there */
+    const struct gdb_target *t = stub->target;
+    if (t->breakpoint_allowed && t->breakpoint_allowed(address, 0) != 0)
+        return -EACCES;
     for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
         struct gdb_breakpoint *b = &stub->breakpoints[i];
         if (b->used)
             continue;
-        if (stub->target->read_mem(address, &b->saved, 1) != 0)
+        uint8_t byte;
+        if (t->read_mem(address, &byte, 1) != 0 || t->write_mem(address, &byte, 1) != 0)
             return -EFAULT;
-        uint8_t trap = stub->target->breakpoint_instruction;
-        if (stub->target->write_mem(address, &trap, 1) != 0)
-            return -EFAULT;
-        b->address = address;
-        b->used = true;
+        *b = (struct gdb_breakpoint){ .address = address, .used = true };
         return 0;
     }
     return -ENOSPC;
 }
 
+/* An armed one (the target normally lifts them all before the stub runs) gets its
+ * byte back first. */
+static void forget_breakpoint(struct gdbstub *stub, struct gdb_breakpoint *b)
+{
+    if (b->armed)
+        stub->target->write_mem(b->address, &b->saved, 1);
+    *b = (struct gdb_breakpoint){ 0 };
+}
+
 static int remove_breakpoint(struct gdbstub *stub, uint64_t address)
 {
     struct gdb_breakpoint *b = find_breakpoint(stub, address);
-    if (!b)
-        return 0;                           /* GDB may remove twice: harmless */
-    int err = stub->target->write_mem(address, &b->saved, 1);
-    b->used = false;
-    return err;
+    if (b)
+        forget_breakpoint(stub, b);
+    return 0;                               /* GDB may remove twice: harmless */
 }
 
 static void remove_all_breakpoints(struct gdbstub *stub)
 {
     for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
         if (stub->breakpoints[i].used)
-            remove_breakpoint(stub, stub->breakpoints[i].address);
+            forget_breakpoint(stub, &stub->breakpoints[i]);
     }
     if (stub->target->hw_clear_all)
         stub->target->hw_clear_all();
-}
-
-/* Memory as GDB should see it: the saved bytes where breakpoints are inserted. */
-static int read_memory(struct gdbstub *stub, uint64_t address, uint8_t *out, size_t len)
-{
-    int err = stub->target->read_mem(address, out, len);
-    if (err)
-        return err;
-    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
-        const struct gdb_breakpoint *b = &stub->breakpoints[i];
-        if (b->used && b->address >= address && b->address - address < len)
-            out[b->address - address] = b->saved;
-    }
-    return 0;
-}
-
-/* Writes over an inserted breakpoint update its saved byte and keep the trap. */
-static int write_memory(struct gdbstub *stub, uint64_t address, const uint8_t *in, size_t len)
-{
-    int err = stub->target->write_mem(address, in, len);
-    if (err)
-        return err;
-    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
-        struct gdb_breakpoint *b = &stub->breakpoints[i];
-        if (b->used && b->address >= address && b->address - address < len) {
-            b->saved = in[b->address - address];
-            uint8_t trap = stub->target->breakpoint_instruction;
-            stub->target->write_mem(b->address, &trap, 1);
-        }
-    }
-    return 0;
 }
 
 /* ---- parsing helpers ---- */
@@ -250,7 +229,7 @@ static void handle_read_memory(struct gdbstub *stub, const char *p)
     size_t n = 0;
     for (uint64_t done = 0; done < len;) {
         size_t part = len - done < sizeof(chunk) ? (size_t)(len - done) : sizeof(chunk);
-        if (read_memory(stub, address + done, chunk, part) != 0) {
+        if (stub->target->read_mem(address + done, chunk, part) != 0) {
             if (done == 0) {
                 reply(stub, REPLY_FAULT);
                 return;
@@ -285,7 +264,7 @@ static void handle_write_memory(struct gdbstub *stub, const char *p, size_t pack
         reply(stub, REPLY_BAD);
         return;
     }
-    reply(stub, write_memory(stub, address, bytes, (size_t)len) ? REPLY_FAULT : "OK");
+    reply(stub, stub->target->write_mem(address, bytes, (size_t)len) ? REPLY_FAULT : "OK");
 }
 
 static void handle_point(struct gdbstub *stub, const char *p, bool insert)
@@ -306,6 +285,11 @@ static void handle_point(struct gdbstub *stub, const char *p, bool insert)
     case 1:
     case 2:
     case 4:
+        if (type == 1 && insert && stub->target->breakpoint_allowed &&
+            stub->target->breakpoint_allowed(address, 1) != 0) {
+            err = -EACCES;
+            break;
+        }
         if (!stub->target->hw_point) {
             reply(stub, "");
             return;
@@ -317,7 +301,7 @@ static void handle_point(struct gdbstub *stub, const char *p, bool insert)
         return;
     }
     reply(stub, err == 0 ? "OK" : err == -ENOSPC ? REPLY_NOSPACE :
-                err == -EFAULT ? REPLY_FAULT : REPLY_BAD);
+                err == -EFAULT ? REPLY_FAULT : err == -EACCES ? REPLY_REFUSED : REPLY_BAD);
 }
 
 static void handle_xfer_features(struct gdbstub *stub, const char *p)

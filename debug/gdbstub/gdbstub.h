@@ -48,6 +48,11 @@ struct gdb_target {
     /* Memory, checked before touching it: 0, or -EFAULT if any byte is not mapped. */
     int (*read_mem)(uint64_t address, void *out, size_t len);
     int (*write_mem)(uint64_t address, const void *in, size_t len);
+    /* May GDB put a software (type 0) or hardware (1) breakpoint at `address`? 0, or
+     * -EACCES where the debugger itself runs while it takes a breakpoint (a breakpoint
+     * there would trap again before it could be lifted) or, for software ones, outside
+     * the kernel's own text mappings. */
+    int (*breakpoint_allowed)(uint64_t address, int type);
     /* Hardware breakpoint (type 1) or watchpoint (2 write, 4 access): 0, -ENOSPC (all
      * four debug registers busy), -EINVAL (bad length or alignment), -ENOENT (remove of
      * one that is not set). */
@@ -59,15 +64,18 @@ struct gdb_target {
     /* `monitor CMD`: run it, sending its output through out(); 0 or -ENOENT. */
     int (*monitor)(const char *command, void (*out)(const char *text, size_t len, void *ctx),
                    void *ctx);
-    uint8_t breakpoint_instruction;         /* 0xcc */
     const uint8_t *expedite;                /* registers sent with every stop reply */
     size_t expedite_count;
 };
 
+/* A software breakpoint GDB asked for. The target writes its trap instruction into
+ * memory only while the machine runs (armed) and puts `saved` back when it stops, so
+ * the stub never trips over GDB's breakpoints and memory reads see the real bytes. */
 struct gdb_breakpoint {
     uint64_t address;
-    uint8_t saved;
+    uint8_t saved;                          /* the byte under the trap, while armed */
     bool used;
+    bool armed;
 };
 
 struct gdbstub {
@@ -87,8 +95,8 @@ void gdbstub_init(struct gdbstub *stub, const struct rsp_io *io,
                   const struct gdb_target *target);
 
 /* The machine has stopped: tell GDB (if one is attached) and serve its packets until
- * it resumes, steps, detaches or kills. Breakpoints stay inserted while the kernel
- * runs and are hidden from memory reads. Returns what to do next. */
+ * it resumes, steps, detaches or kills. The target has lifted the breakpoints (struct
+ * gdb_breakpoint) and arms them again when it resumes. Returns what to do next. */
 enum gdb_resume gdbstub_session(struct gdbstub *stub, const struct gdb_stop *stop);
 
 /* Handle one packet (exposed for the host tests); returns true when the session ends,

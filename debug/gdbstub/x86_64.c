@@ -8,6 +8,13 @@
  * Breakpoints: int3 written over kernel text with CR0.WP briefly off (single CPU, IRQs
  * off). Hardware breakpoints and watchpoints: DR0-DR3 and DR7 (SDM Vol.3B 18.2).
  * Stepping: RFLAGS.TF in the frame; the #DB that follows has DR6.BS set.
+ *
+ * GDB's breakpoints are in place only while the kernel runs, as kgdb does it: a stop
+ * first lifts the int3 bytes and clears DR7, and the resume puts them back, so the
+ * stub's own code (uart_putc, memcpy, ksnprintf...) can carry breakpoints and
+ * watchpoints without trapping itself. What runs before the lift and after the re-arm
+ * (the #DB/#BP entry, trap_dispatch, debugger, session) is marked __debug_trap_path, and
+ * GDB may not put a breakpoint there: it would trap again before it could be lifted.
  */
 #include "gdbstub.h"
 #include "cpu.h"
@@ -23,6 +30,7 @@
 
 #define RFLAGS_RF      (1ull << 16)        /* resume: no instruction breakpoint once */
 #define CR0_WP         (1ull << 16)
+#define BREAKPOINT_INSTRUCTION 0xcc        /* int3 */
 #define DR6_B(n)       (1ull << (n))       /* breakpoint n fired */
 #define DR6_BS         (1ull << 14)        /* single step */
 #define DR7_L(n)       (1ull << (2 * (n))) /* local enable of breakpoint n */
@@ -201,9 +209,57 @@ static int write_mem(uint64_t address, const void *in, size_t len)
     return 0;
 }
 
+/* ---- arming breakpoints: all inline below, so nothing leaves the trap path ---- */
+
+/* One byte of kernel text (insert_breakpoint checked it can be read and written). */
+static __always_inline void poke_text(uint64_t address, uint8_t byte)
+{
+    uint64_t cr0 = cpu_read_cr0();
+    cpu_write_cr0(cr0 & ~CR0_WP);
+    *(volatile uint8_t *)(uintptr_t)address = byte;
+    cpu_write_cr0(cr0);
+}
+
+static __debug_trap_path void lift_breakpoints(void)
+{
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        struct gdb_breakpoint *b = &stub.breakpoints[i];
+        if (b->armed) {
+            poke_text(b->address, b->saved);
+            b->armed = false;
+        }
+    }
+}
+
+/* The byte under each trap is read now: GDB may have written there while stopped. */
+static __debug_trap_path void arm_breakpoints(void)
+{
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        struct gdb_breakpoint *b = &stub.breakpoints[i];
+        if (b->used && !b->armed) {
+            b->saved = *(volatile const uint8_t *)(uintptr_t)b->address;
+            poke_text(b->address, BREAKPOINT_INSTRUCTION);
+            b->armed = true;
+        }
+    }
+}
+
+static int breakpoint_allowed(uint64_t address, int type)
+{
+    if (address >= (uint64_t)(uintptr_t)__debug_trap_start &&
+        address < (uint64_t)(uintptr_t)__debug_trap_end)
+        return -EACCES;
+    /* int3 only in the kernel image: lower-half code belongs to whichever program is
+     * mapped when the kernel resumes (use a hardware breakpoint there). */
+    if (type == 0 && address < KERNEL_VMA)
+        return -EACCES;
+    return 0;
+}
+
 /* ---- debug registers ---- */
 
-static void hw_load(void)
+/* DR0-DR3 and DR7 from hw[]; while stopped (the stub running) DR7 stays 0. */
+static __debug_trap_path void hw_load(void)
 {
     uint64_t dr7 = 0;
     for (unsigned n = 0; n < 4; n++) {
@@ -215,7 +271,7 @@ static void hw_load(void)
         dr7 |= DR7_L(n) | (uint64_t)rw[hw[n].type] << DR7_RW_SHIFT(n) |
                (uint64_t)len_bits[hw[n].len] << DR7_LEN_SHIFT(n);
     }
-    cpu_write_dr7(dr7);
+    cpu_write_dr7(stopped ? 0 : dr7);
 }
 
 static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
@@ -334,7 +390,7 @@ static const struct gdb_target x86_64_target = {
     .threads = threads,
     .thread_info = thread_info,
     .monitor = monitor,
-    .breakpoint_instruction = 0xcc,
+    .breakpoint_allowed = breakpoint_allowed,
     .expedite = expedited,
     .expedite_count = ARRAY_SIZE(expedited),
 };
@@ -373,7 +429,7 @@ static void build_target_xml(void)
 
 /* ---- the ways in ---- */
 
-static int signal_for(unsigned vector)
+static __debug_trap_path int signal_for(unsigned vector)
 {
     switch (vector) {
     case 0:  return GDB_SIGFPE;             /* #DE */
@@ -386,10 +442,14 @@ static int signal_for(unsigned vector)
 }
 
 /* Stop with `frame` as the stopped context, talk to GDB, and set the frame up for what
- * it asked: continue, step (TF), detach or kill. */
-static void session(struct trap_frame *frame, const struct gdb_stop *stop)
+ * it asked: continue, step (TF), detach or kill. GDB's breakpoints are out of memory
+ * and DR7 is clear from here until the resume, which arms them again. */
+static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop *stop)
 {
+    cpu_write_dr7(0);
+    lift_breakpoints();
     stopped = frame;
+    stop->thread = stopped_thread();
     gdbstub_serial_stopped(true);
     enum gdb_resume resume = gdbstub_session(&stub, stop);
     gdbstub_serial_stopped(false);
@@ -402,25 +462,29 @@ static void session(struct trap_frame *frame, const struct gdb_stop *stop)
         frame->rflags |= RFLAGS_RF;         /* do not stop on the same instruction again */
     if (resume == GDB_KILL)
         arch_triple_fault();
+    arm_breakpoints();
+    hw_load();
 }
 
-static bool debugger(struct trap_frame *frame)
+/* The trap hook for #DB, #BP and (post-mortem) unhandled exceptions. DR7 is cleared at
+ * once, so that nothing this path writes sets off one of GDB's watchpoints. */
+static __debug_trap_path bool debugger(struct trap_frame *frame)
 {
     if (!enabled)
         return false;
-    struct gdb_stop stop = { .signal = GDB_SIGTRAP, .reason = GDB_STOP_SIGNAL,
-                             .thread = stopped_thread() };
+    uint64_t dr7 = cpu_read_dr7();
+    cpu_write_dr7(0);
+    struct gdb_stop stop = { .signal = GDB_SIGTRAP, .reason = GDB_STOP_SIGNAL };
+    bool ours = false;
     if (frame->vector == VECTOR_BREAKPOINT) {
         uint64_t address = frame->rip - 1;
-        bool ours = false;
         for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++)
-            ours |= stub.breakpoints[i].used && stub.breakpoints[i].address == address;
+            ours |= stub.breakpoints[i].armed && stub.breakpoints[i].address == address;
         if (ours) {
             frame->rip = address;           /* GDB wants the breakpoint's own address */
             stop.reason = GDB_STOP_SWBREAK;
-        } else if (!waiting && !stub.attached) {
-            return false;                   /* a plain int3: the kernel reports it */
         }
+        ours |= waiting || stub.attached;   /* else a plain int3: the kernel reports it */
         waiting = false;
     } else if (frame->vector == VECTOR_DEBUG) {
         uint64_t dr6 = cpu_read_dr6();
@@ -431,13 +495,17 @@ static bool debugger(struct trap_frame *frame)
         if (n < 4 && hw[n].used) {
             stop.reason = hw[n].type == 1 ? GDB_STOP_HWBREAK : GDB_STOP_WATCH;
             stop.watch_address = hw[n].address;
-        } else if (!(dr6 & DR6_BS) || !stepping) {
-            return false;                   /* not GDB's: a TF someone else set */
+            ours = true;
+        } else {
+            ours = (dr6 & DR6_BS) && stepping;   /* else a TF someone else set */
         }
     } else {
-        if (!stub.attached)
-            return false;
+        ours = stub.attached;
         stop.signal = signal_for((unsigned)frame->vector);   /* post-mortem */
+    }
+    if (!ours) {
+        cpu_write_dr7(dr7);
+        return false;
     }
     session(frame, &stop);
     return true;
@@ -447,8 +515,7 @@ void gdbstub_interrupt(struct trap_frame *frame)
 {
     if (!enabled)
         return;
-    struct gdb_stop stop = { .signal = GDB_SIGINT, .reason = GDB_STOP_SIGNAL,
-                             .thread = stopped_thread() };
+    struct gdb_stop stop = { .signal = GDB_SIGINT, .reason = GDB_STOP_SIGNAL };
     stub.attached = true;                   /* only a connected GDB sends Ctrl-C */
     session(frame, &stop);
 }

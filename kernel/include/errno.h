@@ -15,6 +15,7 @@
 #define EBADF    9   /* bad file descriptor */
 #define EAGAIN  11   /* try again */
 #define ENOMEM  12   /* out of memory */
+#define EACCES  13   /* permission denied */
 #define EFAULT  14   /* bad address */
 #define EBUSY   16   /* device or resource busy */
 #define EEXIST  17   /* already exists */

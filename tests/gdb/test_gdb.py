@@ -84,6 +84,35 @@ def test_hardware_breakpoint_and_watchpoint():
     assert all(int(new) == int(old) + 1 for old, new in changes)
 
 
+def test_breakpoints_on_code_the_stub_itself_runs():
+    """The stub sends every byte through uart_putc (inlined in 7 places), copies
+    registers with memcpy and counts its bytes in stub.rsp.sent. GDB's breakpoints stay
+    out of memory, and DR7 clear, while the kernel is stopped (kgdb's way), so neither a
+    breakpoint there nor a watchpoint on the counter traps the stub while it talks."""
+    out = run("ours", ["break uart_putc", "continue", "bt 2", "continue", "delete",
+                       "hbreak memcpy", "continue", "delete",
+                       "watch stub.rsp.sent", "stepi", "stepi", "info watchpoints", "delete",
+                       "break shell_start", "continue", "detach"])
+    assert len(re.findall(r"Breakpoint 1\.\d+, uart_putc \(", out)) == 2, out
+    assert re.search(r"^#1\s+(0x[0-9a-f]+ in )?\w+ \(", out, re.M), out   # bt goes on
+    assert re.search(r"Breakpoint 2(\.\d+)?, memcpy \(", out), out
+    assert re.search(r"hw watchpoint\s+keep y\s+stub\.rsp\.sent", out), out
+    assert "Old value" not in out, out         # only the stub writes it: never hit
+    assert "Breakpoint 4, shell_start ()" in out, out
+
+
+def test_breakpoints_on_the_debug_trap_path_are_refused():
+    """A breakpoint on the code a #BP itself runs through (trap_dispatch, isr_common)
+    would trap forever: the stub refuses it with an error and carries on."""
+    attempt = ["python", "try:", "    gdb.execute('continue')",
+               "except gdb.error as e:", "    print('refused:', e)", "end"]
+    out = run("ours", ["break trap_dispatch"] + attempt + ["delete", "hbreak isr_common"] +
+              attempt + ["delete", "break shell_start", "continue", "detach"])
+    assert "Cannot insert breakpoint 1" in out, out
+    assert "Cannot insert hardware breakpoint 2" in out, out
+    assert "Breakpoint 3, shell_start ()" in out, out
+
+
 def test_threads_monitor_and_detach():
     machine = Machine("ours")
     try:

@@ -116,6 +116,13 @@ static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
     return address == 0xbad ? -EINVAL : 0;
 }
 
+/* The fake's "debug trap path": no breakpoints at 0x1f00-0x1fff. */
+static int breakpoint_allowed(uint64_t address, int type)
+{
+    (void)type;
+    return address >= 0x1f00 && address < 0x2000 ? -EACCES : 0;
+}
+
 static size_t threads(uint32_t *ids, size_t max)
 {
     if (max >= 2) {
@@ -147,7 +154,7 @@ static const struct gdb_target target = {
     .reg_count = 3, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
     .threads = threads, .thread_info = thread_info, .monitor = monitor,
-    .breakpoint_instruction = 0xcc,
+    .breakpoint_allowed = breakpoint_allowed,
 };
 
 static struct gdbstub stub;
@@ -451,18 +458,56 @@ TEST(memory_read_write_and_faults)
     CHECK_STR(ask("m1003,3"), "03abcd");          /* and the stub still answers */
 }
 
-TEST(software_breakpoints_are_hidden_and_restored)
+static struct gdb_breakpoint *recorded(uint64_t address)
+{
+    for (size_t i = 0; i < GDB_SW_BREAKPOINTS; i++) {
+        if (stub.breakpoints[i].used && stub.breakpoints[i].address == address)
+            return &stub.breakpoints[i];
+    }
+    return NULL;
+}
+
+/* What the target does when the machine resumes (x86_64.c, arm_breakpoints). */
+static void arm(struct gdb_breakpoint *b)
+{
+    b->saved = memory[b->address - 0x1000];
+    memory[b->address - 0x1000] = 0xcc;
+    b->armed = true;
+}
+
+TEST(software_breakpoints_are_recorded_and_left_to_the_target_to_arm)
 {
     setup();
     CHECK_STR(ask("Z0,1010,1"), "OK");
-    CHECK_EQ(memory[0x10], 0xcc);
-    CHECK_STR(ask("m1010,2"), "1011");           /* GDB sees the original byte */
-    CHECK_STR(ask("M1010,1:99"), "OK");          /* a write under it updates the copy */
-    CHECK_EQ(memory[0x10], 0xcc);
+    CHECK(recorded(0x1010) != NULL);
+    CHECK(!recorded(0x1010)->armed);
+    CHECK_EQ(memory[0x10], 0x10);                /* memory stays as it is while stopped */
+    CHECK_STR(ask("m1010,2"), "1011");
+    CHECK_STR(ask("Z0,1010,1"), "OK");           /* twice: still one */
     CHECK_STR(ask("z0,1010,1"), "OK");
-    CHECK_EQ(memory[0x10], 0x99);
-    CHECK_STR(ask("Z0,0,1"), "E0e");
+    CHECK(recorded(0x1010) == NULL);
+    CHECK_STR(ask("z0,1010,1"), "OK");           /* GDB may remove twice */
+    CHECK_STR(ask("Z0,0,1"), "E0e");             /* cannot be read */
+    CHECK(recorded(0) == NULL);
     CHECK_STR(ask("Z0,1010,1;X1,0"), "OK");      /* a condition list is accepted */
+    /* One the target armed (it normally lifts them before the stub runs) gets its byte
+     * back when it is removed. */
+    arm(recorded(0x1010));
+    CHECK_STR(ask("z0,1010,1"), "OK");
+    CHECK_EQ(memory[0x10], 0x10);
+}
+
+TEST(breakpoints_where_the_target_refuses_them)
+{
+    setup();
+    hw_calls = 0;
+    CHECK_STR(ask("Z0,1f80,1"), "E0d");
+    CHECK(recorded(0x1f80) == NULL);
+    CHECK_STR(ask("Z1,1f80,1"), "E0d");
+    CHECK_EQ(hw_calls, 0);
+    CHECK_STR(ask("z1,1f80,1"), "OK");           /* removal is not refused */
+    CHECK_STR(ask("Z2,1f80,4"), "OK");           /* data there may be watched */
+    CHECK_STR(ask("Z0,1eff,1"), "OK");           /* just below: allowed */
 }
 
 TEST(hardware_points_and_the_unsupported_read_watchpoint)
@@ -528,9 +573,11 @@ TEST(detach_removes_breakpoints)
 {
     setup();
     CHECK_STR(ask("Z0,1005,1"), "OK");
-    CHECK_EQ(memory[5], 0xcc);
+    CHECK_STR(ask("Z0,1006,1"), "OK");
+    arm(recorded(0x1005));
     feed_packet("D");
     feed("+");
     CHECK_EQ(gdbstub_session(&stub, &stop), GDB_DETACH);
     CHECK_EQ(memory[5], 5);
+    CHECK(recorded(0x1005) == NULL && recorded(0x1006) == NULL);
 }

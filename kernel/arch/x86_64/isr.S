@@ -11,8 +11,13 @@
                            (n) == 14 || (n) == 17 || (n) == 21 || (n) == 29 || (n) == 30)
 
     .cfi_sections .debug_frame           /* debug info only: kernel.ld drops .eh_frame */
-    .text
+    /* The common path and the #DB and #BP stubs are on the debug trap path (trap.h). */
+    .section .text.debugtrap, "ax", @progbits
     .balign 16
+    /* A sized global function, so that GDB names this address isr_common rather than
+     * kernel.ld's __text_start or __debug_trap_start. */
+    .globl isr_common
+    .type isr_common, @function
 isr_common:
     /* Unwind information (DWARF CFI), so that GDB's `bt` inside a handler goes on into
      * the code the interrupt stopped: the CFA is the top of the trap frame, and every
@@ -32,8 +37,14 @@ isr_return:
     addq $16, %rsp                       /* vector and error code */
     iretq
     .cfi_endproc
+    .size isr_common, . - isr_common
 
 .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    .if (\n) == 1 || (\n) == 3
+    .section .text.debugtrap, "ax", @progbits
+    .else
+    .text
+    .endif
     .balign 16
 isr_stub_\n:
     .if !HAS_ERROR_CODE(\n)

@@ -78,7 +78,7 @@ void trap_report(const struct trap_frame *f)
     backtrace_print(f->rip, f->rbp);
 }
 
-static void exception(struct trap_frame *frame)
+static __debug_trap_path void exception(struct trap_frame *frame)
 {
     unsigned vector = (unsigned)frame->vector;
     bool debug = vector == VECTOR_DEBUG || vector == VECTOR_BREAKPOINT;
@@ -102,7 +102,7 @@ static void exception(struct trap_frame *frame)
           frame->rip);
 }
 
-void trap_dispatch(struct trap_frame *frame)
+__debug_trap_path void trap_dispatch(struct trap_frame *frame)
 {
     if (frame->vector < EXCEPTION_VECTORS)
         exception(frame);

@@ -99,6 +99,14 @@ void trap_set_fault_describer(trap_fault_describer_fn fn);
 typedef bool (*trap_debugger_fn)(struct trap_frame *frame);
 void trap_set_debugger(trap_debugger_fn fn);
 
+/* The debug trap path: the code a #DB or #BP runs through before the debugger has
+ * lifted GDB's breakpoints, or after it has armed them again (isr_common, the #DB and
+ * #BP stubs, trap_dispatch, the stub's entry). A breakpoint there would trap again
+ * before it could be lifted, so the stub refuses them (as kgdb refuses its blocklist).
+ * kernel.ld gathers it between these two symbols. */
+#define __debug_trap_path __section(".text.debugtrap")
+extern const char __debug_trap_start[], __debug_trap_end[];
+
 /* Name of an exception vector ("#PF Page fault"); "reserved" for unassigned vectors. */
 const char *trap_exception_name(unsigned vector);
 
