@@ -65,17 +65,19 @@ class Machine:
             self.process.wait()
 
 
-def gdb_batch(port, commands, timeout=60):
-    """Run GDB on the kernel ELF with `commands` (a list of lines); return its output."""
+def gdb_batch(port, commands, timeout=60, gdbinit=False):
+    """Run GDB on the kernel ELF with `commands` (a list of lines); return its output.
+    With gdbinit, tools/gdbinit is loaded first, as make debug and make debug-qemu do."""
     where = port if isinstance(port, str) else "127.0.0.1:%d" % port
     script = ["set pagination off", "set confirm off", "set width 0",
               "target remote " + where] + list(commands)
     with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
         f.write("\n".join(script) + "\n")
         path = f.name
+    init = ["-x", os.path.join(ROOT, "tools", "gdbinit")] if gdbinit else []
     try:
-        result = subprocess.run([GDB, "-batch", "-nx", "-x", path, ELF], capture_output=True,
-                                text=True, timeout=timeout)
+        result = subprocess.run([GDB, "-batch", "-nx"] + init + ["-x", path, ELF], cwd=ROOT,
+                                capture_output=True, text=True, timeout=timeout)
     finally:
         os.unlink(path)
     return result.stdout + result.stderr
