@@ -105,6 +105,9 @@ static uint32_t stopped_thread(void)
     return t ? t->id : GDB_KERNEL_THREAD;
 }
 
+/* A waiting task's "stack": the return address 0, GDB's sign of the outermost frame. */
+static const uint64_t no_caller;
+
 static int read_reg(uint32_t thread, unsigned regno, void *out)
 {
     if (regno >= REGISTER_COUNT)
@@ -125,6 +128,8 @@ static int read_reg(uint32_t thread, unsigned regno, void *out)
                 value = (uint64_t)(uintptr_t)t->poll;
             else if (regno == 5)            /* rdi: the poll function's argument */
                 value = (uint64_t)(uintptr_t)t;
+            else if (regno == 7)            /* rsp: a zero return address, where */
+                value = (uint64_t)(uintptr_t)&no_caller;    /* GDB's bt ends cleanly */
             else if (regno == 17)           /* eflags */
                 value = 0x2;
             else if (regno == 18)

@@ -123,6 +123,8 @@ def test_threads_monitor_and_detach():
         assert re.search(r"Thread 1 \(keyboard, ready, 0 polls\)", out), out
         assert re.search(r"Thread 3 \(shell, ready, 0 polls\)", out), out
         assert re.search(r"#0\s+shell_poll \(task=", out), out   # where the task waits
+        assert re.search(r"#1\s+0x0+ in \?\? \(\)", out), out   # and no caller before it
+        assert "Cannot access memory" not in out, out
         assert re.search(r"^ +1 keyboard +ready +0", out, re.M), out        # monitor tasks
         assert re.search(r"^ +\d+ +\d+ task_spawn task=3 parent=0 name=shell$", out, re.M)
         assert "unknown monitor command" in out
