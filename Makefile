@@ -286,9 +286,11 @@ trace: deps all
 TRACE_SECONDS ?= 3
 
 # The generated parts of docs/: the trace event table, the syscall table, and every
-# excerpt cut from a golden case (tools/docs.py). make test fails while any is stale.
+# excerpt and picture tools/docs.py cuts from golden cases, boots, in-kernel tests and GDB
+# sessions, all from the current build (hence all and ktest first). make test fails while
+# any is stale.
 .PHONY: docs
-docs:
+docs: deps all ktest
 	$(PYTHON) tools/trace.py doc
 	$(PYTHON) tools/syscalls.py doc
 	$(PYTHON) tools/docs.py update
