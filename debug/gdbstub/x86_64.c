@@ -512,8 +512,12 @@ static __debug_trap_path bool debugger(struct trap_frame *frame)
         cpu_write_dr7(dr7);
         return false;
     }
+    uint64_t rip = frame->rip;
     session(frame, &stop);
-    return true;
+    /* After a fault the kernel goes on as it would have without GDB (it panics), unless
+     * GDB moved the pc (`return`, `jump`, `set $pc`): then it resumes there. */
+    bool fault = frame->vector != VECTOR_DEBUG && frame->vector != VECTOR_BREAKPOINT;
+    return !fault || frame->rip != rip;
 }
 
 void gdbstub_interrupt(struct trap_frame *frame)

@@ -172,6 +172,57 @@ def test_ctrl_c_stops_the_kernel_idle_and_busy():
         machine.close()
 
 
+def attached_at_the_prompt():
+    """A kernel with its console on pexpect, and GDB attached and continued: (kernel, gdb,
+    machine), the shell at its prompt."""
+    machine = Machine("ours", stdin_console=True)
+    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
+                           codec_errors="replace", timeout=30)
+    kernel.expect("waiting for GDB")
+    gdb = pexpect.spawn(GDB, ["-nx", "-q", ELF], encoding="utf-8", timeout=30)
+    for line in ["set pagination off", "set confirm off", "set style enabled off",
+                 "target remote 127.0.0.1:%d" % machine.port]:
+        gdb.expect_exact("(gdb) ")
+        gdb.sendline(line)
+    gdb.expect_exact("(gdb) ")
+    gdb.sendline("continue")
+    kernel.expect_exact("lockstep> ")
+    return kernel, gdb, machine
+
+
+def gdb_says(gdb, command, pattern):
+    gdb.expect_exact("(gdb) ")
+    gdb.sendline(command)
+    gdb.expect(pattern)
+
+
+@pytest.mark.parametrize("then", ["continue", "return"])
+def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
+    """With GDB attached, a kernel fault stops in the stub before the kernel gives up, and
+    bt shows where. `continue` then lets the kernel go on as it would have (it panics,
+    and the panic stops in GDB too); `return` first pops the faulting function, and the
+    kernel carries on from its caller."""
+    kernel, gdb, machine = attached_at_the_prompt()
+    try:
+        kernel.send("fault page\r")
+        gdb.expect("received signal SIGSEGV")
+        gdb_says(gdb, "bt 2", r"#0\s+cmd_fault \(")
+        if then == "continue":
+            gdb_says(gdb, "continue", "received signal SIGTRAP")
+            kernel.expect_exact("unhandled exception 14 (#PF Page fault)")
+            gdb_says(gdb, "bt 3", r"in panic \(")
+        else:
+            gdb_says(gdb, "return", r"#0\s+0x[0-9a-f]+ in command_run \(")
+            gdb_says(gdb, "continue", "Continuing")
+            kernel.expect_exact("lockstep> ")
+            kernel.send("echo still here\r")
+            kernel.expect_exact("still here")
+    finally:
+        gdb.close(force=True)
+        kernel.close(force=True)
+        machine.close()
+
+
 def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
     out = run("ours", ["source tools/gdbinit", "break shell_start", "continue", "delete",
                        "break executor_run", "continue", "lockstep-tasks", "lockstep-trace 5",

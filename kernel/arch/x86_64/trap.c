@@ -97,7 +97,7 @@ static __debug_trap_path void exception(struct trap_frame *frame)
     if (recovery && recovery(frame))
         return;
     if (!debug && debugger && debugger(frame))
-        return;                            /* post-mortem: GDB had a look */
+        return;                            /* post-mortem: GDB moved the pc to go on */
     panic("unhandled exception %u (%s) at %016lx", vector, trap_exception_name(vector),
           frame->rip);
 }

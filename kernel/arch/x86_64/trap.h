@@ -94,7 +94,8 @@ void trap_set_fault_describer(trap_fault_describer_fn fn);
 
 /* The debugger (the GDB stub): called for #DB and #BP before anything else, and for
  * every other exception after its report, before the kernel gives up. Returns true if
- * it handled the exception (the frame may have been changed: registers, TF, RIP).
+ * it handled the exception (the frame may have been changed: registers, TF, RIP); for
+ * those other exceptions, only if it moved RIP, else the kernel panics as it would have.
  * Set once at boot, IRQs off. */
 typedef bool (*trap_debugger_fn)(struct trap_frame *frame);
 void trap_set_debugger(trap_debugger_fn fn);
