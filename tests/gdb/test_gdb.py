@@ -223,6 +223,32 @@ def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
         machine.close()
 
 
+def test_a_hardware_breakpoint_in_a_user_program():
+    """Ring 3 under GDB: hbreak on hello's entry stops there in user mode, with its
+    symbols, and steps; int3 is refused in the lower half (the program's code is mapped
+    only while it runs)."""
+    kernel, gdb, machine = attached_at_the_prompt()
+    try:
+        gdb.sendcontrol("c")
+        gdb.expect("received signal SIGINT")
+        gdb_says(gdb, "add-symbol-file build/user/hello.elf", "Reading symbols")
+        gdb_says(gdb, "hbreak *0x400000", "Hardware assisted breakpoint 1")
+        gdb_says(gdb, "maint packet Z0,400020,1", 'received: "E0d"')
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("hello\r")
+        gdb.expect(r"Breakpoint 1, _start \(\) at user/lib/start.S")
+        gdb_says(gdb, "info registers cs", r"cs\s+0x23")          # ring 3
+        gdb_says(gdb, "stepi", r"movq \(%rsp\), %rdi")
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("Hello from user space! I am pid 4.")
+        kernel.expect_exact("lockstep> ")
+    finally:
+        gdb.close(force=True)
+        kernel.close(force=True)
+        machine.close()
+
+
 def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
     out = run("ours", ["source tools/gdbinit", "break shell_start", "continue", "delete",
                        "break executor_run", "continue", "lockstep-tasks", "lockstep-trace 5",
