@@ -466,15 +466,17 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
     case 'S':
         *resume = GDB_STEP;
         return true;
-    case 'D':
+    case 'D':                               /* the next GDB starts in ack mode */
         remove_all_breakpoints(stub);
         reply(stub, "OK");
         stub->attached = false;
+        stub->rsp.no_ack = false;
         *resume = GDB_DETACH;
         return true;
     case 'k':
         remove_all_breakpoints(stub);
         stub->attached = false;
+        stub->rsp.no_ack = false;
         *resume = GDB_KILL;
         return true;
     case 'H':

@@ -132,6 +132,8 @@ int gdbstub_frame_register(struct trap_frame *frame, unsigned regno, void *value
 struct trap_frame;
 /* GDB sent Ctrl-C while the kernel ran (serial.c's receive interrupt). */
 void gdbstub_interrupt(struct trap_frame *frame);
+/* A packet began ('$') while the kernel ran: a GDB connecting (serial.c). */
+void gdbstub_connect(struct trap_frame *frame);
 /* COM3 as the stub's byte link; NULL if there is no COM3. */
 const struct rsp_io *gdbstub_serial_init(void);
 /* The kernel stops for GDB (true) or resumes (false): COM3 is set up for each (serial.c).

@@ -184,6 +184,12 @@ static void put_packet(struct rsp *rsp, const char *payload, size_t len)
     put(rsp, (uint8_t)digits[sum & 15]);
 }
 
+void rsp_request_resend(struct rsp *rsp)
+{
+    if (!rsp->no_ack)
+        put(rsp, '-');
+}
+
 int rsp_send(struct rsp *rsp, const char *payload, size_t len)
 {
     for (int attempt = 0; attempt <= MAX_RESENDS; attempt++) {

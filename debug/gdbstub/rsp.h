@@ -42,6 +42,9 @@ void rsp_init(struct rsp *rsp, const struct rsp_io *io);
  * than 0x03 are skipped; bad checksums are NAKed and the next packet awaited. */
 enum rsp_status rsp_receive(struct rsp *rsp, char *buf, size_t *len);
 
+/* Ask GDB to send its packet again ('-'), in ack mode. */
+void rsp_request_resend(struct rsp *rsp);
+
 /* Send one packet (escaping and run-length encoding as needed); unless in no-ack mode,
  * resend on '-' (at most 8 times) and return when '+' arrives. Returns 0 or -EIO. */
 int rsp_send(struct rsp *rsp, const char *payload, size_t len);

@@ -2,7 +2,8 @@
  * serial.c - the GDB stub's byte link: COM3 (0x3e8, IRQ 5 as tools/qemu.py wires it).
  * While the kernel is stopped, interrupts are off and the stub polls the UART directly,
  * sleeping in irq_wait (no handler runs, nothing is traced) when GDB is slow to send;
- * while it runs, the receive interrupt watches for GDB's Ctrl-C (0x03) and breaks in.
+ * while it runs, the receive interrupt watches for GDB's Ctrl-C (0x03) and for the '$'
+ * of a GDB connecting, and breaks in.
  * The receive FIFO's trigger level is 14 while stopped (1 while asleep) and 1 while
  * running: see gdbstub_serial_stopped and com3_getc for why.
  */
@@ -63,7 +64,10 @@ static void com3_interrupt(unsigned line, uint16_t input, struct trap_frame *fra
 {
     (void)line;
     if (input == (0x100 | 0x03))
-        gdbstub_interrupt(frame);           /* anything else while running: ignored */
+        gdbstub_interrupt(frame);           /* Ctrl-C */
+    else if (input == (0x100 | '$'))
+        gdbstub_connect(frame);             /* a packet: GDB connecting */
+    /* anything else while running (acks, the rest of a packet): ignored */
 }
 
 static const struct irq_handler com3_handler = { .input = com3_input,

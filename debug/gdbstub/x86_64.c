@@ -529,6 +529,22 @@ void gdbstub_interrupt(struct trap_frame *frame)
     session(frame, &stop);
 }
 
+/* GDB sends nothing but Ctrl-C while an attached kernel runs, so a packet now is a GDB
+ * connecting (again, after a detach, or after the last one went away without one). Stop
+ * as at the boot option `gdb`: no stop reply until GDB asks, in the ack mode every
+ * connection starts in, and with a NAK, so that GDB sends whole the packet whose '$'
+ * went to the receive interrupt (the rest of it is skipped as garbage). */
+void gdbstub_connect(struct trap_frame *frame)
+{
+    if (!enabled)
+        return;
+    struct gdb_stop stop = { .signal = GDB_SIGTRAP, .reason = GDB_STOP_SIGNAL };
+    stub.attached = false;
+    stub.rsp.no_ack = false;
+    rsp_request_resend(&stub.rsp);
+    session(frame, &stop);
+}
+
 void gdbstub_breakpoint(void)
 {
     if (!enabled)

@@ -249,6 +249,33 @@ def test_a_hardware_breakpoint_in_a_user_program():
         machine.close()
 
 
+def test_gdb_attaches_again_after_a_detach():
+    """After a detach, a new GDB can attach to the running kernel (its first packet stops
+    the kernel, and the stub asks for it again), and the shell's `gdb` command waits for
+    one in the ack mode a new connection starts in, although the last GDB had turned
+    acks off."""
+    machine = Machine("ours", stdin_console=True)
+    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
+                           codec_errors="replace", timeout=30)
+    try:
+        kernel.expect("waiting for GDB")
+        out = gdb_batch(machine.port, ["break shell_start", "continue", "delete", "detach"])
+        assert "detached" in out, out
+        kernel.expect_exact("lockstep> ")
+        for _ in range(2):                    # twice: the kernel runs between them
+            out = gdb_batch(machine.port, ["info threads", "detach"], timeout=20)
+            assert re.search(r"Thread 3 \(shell, \w+", out) and "detached" in out, out
+        kernel.send("gdb\r")
+        kernel.expect_exact("waiting on COM3 for GDB")
+        out = gdb_batch(machine.port, ["bt", "detach"], timeout=20)
+        assert "cmd_gdb" in out, out
+        kernel.expect_exact("gdb: resumed")
+        kernel.expect_exact("lockstep> ")
+    finally:
+        kernel.close(force=True)
+        machine.close()
+
+
 def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
     out = run("ours", ["source tools/gdbinit", "break shell_start", "continue", "delete",
                        "break executor_run", "continue", "lockstep-tasks", "lockstep-trace 5",

@@ -388,6 +388,32 @@ TEST(supported_features_and_no_ack_mode)
     CHECK_STR(ask("!"), "");
 }
 
+/* A new GDB starts in ack mode, so the stub leaves no-ack mode when one detaches. */
+TEST(detach_and_kill_end_no_ack_mode)
+{
+    const char *ends[] = { "D", "k" };
+    for (size_t i = 0; i < 2; i++) {
+        setup();
+        CHECK_STR(ask("QStartNoAckMode"), "OK");
+        CHECK(stub.rsp.no_ack);
+        feed_packet(ends[i]);
+        CHECK_EQ(gdbstub_session(&stub, &stop), i == 0 ? GDB_DETACH : GDB_KILL);
+        CHECK(!stub.rsp.no_ack);
+    }
+}
+
+TEST(a_resend_request_is_a_nak_in_ack_mode_only)
+{
+    setup();
+    out_len = 0;
+    rsp_request_resend(&stub.rsp);
+    CHECK_EQ(out_len, 1);
+    CHECK_EQ(out[0], '-');
+    stub.rsp.no_ack = true;
+    rsp_request_resend(&stub.rsp);
+    CHECK_EQ(out_len, 1);
+}
+
 TEST(stop_reply_and_threads)
 {
     setup();
