@@ -2,6 +2,7 @@
 same build wherever the two should agree: breakpoints and backtraces, every general
 register at a breakpoint, 100 single steps, memory reads and writes, hardware
 breakpoints and watchpoints, Ctrl-C, threads, monitor commands and detach."""
+import contextlib
 import re
 import time
 
@@ -134,7 +135,10 @@ def test_threads_monitor_and_detach():
         machine.close()
 
 
-def test_ctrl_c_stops_the_kernel_idle_and_busy():
+@contextlib.contextmanager
+def attached_at_the_prompt():
+    """A kernel with its console on pexpect, and GDB attached and continued: yields
+    (kernel, gdb) with the shell at its prompt; stops all three afterwards."""
     machine = Machine("ours", stdin_console=True)
     kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
                            codec_errors="replace", timeout=30)
@@ -142,13 +146,23 @@ def test_ctrl_c_stops_the_kernel_idle_and_busy():
     try:
         kernel.expect("waiting for GDB")
         gdb = pexpect.spawn(GDB, ["-nx", "-q", ELF], encoding="utf-8", timeout=30)
-        gdb.expect_exact("(gdb) ")
-        gdb.sendline("set pagination off")
-        gdb.expect_exact("(gdb) ")
-        gdb.sendline("target remote 127.0.0.1:%d" % machine.port)
+        for line in ["set pagination off", "set confirm off", "set style enabled off",
+                     "target remote 127.0.0.1:%d" % machine.port]:
+            gdb.expect_exact("(gdb) ")
+            gdb.sendline(line)
         gdb.expect_exact("(gdb) ")
         gdb.sendline("continue")
         kernel.expect_exact("lockstep> ")
+        yield kernel, gdb
+    finally:
+        if gdb:
+            gdb.close(force=True)
+        kernel.close(force=True)
+        machine.close()
+
+
+def test_ctrl_c_stops_the_kernel_idle_and_busy():
+    with attached_at_the_prompt() as (kernel, gdb):
         time.sleep(0.3)                               # idle: halted in executor_idle
         gdb.sendcontrol("c")
         gdb.expect("received signal SIGINT")
@@ -165,29 +179,6 @@ def test_ctrl_c_stops_the_kernel_idle_and_busy():
         gdb.sendline("detach")
         gdb.expect("Detaching|detached")
         kernel.expect_exact("lockstep> ", timeout=30)  # busy ends; the shell goes on
-    finally:
-        if gdb:
-            gdb.close(force=True)
-        kernel.close(force=True)
-        machine.close()
-
-
-def attached_at_the_prompt():
-    """A kernel with its console on pexpect, and GDB attached and continued: (kernel, gdb,
-    machine), the shell at its prompt."""
-    machine = Machine("ours", stdin_console=True)
-    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
-                           codec_errors="replace", timeout=30)
-    kernel.expect("waiting for GDB")
-    gdb = pexpect.spawn(GDB, ["-nx", "-q", ELF], encoding="utf-8", timeout=30)
-    for line in ["set pagination off", "set confirm off", "set style enabled off",
-                 "target remote 127.0.0.1:%d" % machine.port]:
-        gdb.expect_exact("(gdb) ")
-        gdb.sendline(line)
-    gdb.expect_exact("(gdb) ")
-    gdb.sendline("continue")
-    kernel.expect_exact("lockstep> ")
-    return kernel, gdb, machine
 
 
 def gdb_says(gdb, command, pattern):
@@ -202,8 +193,7 @@ def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
     bt shows where. `continue` then lets the kernel go on as it would have (it panics,
     and the panic stops in GDB too); `return` first pops the faulting function, and the
     kernel carries on from its caller."""
-    kernel, gdb, machine = attached_at_the_prompt()
-    try:
+    with attached_at_the_prompt() as (kernel, gdb):
         kernel.send("fault page\r")
         gdb.expect("received signal SIGSEGV")
         gdb_says(gdb, "bt 2", r"#0\s+cmd_fault \(")
@@ -217,18 +207,13 @@ def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
             kernel.expect_exact("lockstep> ")
             kernel.send("echo still here\r")
             kernel.expect_exact("still here")
-    finally:
-        gdb.close(force=True)
-        kernel.close(force=True)
-        machine.close()
 
 
 def test_a_hardware_breakpoint_in_a_user_program():
     """Ring 3 under GDB: hbreak on hello's entry stops there in user mode, with its
     symbols, and steps; int3 is refused in the lower half (the program's code is mapped
     only while it runs)."""
-    kernel, gdb, machine = attached_at_the_prompt()
-    try:
+    with attached_at_the_prompt() as (kernel, gdb):
         gdb.sendcontrol("c")
         gdb.expect("received signal SIGINT")
         gdb_says(gdb, "add-symbol-file build/user/hello.elf", "Reading symbols")
@@ -243,10 +228,6 @@ def test_a_hardware_breakpoint_in_a_user_program():
         gdb_says(gdb, "continue", "Continuing")
         kernel.expect_exact("Hello from user space! I am pid 4.")
         kernel.expect_exact("lockstep> ")
-    finally:
-        gdb.close(force=True)
-        kernel.close(force=True)
-        machine.close()
 
 
 def test_gdb_attaches_again_after_a_detach():
