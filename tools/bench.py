@@ -291,18 +291,19 @@ end
 """
 
 
-def gdb_timing(stub, steps=200, gdbinit=True):
+def gdb_timing(stub, steps=200, gdbinit=True, tcp=False):
     """(seconds per stepi, seconds to dump 1 MiB, bytes our stub put on COM3 during the
     dump) through `stub` ("ours" or "qemu"), GDB set up by tools/gdbinit as make debug
-    and make debug-qemu do (gdbinit=False: GDB's defaults). The byte count is the stub's
-    own counter (struct rsp's `sent`), read by GDB before and after; under QEMU's
-    gdbstub it stays 0."""
+    and make debug-qemu do (gdbinit=False: GDB's defaults), over a Unix socket (tcp=True:
+    TCP on 127.0.0.1, as make debug-server listens). The byte count is the stub's own
+    counter (struct rsp's `sent`), read by GDB before and after; under QEMU's gdbstub it
+    stays 0."""
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     sys.path.insert(0, os.path.join(ROOT, "tests", "gdb"))
     import gdbtest
     with tempfile.TemporaryDirectory() as tmp:
         dump = os.path.join(tmp, "dump.bin")
-        machine = gdbtest.Machine(stub, unix=True)
+        machine = gdbtest.Machine(stub, unix=not tcp)
         try:
             out = gdbtest.gdb_batch(machine.port, (GDB_TIMING % {"steps": steps, "dump": dump})
                                     .strip().splitlines(), timeout=600, gdbinit=gdbinit)
@@ -361,6 +362,8 @@ def bench_gdb():
         qemu_stub.append(gdb_timing("qemu"))
     plain = [(gdb_timing("ours", gdbinit=False)[0], gdb_timing("qemu", gdbinit=False)[0])
              for _ in range(3)]
+    tcp = [(gdb_timing("ours", tcp=True)[0], gdb_timing("qemu", tcp=True)[0])
+           for _ in range(3)]
     raw_rate = com3_raw_rate()
 
     def median(values):
@@ -376,6 +379,7 @@ def bench_gdb():
            "alternating the stubs")
     pairs = sorted(o[0] / q[0] for o, q in zip(ours, qemu_stub))
     plain_ratio = median([o for o, _ in plain]) / median([q for _, q in plain])
+    tcp_ours, tcp_qemu = median([o for o, _ in tcp]), median([q for _, q in tcp])
     return [
         ("stepi, Lockstep's stub", "%.2f" % (ours_step * 1000), "ms",
          how + " (min %.2f, max %.2f)" % (min(r[0] for r in ours) * 1000,
@@ -387,6 +391,12 @@ def bench_gdb():
          "target: within 2x; boot by boot %s" % ", ".join("%.2f" % p for p in pairs)),
         ("stepi ratio, GDB's defaults", "%.2f" % plain_ratio, "x",
          "the same without tools/gdbinit (64-byte stack reads), median of 3 boots each"),
+        ("stepi over TCP, Lockstep's stub", "%.2f" % (tcp_ours * 1000), "ms",
+         "as above, but over TCP on 127.0.0.1 as make debug-server listens (one 1-byte "
+         "segment per byte the stub sends); median of 3 boots"),
+        ("stepi over TCP, QEMU's gdbstub", "%.2f" % (tcp_qemu * 1000), "ms",
+         "the same through QEMU's -gdb tcp"),
+        ("stepi ratio over TCP", "%.2f" % (tcp_ours / tcp_qemu), "x", "target: within 2x"),
         ("dump 1 MiB, Lockstep's stub", "%.2f" % ours_dump, "s",
          "dump binary memory of 1 MiB at PHYS_MAP_BASE + 1 MiB, hex 'm' packets"),
         ("dump 1 MiB, QEMU's gdbstub", "%.2f" % qemu_dump, "s", "the same over QEMU's socket"),
