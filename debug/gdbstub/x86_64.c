@@ -199,10 +199,26 @@ static int read_mem(uint64_t address, void *out, size_t len)
     return 0;
 }
 
+/*
+ * The stub runs on the stopped context's stack: below the trap frame, down to its own
+ * rsp, are the stub's live frames. GDB sees that as free stack under the stopped rsp (a
+ * function called from GDB, `print f(x)`, puts its return address and breakpoint
+ * there), and writing it would pull the stub's frames from under it, so it is refused.
+ */
+static bool in_stub_stack(uint64_t address, size_t len)
+{
+    if (!stopped)
+        return false;
+    uint64_t rsp;
+    __asm__ __volatile__("mov %%rsp, %0" : "=r"(rsp));
+    uint64_t top = (uint64_t)(uintptr_t)stopped + sizeof(*stopped);
+    return address < top && address + len > rsp;
+}
+
 static int write_mem(uint64_t address, const void *in, size_t len)
 {
     bool text;
-    if (check_range(address, len, true, &text) != 0)
+    if (in_stub_stack(address, len) || check_range(address, len, true, &text) != 0)
         return -EFAULT;
     uint64_t flags = cpu_irq_save(), cr0 = cpu_read_cr0();
     if (text)
@@ -254,9 +270,10 @@ static int breakpoint_allowed(uint64_t address, int type)
     if (address >= (uint64_t)(uintptr_t)__debug_trap_start &&
         address < (uint64_t)(uintptr_t)__debug_trap_end)
         return -EACCES;
-    /* int3 only in the kernel image: lower-half code belongs to whichever program is
-     * mapped when the kernel resumes (use a hardware breakpoint there). */
-    if (type == 0 && address < KERNEL_VMA)
+    /* int3 only in the kernel half, which every address space shares: lower-half code
+     * belongs to whichever program is mapped when the kernel resumes (use a hardware
+     * breakpoint there). */
+    if (type == 0 && !(address >> 63))
         return -EACCES;
     return 0;
 }

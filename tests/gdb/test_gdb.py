@@ -102,6 +102,19 @@ def test_breakpoints_on_code_the_stub_itself_runs():
     assert "Breakpoint 4, shell_start ()" in out, out
 
 
+def test_a_function_call_from_gdb_is_refused_cleanly():
+    """`print f(x)` writes its return address and breakpoint under the stopped rsp, where
+    the stub's own frames live: the write is refused (GDB says it cannot access that
+    memory) and the stub, its stack intact, goes on."""
+    out = run("ours", ["break executor_run", "continue",
+                       "python", "try:", "    gdb.execute('print irq_count(0)')",
+                       "except gdb.error as e:", "    print('refused:', e)", "end",
+                       "bt 1", "delete", "break shell_poll", "continue", "detach"])
+    assert re.search(r"refused: Cannot access memory at address 0x[0-9a-f]+", out), out
+    assert re.search(r"#0\s+executor_run \(", out), out
+    assert re.search(r"Breakpoint 2, shell_poll \(", out), out
+
+
 def test_breakpoints_on_the_debug_trap_path_are_refused():
     """A breakpoint on the code a #BP itself runs through (trap_dispatch, isr_common)
     would trap forever: the stub refuses it with an error and carries on."""
