@@ -86,6 +86,12 @@ static const struct irq_handler com3_handler = { .input = com3_input,
 void gdbstub_serial_stopped(bool stopped)
 {
     uart_set_rx_trigger(&com3, stopped ? 14 : 1);
+    /* While stopped, each batch of GDB's bytes reaching the trigger level raised IRQ 5,
+     * which the interrupt controller latched with the CPU's interrupts off: drop that now,
+     * or the kernel would take (and trace) a receive interrupt with no byte behind it as
+     * soon as it runs, in some sessions and not others. */
+    if (!stopped)
+        irq_flush(COM3_IRQ);
 }
 
 const struct rsp_io *gdbstub_serial_init(void)

@@ -69,6 +69,12 @@ static inline void cpu_sti_hlt(void)
     __asm__ __volatile__("sti; hlt" : : : "memory");
 }
 
+/* Let a pending interrupt in for one instruction, then turn them off again. */
+static inline void cpu_sti_nop_cli(void)
+{
+    __asm__ __volatile__("sti; nop; cli" : : : "memory");
+}
+
 static inline void cpu_pause(void)
 {
     __asm__ __volatile__("pause");

@@ -83,6 +83,17 @@ int irq_wait(unsigned line)
     return 0;
 }
 
+void irq_flush(unsigned line)
+{
+    if (line >= IRQ_LINES || !controller || !controller->can_interrupt(line))
+        return;
+    uint16_t saved = controller->mask_all_but(line);
+    waking_line = (int)line;
+    cpu_sti_nop_cli();                      /* a latched request is taken here */
+    waking_line = -1;
+    controller->set_mask(saved);
+}
+
 void irq_dispatch(struct trap_frame *frame)
 {
     unsigned line = (unsigned)frame->vector - IRQ_BASE_VECTOR;

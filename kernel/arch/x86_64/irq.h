@@ -69,6 +69,12 @@ int irq_inject(unsigned line, uint16_t input);
  * is inside the handler of `line` or of a line ranked above it): the caller then polls. */
 int irq_wait(unsigned line);
 
+/* The same without the sleep: take, untraced, a request `line` has pending now (an edge
+ * its controller latched while the CPU had interrupts off), so that it does not reach
+ * the handler later as an interrupt with nothing behind it. IRQs off; does nothing if
+ * `line` cannot interrupt now. */
+void irq_flush(unsigned line);
+
 /* Called by trap_dispatch for vectors IRQ_BASE_VECTOR .. +15. */
 void irq_dispatch(struct trap_frame *frame);
 
