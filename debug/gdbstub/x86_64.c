@@ -270,10 +270,11 @@ static int breakpoint_allowed(uint64_t address, int type)
     if (address >= (uint64_t)(uintptr_t)__debug_trap_start &&
         address < (uint64_t)(uintptr_t)__debug_trap_end)
         return -EACCES;
-    /* int3 only in the kernel half, which every address space shares: lower-half code
-     * belongs to whichever program is mapped when the kernel resumes (use a hardware
-     * breakpoint there). */
-    if (type == 0 && !(address >> 63))
+    /* int3 only in the kernel image, mapped the same in every address space for good,
+     * so that arming it (with no page-table check, on the trap path) cannot fault:
+     * lower-half code belongs to whichever program is mapped when the kernel resumes
+     * (use a hardware breakpoint there), and heap pages come and go. */
+    if (type == 0 && address < KERNEL_VMA)
         return -EACCES;
     return 0;
 }
