@@ -474,10 +474,7 @@ def main(argv=None):
                 parser.error("--seconds must be at least 1")
             return run_main(args)
         return seed_main(args)
-    except FuzzError as err:
-        print("fuzz: error: %s" % err, file=sys.stderr)
-        return 2
-    except (OSError, subprocess.CalledProcessError, keysfile.KeysError) as err:
+    except (FuzzError, OSError, subprocess.CalledProcessError, keysfile.KeysError) as err:
         print("fuzz: error: %s" % err, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -140,10 +140,7 @@ TEST(star_width_and_precision_match_glibc)
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return unit_rng(&rng_state);
 }
 
 /* Thousands of random integer conversions: every defined mix of flags, width, precision

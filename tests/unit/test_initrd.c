@@ -647,10 +647,7 @@ static void check_promises(size_t len)
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;     /* fixed seed: failures reproduce */
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return unit_rng(&rng_state);
 }
 
 TEST(every_truncation_is_refused_cleanly)

@@ -79,6 +79,16 @@ static void unit_register(const char *name, void (*fn)(void))
             UNIT_FAIL("%s is \"%.300s\", expected \"%.300s\"", #actual, a_, e_);  \
     } while (0)
 
+/* xorshift64 (Marsaglia): randomized tests keep a state with a fixed seed, so that a
+ * failure reproduces. */
+static inline uint64_t unit_rng(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
 static int unit_run(const struct unit_test *t)
 {
     unit_message[0] = '\0';

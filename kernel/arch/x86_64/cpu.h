@@ -69,10 +69,10 @@ static inline void cpu_sti_hlt(void)
     __asm__ __volatile__("sti; hlt" : : : "memory");
 }
 
-/* Let a pending interrupt in for one instruction, then turn them off again. */
-static inline void cpu_sti_nop_cli(void)
+/* Let a pending interrupt in, at the nop (sti takes effect after the next instruction). */
+static inline void cpu_sti_nop(void)
 {
-    __asm__ __volatile__("sti; nop; cli" : : : "memory");
+    __asm__ __volatile__("sti; nop" : : : "memory");
 }
 
 static inline void cpu_pause(void)

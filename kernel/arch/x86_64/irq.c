@@ -70,28 +70,32 @@ int irq_inject(unsigned line, uint16_t input)
     return 0;
 }
 
-int irq_wait(unsigned line)
+/* irq_wait and irq_flush: `line` alone may interrupt, while the CPU halts (sleep) or for
+ * one instruction; its request only gets its EOI (irq_dispatch, waking_line). */
+static int open_window(unsigned line, bool sleep)
 {
     if (line >= IRQ_LINES || !controller || !controller->can_interrupt(line))
         return -EBUSY;
     uint16_t saved = controller->mask_all_but(line);
     waking_line = (int)line;
-    cpu_sti_hlt();                          /* a request already waiting ends it at once */
+    if (sleep)
+        cpu_sti_hlt();                      /* a request already waiting ends it at once */
+    else
+        cpu_sti_nop();                      /* a latched request is taken here */
     cpu_cli();
     waking_line = -1;
     controller->set_mask(saved);
     return 0;
 }
 
+int irq_wait(unsigned line)
+{
+    return open_window(line, true);
+}
+
 void irq_flush(unsigned line)
 {
-    if (line >= IRQ_LINES || !controller || !controller->can_interrupt(line))
-        return;
-    uint16_t saved = controller->mask_all_but(line);
-    waking_line = (int)line;
-    cpu_sti_nop_cli();                      /* a latched request is taken here */
-    waking_line = -1;
-    controller->set_mask(saved);
+    open_window(line, false);
 }
 
 void irq_dispatch(struct trap_frame *frame)

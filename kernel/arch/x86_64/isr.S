@@ -31,8 +31,6 @@ isr_common:
     movq %rsp, %rdi
     cld
     call trap_dispatch
-    .globl isr_return
-isr_return:
     TRAP_POP_REGS
     addq $16, %rsp                       /* vector and error code */
     iretq
