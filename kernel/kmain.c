@@ -146,11 +146,11 @@ static void debugger_start(void)
 static void interrupts_start(void)
 {
     if (boot_info_has_option(&boot, "replay")) {
-        if (replay_start(&boot) != 0)
+        int inputs = replay_start(&boot);
+        if (inputs < 0)
             debug_exit(DEBUG_EXIT_FAILURE);
         cpu_sti();
-        stage("STI", "replay: %u inputs from the log; live interrupts masked",
-              (unsigned)((boot.modules[0].end - boot.modules[0].start - 16) / 8));
+        stage("STI", "replay: %d inputs from the log; live interrupts masked", inputs);
     } else if (boot_info_has_option(&boot, "record")) {
         record_start();                    /* interrupts stay off until a boundary */
         stage("STI", "record: interrupts taken only between polls and at idle");

@@ -21,12 +21,14 @@
 #include "errno.h"
 #include "executor.h"
 #include "format.h"
+#include "irq.h"
 #include "kprintf.h"
 #include "layout.h"
 #include "paging.h"
 #include "panic.h"
 #include "string.h"
 #include "trap.h"
+#include "user.h"
 
 #define RFLAGS_RF      (1ull << 16)        /* resume: no instruction breakpoint once */
 #define CR0_WP         (1ull << 16)
@@ -162,6 +164,8 @@ static int write_reg(uint32_t thread, unsigned regno, const void *in)
     memcpy(&value, in, r->size);
     if (regno == 18 || regno == 19)
         return 0;                           /* cs and ss stay kernel selectors */
+    if (regno == 16 && (uint64_t)((int64_t)(value << 16) >> 16) != value)
+        return -EINVAL;                     /* rip: iretq to a non-canonical one faults */
     memcpy((char *)stopped + r->offset, &value, r->size == 4 ? 8 : r->size);
     return 0;
 }
@@ -209,8 +213,7 @@ static bool in_stub_stack(uint64_t address, size_t len)
 {
     if (!stopped)
         return false;
-    uint64_t rsp;
-    __asm__ __volatile__("mov %%rsp, %0" : "=r"(rsp));
+    uint64_t rsp = cpu_read_rsp();
     uint64_t top = (uint64_t)(uintptr_t)stopped + sizeof(*stopped);
     return address < top && address + len > rsp;
 }
@@ -303,6 +306,8 @@ static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
         len = 1;                            /* execute: the length must be 1 (0 in DR7) */
     if ((len != 1 && len != 2 && len != 4 && len != 8) || (address & (len - 1)))
         return -EINVAL;
+    if (insert && type != 1 && user_entry_data(address, len))
+        return -EACCES;                     /* written on the user's stack pointer */
     for (unsigned n = 0; n < 4; n++) {
         if (hw[n].used && hw[n].type == type && hw[n].address == address && hw[n].len == len) {
             if (!insert) {
@@ -464,6 +469,23 @@ static __debug_trap_path int signal_for(unsigned vector)
     }
 }
 
+/*
+ * A kernel step runs with every IRQ line held back (irq_hold), as QEMU's gdbstub steps:
+ * timer ticks pile up while GDB thinks, and letting one in at each step would run its
+ * handler inside every stepi, and keep a lock-free retry loop (trace_ring_emit's
+ * compare-and-swap) from ever getting through. Not for `hlt`, which would never wake,
+ * nor for ring 3, whose `syscall` may wait in the kernel for an interrupt.
+ */
+static bool steps_in_kernel(const struct trap_frame *frame)
+{
+    uint8_t opcode = 0;
+    if ((frame->cs & 3) != 0)
+        return false;
+    if (read_mem(frame->rip, &opcode, 1) != 0)
+        return true;                        /* it faults, and stops in GDB */
+    return opcode != 0xf4;                  /* hlt */
+}
+
 /* Stop with `frame` as the stopped context, talk to GDB, and set the frame up for what
  * it asked: continue, step (TF), detach or kill. GDB's breakpoints are out of memory
  * and DR7 is clear from here until the resume, which arms them again. */
@@ -471,6 +493,7 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
 {
     cpu_write_dr7(0);
     lift_breakpoints();
+    irq_hold(false);                        /* after a kernel step; irq_wait needs IRQ 5 */
     stopped = frame;
     stop->thread = stopped_thread();
     gdbstub_serial_stopped(true);
@@ -485,6 +508,7 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
         frame->rflags |= RFLAGS_RF;         /* do not stop on the same instruction again */
     if (resume == GDB_KILL)
         arch_triple_fault();
+    irq_hold(stepping && steps_in_kernel(frame));
     arm_breakpoints();
     hw_load();
 }

@@ -103,7 +103,7 @@ int replay_start(const struct boot_info *boot)
     const struct replay_header *h = phys_to_virt(m->start);
     if (size < sizeof(*h) || memcmp(h->magic, REPLAY_MAGIC, sizeof(h->magic)) != 0)
         return refuse("the first module is not a replay log (magic LKRPLAY1)");
-    if (h->count > (size - sizeof(*h)) / sizeof(struct replay_entry))
+    if (h->count > (size - sizeof(*h)) / sizeof(struct replay_entry) || h->count > INT32_MAX)
         return refuse("the log is shorter than its entry count");
     if (size != sizeof(*h) + (uint64_t)h->count * sizeof(struct replay_entry))
         return refuse("the log is longer than its entry count");
@@ -123,7 +123,7 @@ int replay_start(const struct boot_info *boot)
     panic_add_hook(replay_panic);
     executor_set_points(&replay_points);
     mode = INPUT_REPLAY;
-    return 0;
+    return (int)count;
 }
 
 static void record_after_poll(void)

@@ -29,11 +29,13 @@ enum pic_port {
 #define CASCADE_LINE    2
 
 static uint16_t mask = 0xffff;  /* bit set = masked; IRQs off to change */
+static bool held;               /* pic_hold: every line masked, whatever `mask` says */
 
 static void write_mask(void)
 {
-    outb(PIC_MASTER_DATA, (uint8_t)mask);
-    outb(PIC_SLAVE_DATA, (uint8_t)(mask >> 8));
+    uint16_t m = held ? 0xffff : mask;
+    outb(PIC_MASTER_DATA, (uint8_t)m);
+    outb(PIC_SLAVE_DATA, (uint8_t)(m >> 8));
 }
 
 
@@ -104,6 +106,12 @@ static bool pic_can_interrupt(unsigned line)
     return line < 8 || !((isr >> 8) & ((2u << (line - 8)) - 1));
 }
 
+static void pic_hold(bool on)
+{
+    held = on;
+    write_mask();
+}
+
 static const struct irq_controller pic_controller = {
     .name = "8259A",
     .is_spurious = pic_is_spurious,
@@ -112,6 +120,7 @@ static const struct irq_controller pic_controller = {
     .mask = pic_mask,
     .mask_all_but = pic_mask_all_but,
     .set_mask = pic_set_mask,
+    .hold = pic_hold,
     .can_interrupt = pic_can_interrupt,
 };
 

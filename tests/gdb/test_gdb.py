@@ -243,6 +243,45 @@ def test_a_hardware_breakpoint_in_a_user_program():
         kernel.expect_exact("lockstep> ")
 
 
+# Single steps until the CPU is in ring 3; prints how many, and every step that stopped in
+# ring 0 with a user-half rsp (the kernel taking a trap on the program's stack).
+STEP_TO_RING3 = ("python exec(\"bad = []\\nfor n in range(400):\\n"
+                 "    gdb.execute('stepi', to_string=True)\\n"
+                 "    ring = int(gdb.parse_and_eval('$cs')) & 3\\n"
+                 "    rsp = int(gdb.parse_and_eval('(unsigned long)$rsp'))\\n"
+                 "    if ring == 0 and rsp < 0x800000000000: bad.append(n)\\n"
+                 "    if ring == 3: break\\n"
+                 "print('ring %d after %d steps; ring 0 on a user rsp: %s' % (ring, n + 1, bad))\")")
+
+
+def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
+    """syscall_entry and user_enter's sysretq run in ring 0 with the program's rsp, where
+    a #BP or #DB would push its frame on the program's stack: breakpoints there, and
+    watchpoints on cpu_local (written in that window), are refused; single steps from
+    user_run leave through iretq and stop in ring 3, at the program's start and after its
+    first syscall (the sysretq path) alike, and the program then runs to its end."""
+    ring3 = r"ring 3 after \d+ steps; ring 0 on a user rsp: \[\]"
+    with attached_at_the_prompt() as (kernel, gdb):
+        gdb.sendcontrol("c")
+        gdb.expect("received signal SIGINT")
+        gdb_says(gdb, "break syscall_entry", r"Breakpoint \d+ at")
+        gdb_says(gdb, "continue", r"Cannot insert breakpoint \d+")
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "python gdb.execute('maint packet Z2,%x,8' % "
+                      "int(gdb.parse_and_eval('(unsigned long)&cpu_local.user_rsp')))", 'received: "E0d"')
+        gdb_says(gdb, "break user_run", r"Breakpoint \d+ at")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("hello\r")
+        gdb.expect(r"Breakpoint \d+, user_run")              # the start: iretq anyway
+        gdb_says(gdb, STEP_TO_RING3, ring3)
+        gdb_says(gdb, "continue", r"Breakpoint \d+, user_run")   # after a syscall: sysretq
+        gdb_says(gdb, STEP_TO_RING3, ring3)
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("Hello from user space!")
+        kernel.expect_exact("lockstep> ")
+
+
 def test_gdb_attaches_again_after_a_detach():
     """After a detach, a new GDB can attach to the running kernel (its first packet stops
     the kernel, and the stub asks for it again), and the shell's `gdb` command waits for

@@ -56,6 +56,12 @@ void irq_mask(unsigned line)
         controller->mask(line);
 }
 
+void irq_hold(bool on)
+{
+    if (controller)
+        controller->hold(on);
+}
+
 int irq_inject(unsigned line, uint16_t input)
 {
     if (line > 1)

@@ -34,6 +34,9 @@ struct irq_controller {
      * returning the mask before; set_mask puts a saved mask back. */
     uint16_t (*mask_all_but)(unsigned line);
     void (*set_mask)(uint16_t mask);
+    /* hold(true) keeps every line from the CPU, whatever the mask; masks set meanwhile
+     * take effect at hold(false). */
+    void (*hold)(bool on);
     /* False while a request on `line` would be held back: it, or a line the controller
      * ranks above it, is in service (the CPU is inside that handler). */
     bool (*can_interrupt)(unsigned line);
@@ -53,6 +56,11 @@ int irq_unregister(unsigned line);
 
 /* Mask `line` at the controller (its handler stays). IRQs off. */
 void irq_mask(unsigned line);
+
+/* Hold every line back (on) or let them through again with the masks the kernel set
+ * meanwhile (off). The GDB stub holds them while it single-steps the kernel, as QEMU's
+ * gdbstub does: one stepi runs one instruction and no interrupt handler. IRQs off. */
+void irq_hold(bool on);
 
 /* Deliver an interrupt on `line` (0 or 1) in software, with `input` standing for what
  * the device would have delivered: an `int` instruction on the line's vector runs the

@@ -102,9 +102,10 @@ void trap_set_debugger(trap_debugger_fn fn);
 
 /* The debug trap path: the code a #DB or #BP runs through before the debugger has
  * lifted GDB's breakpoints, or after it has armed them again (isr_common, the #DB and
- * #BP stubs, trap_dispatch, the stub's entry). A breakpoint there would trap again
- * before it could be lifted, so the stub refuses them (as kgdb refuses its blocklist).
- * kernel.ld gathers it between these two symbols. */
+ * #BP stubs, trap_dispatch, the stub's entry), and the doors to ring 3 (user_entry.S),
+ * parts of which run in ring 0 on the user's rsp. A breakpoint there would trap again
+ * before it could be lifted, or on the user's stack, so the stub refuses them (as kgdb
+ * refuses its blocklist). kernel.ld gathers it between these two symbols. */
 #define __debug_trap_path __section(".text.debugtrap")
 extern const char __debug_trap_start[], __debug_trap_end[];
 

@@ -33,6 +33,12 @@ void user_init(void)
     cpu_write_cr4(cpu_read_cr4() | CR4_TSD);
 }
 
+bool user_entry_data(uint64_t address, uint64_t len)
+{
+    uint64_t start = (uint64_t)(uintptr_t)&cpu_local;
+    return address < start + sizeof(cpu_local) && address + len > start;
+}
+
 void user_frame_init(struct trap_frame *frame, uint64_t rip, uint64_t rsp, bool interrupts)
 {
     memset(frame, 0, sizeof(*frame));

@@ -54,6 +54,11 @@ struct cpu_local {
 ASSERT_OFFSET(struct cpu_local, kernel_rsp, CPU_LOCAL_KERNEL_RSP);
 ASSERT_OFFSET(struct cpu_local, user_rsp, CPU_LOCAL_USER_RSP);
 
+/* Whether [address, address + len) overlaps the data syscall_entry writes while the
+ * user's rsp is still loaded (cpu_local): a watchpoint there would trap in ring 0 on the
+ * program's stack, so the GDB stub refuses it. */
+bool user_entry_data(uint64_t address, uint64_t len);
+
 /* Why user_run returned. */
 enum user_exit {
     USER_EXIT_SYSCALL = USER_EXIT_SYSCALL_VALUE,   /* frame->rax: the number; rdi, rsi,

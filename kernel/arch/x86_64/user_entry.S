@@ -8,12 +8,18 @@
  *   user_trap_return   from either path: return from user_enter with the exit reason.
  * The kernel never runs with the user's GS base: syscall_entry swaps only long enough
  * to read and write cpu_local (SWAPGS, SDM Vol.2B), so interrupts need no SWAPGS.
+ *
+ * The doors are on the debug trap path (trap.h), where GDB may put no breakpoint: the
+ * first instructions of syscall_entry and user_enter's sysretq run in ring 0 with the
+ * user's rsp, and a #BP or #DB there would push its frame on the program's stack (or,
+ * for a bad rsp, double fault). A single step cannot land in that window: `syscall`
+ * clears TF (FMASK), and user_enter leaves through iretq while TF or DR7 is set.
  */
 #include "layout.h"
 #include "trap.h"
 #include "user.h"
 
-    .text
+    .section .text.debugtrap, "ax", @progbits
 
 /* enum user_exit user_enter(struct trap_frame *frame, bool sysret) */
     .globl user_enter
@@ -28,10 +34,24 @@ user_enter:
     pushq %r15
     pushfq
     cli                                  /* no interrupt until ring 3 (IF comes from the frame) */
+    /* RFLAGS.TF is set here only while GDB single-steps into user_enter. The saved flags
+     * drop it: user_trap_return's popfq would otherwise set it again when the program
+     * comes back, long after that step, and trap. */
+    movq (%rsp), %rax
+    andq $~0x100, (%rsp)
     movq %rsp, kernel_return_rsp(%rip)
     movq %rdi, %rsp                      /* the frame: the top of the program's kernel stack */
     testb %sil, %sil
     jz 1f
+    /* sysretq needs the user's rsp loaded one instruction before it leaves ring 0, and a
+     * debug trap between the two would take it on the user's stack: a single step (TF,
+     * in rax) or a data breakpoint on the frame's rsp (DR7's enables). While GDB steps
+     * or watches, take iretq, which changes rsp and ring at once. */
+    testl $0x100, %eax                   /* RFLAGS.TF */
+    jnz 1f
+    movq %dr7, %rax
+    testb $0xff, %al                     /* L0-L3, G0-G3 */
+    jnz 1f
     TRAP_POP_REGS
     /* sysretq: RIP from rcx, RFLAGS from r11, CS/SS from STAR (both syscall-clobbered) */
     movq TRAP_FRAME_RIP - TRAP_FRAME_VECTOR(%rsp), %rcx
