@@ -12,6 +12,9 @@
 #
 # Host gcc/binutils in freestanding mode; set CROSS=x86_64-elf- to use a cross toolchain.
 
+# Plain `make` is `make all`, whichever rule happens to come first below.
+.DEFAULT_GOAL := all
+
 CROSS   ?=
 CC      := $(CROSS)gcc
 LD      := $(CROSS)ld

@@ -36,8 +36,8 @@
  * builds one (a loop over its objects, <= 251, amortised over them), (b) the provider
  * is called to grow or shrink, (c) releasing empty slab pages at the top, one per page
  * emptied (amortised O(1)). TLSF is O(1) (tlsf.c). The common cases (a slab with a
- * free object; a free into a live slab) are straight-line code of about 40
- * instructions each, with every rarer case in a function of its own. Memory: empty slab pages below the
+ * free object; a free into a live slab) are straight-line code of about 55 and 50
+ * instructions (docs/memory.md), with every rarer case in a function of its own. Memory: empty slab pages below the
  * top are kept for reuse by any class (the window shrinks from the top only, so a page
  * below a live one stays committed); heap_trim gives back everything it can.
  */

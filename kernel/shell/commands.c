@@ -169,8 +169,11 @@ static int cmd_uptime(struct shell_state *shell, int argc, char **argv)
     uint64_t ticks = pit_ticks();
     kprintf("up %lu ticks = %lu.%02lu s (%u Hz)\n", ticks, ticks / PIT_HZ,
             (ticks % PIT_HZ) * 100 / PIT_HZ, PIT_HZ);
+    /* The lines with a handler (uart16550.h has the port map). The others stay masked
+     * and never count, except the 8259's spurious IRQ 7 and 15; COM2, the trace port,
+     * only transmits, polled, so its IRQ 3 is one of them. */
     static const char *const names[IRQ_LINES] = {
-        [0] = "timer", [1] = "keyboard", [3] = "COM2", [4] = "COM1/COM3", [8] = "RTC",
+        [0] = "timer", [1] = "keyboard", [4] = "COM1", [5] = "COM3 (GDB)",
     };
     for (unsigned line = 0; line < IRQ_LINES; line++) {
         if (irq_count(line) || irq_spurious_count(line))
