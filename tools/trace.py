@@ -135,7 +135,8 @@ class Record:
     def json(self):
         d = {"seq": self.seq, "tick": self.tick, "event": self.name}
         for name, (field_type, value) in self.values.items():
-            d[name] = show(field_type, value) if field_type in ("waker", "result") else value
+            d[name] = show(field_type, value) if field_type in ("waker", "result", "str16") \
+                else value
         return json.dumps(d)
 
 

@@ -2,6 +2,7 @@
 and drain code built for the host (tests/unit/trace_stream_gen.c): every field of every
 event kind, and what it must do with damaged input: corruption, a truncated start or
 end, a stream from another build, garbage. It never crashes and says what it skipped."""
+import json
 import os
 import random
 import subprocess
@@ -54,6 +55,21 @@ def test_text_and_json_forms(stream, table):
     first = decoded(stream, table)[2]
     assert first.text() == "      2         0 irq_enter vector=33 data=30"
     assert first.json() == '{"seq": 2, "tick": 0, "event": "irq_enter", "vector": 33, "data": 30}'
+
+
+def test_json_of_every_event_kind_shows_a_task_name_as_text(stream, table, tmp_path):
+    # Regression: the str16 name of task_spawn reached json.dumps as bytes (TypeError).
+    items = decoded(stream, table)[:len(ALL_KINDS)]
+    spawn = next(r for r in items if r.name == "task_spawn")
+    assert json.loads(spawn.json())["name"] == value(spawn, "name") == "keyboard"
+    path = tmp_path / "stream.bin"
+    path.write_bytes(stream)
+    result = run_cli("decode", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(ALL_KINDS) + MARKS
+    assert {"seq": spawn.seq, "tick": 0, "event": "task_spawn", "task": 2, "parent": 1,
+            "name": "keyboard"} in lines
 
 
 def test_table_hash_matches_the_kernel(stream, table):
