@@ -33,6 +33,7 @@ SYNC_MAGIC = b"L\xffSYNC"
 FRAME_SIZE = 32
 FRAME_ID = 0xff                        # byte 1 of a frame; no event has this id
 STREAM_VERSION = 1
+MAX_CAPTURE_SECONDS = 24 * 3600        # capture --seconds: a day; more is a typo
 
 # The field types of events.def: size in bytes and how each is shown.
 TYPES = {
@@ -348,6 +349,26 @@ def write_decoded(data, table, out, as_json=False):
     return events, dropped, notes
 
 
+def write_output(data, table, path=None, as_json=False):
+    """Decode `data` to the file at `path` (None: standard output), which is closed or
+    flushed before returning (events, dropped, notes); TraceError if it cannot be written,
+    so no output is lost silently."""
+    try:
+        if path:
+            with open(path, "w") as out:
+                return write_decoded(data, table, out, as_json)
+        counts = write_decoded(data, table, sys.stdout, as_json)
+        sys.stdout.flush()
+        return counts
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        if not path:                   # nothing more can reach it, not even at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise TraceError("cannot write %s: %s" % (path or "the decoded trace to standard "
+                                                  "output", err.strerror or err))
+
+
 def capture(seconds, kernel, out_path, deterministic=False):
     """Boot `kernel` headless for `seconds`, recording COM2 to `out_path`."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -405,6 +426,9 @@ def main(argv=None):
     p = sub.add_parser("doc", help="regenerate the event list in docs/trace-format.md")
     p.add_argument("--check", action="store_true", help="only say whether it is current")
     args = parser.parse_args(argv)
+    if args.command == "capture" and not 0 < args.seconds <= MAX_CAPTURE_SECONDS:
+        parser.error("--seconds must be more than 0 and at most %d (a day), not %s"
+                     % (MAX_CAPTURE_SECONDS, args.seconds))
 
     try:
         table = EventTable()
@@ -424,16 +448,16 @@ def main(argv=None):
             if not os.path.exists(args.kernel):
                 raise TraceError("%s does not exist (run `make` first)" % args.kernel)
             capture(args.seconds, args.kernel, args.out)
-            path, out = args.out, sys.stdout
+            path = args.out
         else:
             path = args.file
-            out = open(args.out, "w") if args.out else sys.stdout
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as err:
             raise TraceError("cannot read %s: %s" % (path, err))
-        events, dropped, notes = write_decoded(data, table, out, args.json)
+        events, dropped, notes = write_output(data, table, args.out if args.command ==
+                                              "decode" else None, args.json)
         print("trace: %d events, %d dropped, %d stream notes, %d bytes (%.2f bytes/event)"
               % (events, dropped, notes, len(data), len(data) / events if events else 0),
               file=sys.stderr)

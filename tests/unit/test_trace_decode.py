@@ -159,6 +159,36 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     assert result.stdout.startswith("# truncated at byte 0")
 
 
+def test_output_that_cannot_be_written_is_an_error_not_lost(stream, tmp_path):
+    # Regression: --out to a missing directory or a directory gave a traceback; --out
+    # /dev/full exited 0 having lost the output; a full standard output, a traceback.
+    path = tmp_path / "stream.bin"
+    path.write_bytes(stream)
+    for out, reason in ((tmp_path / "missing" / "x.txt", "No such file or directory"),
+                        (tmp_path, "Is a directory"), ("/dev/full", "No space left on device")):
+        result = run_cli("decode", str(path), "--out", str(out))
+        assert result.returncode == 2
+        assert result.stderr == "trace: error: cannot write %s: %s\n" % (out, reason)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "trace.py"),
+                                 "decode", str(path), "--json"], stdout=full,
+                                stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 2
+    assert result.stderr == ("trace: error: cannot write the decoded trace to standard "
+                             "output: No space left on device\n")
+    out = tmp_path / "decoded.txt"
+    assert run_cli("decode", str(path), "--out", str(out)).returncode == 0
+    assert len(out.read_text().splitlines()) == len(ALL_KINDS) + MARKS
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "0", "1e300"])
+def test_capture_refuses_a_bad_number_of_seconds(seconds):
+    # Regression: -1 and nan reached time.sleep() (ValueError traceback).
+    result = run_cli("capture", "--seconds=" + seconds, "--kernel", "/nonexistent.elf")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--seconds must be more than 0 and at most 86400" in result.stderr
+
+
 def test_docs_event_table_is_generated_from_events_def(table):
     path = os.path.join(ROOT, "docs", "trace-format.md")
     assert tracetool.update_doc(path, table, check_only=True), \
