@@ -415,8 +415,14 @@ def main(argv=None):
         try:
             for entry in log:
                 print(entry_text(entry))
+            sys.stdout.flush()
         except BrokenPipeError:
             pass
+        except OSError as err:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nor at exit
+            print("keys: error: cannot write the log to standard output: %s"
+                  % (err.strerror or err), file=sys.stderr)
+            return 2
     return 0
 
 

@@ -249,6 +249,17 @@ def test_the_command_line_never_shows_a_traceback(args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+def test_keys_py_reports_a_standard_output_it_cannot_write():
+    # Regression: printing the log to a full standard output gave a traceback.
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "keys.py"),
+                                 os.path.join(ROOT, "tests", "golden", "help.keys")],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == ("keys: error: cannot write the log to standard output: "
+                             "No space left on device\n")
+
+
 # ---- record-mode traces -> recorded .keys ----
 
 TABLE = tracetool.EventTable()
