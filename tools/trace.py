@@ -10,7 +10,11 @@
 The event table is parsed from trace/events.def, the same file the kernel is built from,
 and its hash must match the one in the stream, so a stream from another build is refused
 rather than misread. Text format (docs/trace-format.md): `SEQ TICK EVENT field=value...`;
-lines starting with '#' report drops, corruption, resynchronisation and truncation.
+lines starting with '#' report drops, corruption, resynchronisation and truncation (an
+empty stream too).
+
+Exit status: 0 once the stream is decoded, whatever notes it needed; 2 for an error (a
+file that cannot be read or written, a stream from another build, bad arguments).
 """
 import argparse
 import json
@@ -207,6 +211,9 @@ def unpack_fields(event, payload):
 
 def decode(data, table):
     """Yield Record and Note items for the byte string `data`."""
+    if not data:                       # said, as a stream without its header is
+        yield Note("truncated", 0, "the stream is empty (no header, no records)")
+        return
     pos, seq, tick, head = 0, None, None, None   # head: word position of the next record
     lost_from = None                   # seq at the last corruption, to count the loss
     trusted = False                    # a frame with our table hash has been seen
@@ -250,7 +257,8 @@ def decode(data, table):
                     raise TraceError("stream format version %d; this decoder reads %d"
                                      % (version, STREAM_VERSION))
                 bad = foreign(table_hash, "header frame") or (
-                    version != STREAM_VERSION and "header frame with a wrong version")
+                    version != STREAM_VERSION and "header frame with a wrong version") or \
+                    impossible_header(size, ring)
                 if bad:
                     yield corrupt(pos, bad)
                     continue
@@ -315,6 +323,18 @@ def decode(data, table):
         seq += 1
         head += 1 + event.size // 4
         pos += 4 + event.size
+
+
+def impossible_header(size, ring):
+    """Why a header frame whose check matches still cannot be believed, or None: version 1
+    frames are FRAME_SIZE bytes and the ring's capacity is a power of two of at least 16
+    words (trace/ring.h). Such a header is treated as corrupt, never decoded from."""
+    if size != FRAME_SIZE:
+        return "header frame gives a frame size of %d bytes, not %d" % (size, FRAME_SIZE)
+    if ring < 16 or ring & (ring - 1):
+        return "header frame gives a ring of %d words, not a power of two of at least 16" \
+            % ring
+    return None
 
 
 def frame_inside(data, start, end):

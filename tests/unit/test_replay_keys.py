@@ -305,3 +305,9 @@ def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():
     with pytest.raises(replay.ReplayError, match="an interrupt on vector 36, which replay "
                                                  "cannot reproduce"):
         replay.recorded_keys([record(0, "irq_enter", vector=36)], KEYMAP)
+
+
+def test_an_empty_live_trace_is_called_empty_not_damaged():
+    # The decoder now notes an empty stream; a recording must still say what happened.
+    with pytest.raises(replay.ReplayError, match=r"the live trace is empty \(did the kernel"):
+        replay.live_events(b"")

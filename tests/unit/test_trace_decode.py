@@ -124,6 +124,44 @@ def test_damaged_frame_is_not_believed(stream, table):
     assert notes[1].kind == "resync"
 
 
+def with_header_fields(stream, size=32, ring=4096):
+    """`stream` with its header's size and ring fields set, and a check that matches."""
+    out = bytearray(stream)
+    out[10:12] = size.to_bytes(2, "little")
+    out[20:24] = ring.to_bytes(4, "little")
+    out[6:8] = (tracetool.fnv1a(bytes(out[8:32])) & 0xffff).to_bytes(2, "little")
+    return bytes(out)
+
+
+@pytest.mark.parametrize("size,ring,message", [
+    (0xffff, 0xffffffff, "header frame gives a frame size of 65535 bytes, not 32"),
+    (0, 4096, "header frame gives a frame size of 0 bytes, not 32"),
+    (32, 0xffffffff, "header frame gives a ring of 4294967295 words, not a power of two"),
+    (32, 8, "header frame gives a ring of 8 words, not a power of two of at least 16"),
+])
+def test_a_header_with_impossible_sizes_is_not_believed(stream, table, size, ring, message):
+    # Regression: a header with a matching check but size 0xffff and ring 0xffffffff
+    # was decoded from with no note.
+    assert int.from_bytes(stream[10:12], "little") == 32
+    items = decoded(with_header_fields(stream, size, ring), table)
+    assert items[0].kind == "corrupt" and items[0].offset == 0
+    assert items[0].message.startswith(message)
+    assert items[1].kind == "resync"
+    assert decoded(with_header_fields(stream, 32, 1 << 31), table)[0].name == "boot"
+
+
+def test_an_empty_stream_is_said_to_be_empty(table, tmp_path):
+    # Regression: a zero-length file printed no note at all.
+    [note] = decoded(b"", table)
+    assert note.text() == "# truncated at byte 0: the stream is empty (no header, no records)"
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    result = run_cli("decode", str(empty))
+    assert result.returncode == 0               # as for a stream without its header
+    assert result.stdout == note.text() + "\n"
+    assert "0 events, 0 dropped, 1 stream notes" in result.stderr
+
+
 def test_truncated_end_is_reported(stream, table):
     items = decoded(stream[:-3], table)
     assert items[-1].kind == "truncated"
