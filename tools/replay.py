@@ -227,13 +227,23 @@ def golden_paths(path):
 
 
 def read_golden(path, binary=False):
+    """The golden file at `path` (text, or bytes if `binary`), or None if it does not
+    exist; ReplayError if it cannot be read or a golden trace is not UTF-8 text."""
     try:
-        with open(path, "rb" if binary else "r") as f:
-            return f.read()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         return None
     except OSError as err:
         raise ReplayError("cannot read %s: %s" % (path, err))
+    if binary:
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ReplayError("%s:%d: byte 0x%02x is not UTF-8 text: a golden trace is the text "
+                          "tools/trace.py decode prints" % (rel(path), data.count(
+                              b"\n", 0, err.start) + 1, data[err.start]))
 
 
 def compare(result, trace_path, console_path):

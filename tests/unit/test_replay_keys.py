@@ -260,6 +260,16 @@ def test_keys_py_reports_a_standard_output_it_cannot_write():
                              "No space left on device\n")
 
 
+def test_a_golden_trace_that_is_not_utf8_is_an_error_naming_its_line(tmp_path):
+    # Regression: read_golden() let UnicodeDecodeError through (a traceback).
+    path = tmp_path / "case.trace"
+    path.write_bytes(b"      0         0 boot version=0x100 tick_hz=100\n\xff\xfe\n")
+    with pytest.raises(replay.ReplayError, match=r"case.trace:2: byte 0xff is not UTF-8 "
+                                                 r"text: a golden trace is the text"):
+        replay.read_golden(str(path))
+    assert replay.read_golden(str(path), binary=True).endswith(b"\xff\xfe\n")
+
+
 # ---- record-mode traces -> recorded .keys ----
 
 TABLE = tracetool.EventTable()
