@@ -277,7 +277,7 @@ def rel(path):
 
 
 def check_cases(cases, runs=1, jobs=None, update=False, kernel=KERNEL, settle=None,
-                out=sys.stdout):
+                out=sys.stdout, timeout=TIMEOUT):
     """Replay every case `runs` times in parallel and compare each run with its golden
     files (or, with update, write them from one run). Returns the number of cases that
     failed; each gets its reports printed."""
@@ -295,7 +295,8 @@ def check_cases(cases, runs=1, jobs=None, update=False, kernel=KERNEL, settle=No
     work = [(case, n) for case in logs for n in range(1 if update else runs)]
     results = {case: [] for case in logs}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_log, logs[case], kernel): case for case, _ in work}
+        futures = {pool.submit(run_log, logs[case], kernel, timeout): case
+                   for case, _ in work}
         for future in concurrent.futures.as_completed(futures):
             try:
                 results[futures[future]].append(future.result())
@@ -556,7 +557,7 @@ def sub_main(argv):
             raise ReplayError("no golden cases in %s" % rel(GOLDEN))
         start = time.perf_counter()
         failed = check_cases(cases, args.runs, args.jobs, args.update, args.kernel,
-                             args.settle)
+                             args.settle, timeout=args.timeout)
         print("golden: %d of %d cases %s, %d run%s each, %.1f s" % (
             len(cases) - failed, len(cases), "updated" if args.update else "match",
             1 if args.update else args.runs, "" if args.runs == 1 or args.update else "s",

@@ -226,6 +226,15 @@ def test_a_golden_trace_that_is_not_utf8_is_an_error_not_a_traceback(golden):
     assert result.stdout.startswith("FAIL %s\n  %s" % (keys, message))
 
 
+def test_check_obeys_its_timeout(golden):
+    # Regression: `replay.py check` parsed --timeout and never used it.
+    _, keys = golden
+    result = subprocess.run(REPLAY + ["check", str(keys), "--kernel", KERNEL, "--timeout",
+                                      "0.001"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout
+    assert "replay failed: QEMU did not exit within 0.001 s" in result.stdout
+
+
 # ---- what QEMU's exit status means ----
 
 def test_a_log_the_kernel_refuses_is_an_error():
