@@ -397,8 +397,9 @@ def main(argv=None):
                         help="ticks to run after the last line (default %(default)s)")
     parser.add_argument("--out", help="write the binary replay log here")
     args = parser.parse_args(argv)
-    if args.settle < 0:
-        parser.error("--settle must be 0 or more")
+    if not 0 <= args.settle <= MAX_TICK:         # a huge one would build a log that long
+        parser.error("--settle must be 0 to %d ticks (one hour at 100 Hz), not %d"
+                     % (MAX_TICK, args.settle))
     try:
         log = entries(load(args.keys), args.settle)
     except KeysError as err:

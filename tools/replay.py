@@ -36,6 +36,7 @@ BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 TIMEOUT = 120                                       # seconds for one replay (CPU hogs too)
+MAX_TIMEOUT = 24 * 3600                             # --timeout: a day; more is a typo
 CONTEXT = 3                                         # events shown around a divergence
 # Golden console transcripts start at the banner: the boot log before it (frame counts,
 # section sizes) changes with every kernel build and is checked by tests/boot instead.
@@ -467,8 +468,7 @@ def replay_main(argv):
                         help="rewrite the golden trace and console transcript")
     common_options(parser)
     args = parser.parse_args(argv)
-    if args.settle < 0 or args.timeout <= 0:
-        parser.error("--settle must be 0 or more and --timeout positive")
+    check_common_options(parser, args)
     try:
         result = replay_file(args.keys, args.settle, args.kernel, args.timeout)
     except ReplayError as err:
@@ -528,6 +528,17 @@ def common_options(parser):
                         help="seconds before QEMU counts as hung (default %(default)s)")
 
 
+def check_common_options(parser, args):
+    """--settle and --timeout within bounds (a huge settle would build a log of that many
+    ticks; nan, inf or a huge timeout fail inside subprocess), else a usage error."""
+    if not 0 <= args.settle <= keysfile.MAX_TICK:
+        parser.error("--settle must be 0 to %d ticks (one hour at 100 Hz), not %d"
+                     % (keysfile.MAX_TICK, args.settle))
+    if not 0 < args.timeout <= MAX_TIMEOUT:             # false for nan too
+        parser.error("--timeout must be more than 0 and at most %d seconds (a day), not %s"
+                     % (MAX_TIMEOUT, args.timeout))
+
+
 def sub_main(argv):
     parser = argparse.ArgumentParser(prog="replay.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -538,6 +549,7 @@ def sub_main(argv):
     p.add_argument("--jobs", type=int, default=None, help="parallel replays (default: cores)")
     p.add_argument("--update", action="store_true", help="rewrite the golden files")
     common_options(p)
+    check_parser = p
     p = sub.add_parser("record", help="record a live session as a golden case")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--dir", default=GOLDEN, help="where to write NAME.keys (default "
@@ -550,8 +562,9 @@ def sub_main(argv):
     args = parser.parse_args(argv)
 
     if args.command == "check":
-        if args.runs < 1 or (args.jobs is not None and args.jobs < 1) or args.settle < 0:
-            parser.error("--runs and --jobs must be at least 1, --settle at least 0")
+        if args.runs < 1 or (args.jobs is not None and args.jobs < 1):
+            parser.error("--runs and --jobs must be at least 1")
+        check_common_options(check_parser, args)
         cases = args.cases or sorted(glob.glob(os.path.join(GOLDEN, "*.keys")))
         if not cases:
             raise ReplayError("no golden cases in %s" % rel(GOLDEN))

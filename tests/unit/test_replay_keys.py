@@ -242,6 +242,15 @@ def test_the_command_line_reports_a_malformed_file_and_runs_nothing(tmp_path):
     (["check", "--runs", "0"], "--runs and --jobs must be at least 1"),
     (["convert", "nothing.bin"], "replay: error: cannot read nothing.bin"),
     (["record", "bad name"], "replay: error: NAME must be letters, digits"),
+    # Regressions: nan and inf reached subprocess (ValueError, OverflowError); a huge
+    # --settle built a log that long (MemoryError).
+    (["x.keys", "--timeout", "nan"], "--timeout must be more than 0 and at most 86400"),
+    (["x.keys", "--timeout", "inf"], "--timeout must be more than 0 and at most 86400"),
+    (["check", "--timeout", "nan"], "--timeout must be more than 0 and at most 86400"),
+    (["check", "--timeout", "1e300"], "--timeout must be more than 0 and at most 86400"),
+    (["x.keys", "--settle", "100000000"], "--settle must be 0 to 360000 ticks"),
+    (["check", "--settle", "100000000"], "--settle must be 0 to 360000 ticks"),
+    (["check", "--settle", "-1"], "--settle must be 0 to 360000 ticks"),
 ])
 def test_the_command_line_never_shows_a_traceback(args, message):
     result = run_replay(*args)
@@ -258,6 +267,16 @@ def test_keys_py_reports_a_standard_output_it_cannot_write():
     assert result.returncode == 2
     assert result.stderr == ("keys: error: cannot write the log to standard output: "
                              "No space left on device\n")
+
+
+def test_keys_py_refuses_a_settle_time_past_an_hour():
+    # Regression: --settle 1000000000 built a log of that many ticks (MemoryError).
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "keys.py"),
+                             os.path.join(ROOT, "tests", "golden", "help.keys"), "--settle",
+                             "1000000000"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.endswith("keys.py: error: --settle must be 0 to 360000 ticks (one "
+                                  "hour at 100 Hz), not 1000000000\n")
 
 
 def test_a_golden_trace_that_is_not_utf8_is_an_error_naming_its_line(tmp_path):
