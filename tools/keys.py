@@ -178,7 +178,7 @@ class KeysFile:
         return max([i.tick for i in self.inputs] + [0])
 
 
-TIME = re.compile(r"([@+=])(\d+)$")
+TIME = re.compile(r"([@+=])([0-9]+)$")         # ASCII digits only (\d takes "٣" too)
 HEX_BYTE = re.compile(r"(?:0x)?([0-9a-fA-F]{1,2})$")
 ACTIONS = "type, key, down, up, raw or wait"
 
@@ -313,7 +313,8 @@ def parse_action(action, args, keymap, is_recorded, fail, ticks):
         if not is_recorded:
             fail("an action (%s): 'tick' is only for recorded =BOUNDARY lines" % ACTIONS,
                  action)
-        if len(args) > 1 or args and not args[0].isdecimal():   # (isdigit() takes "²")
+        # ASCII digits only: isdigit() takes "²" and isdecimal() "١"
+        if len(args) > 1 or args and not re.fullmatch("[0-9]+", args[0]):
             fail("at most a tick number after 'tick'", " ".join(args))
         if args and decimal(args[0]) != ticks + 1:
             fail("tick %d (recorded ticks count up from 1)" % (ticks + 1), args[0])
