@@ -37,7 +37,8 @@ show order, not measured time. A stream note (corruption, resync, truncation) is
 slices open there end at it, and wakes still queued are no longer followed. After a
 restart (a second stream header) ticks go on from the first run's last tick.
 
-Exit status: 0; 2 if TRACE cannot be read (missing, empty, neither form, another build).
+Exit status: 0; 2 if TRACE cannot be read (missing, empty, neither form, another build, a
+malformed line) or an output cannot be written.
 """
 import argparse
 import collections
@@ -56,6 +57,7 @@ DEFAULT_HZ = 100
 IRQ, CPU = "irq", "cpu"                      # lane keys; a task's lane is its id (an int)
 FIXED_LANES = {IRQ: "interrupts", CPU: "cpu / idle"}
 NOTE = re.compile(r"^#\s*(\w+) at byte (\d+): (.*)$")   # Note.text() of tools/trace.py
+DIGITS = re.compile(r"[0-9]+")               # ASCII only: isdigit() takes "²", int() "١"
 # There is no heap event yet: when events.def gains one whose name starts with "heap" and
 # that has a `used` field, its values become the "heap used" counter; until then, none.
 HEAP_PREFIX, HEAP_FIELD = "heap", "used"
@@ -103,7 +105,7 @@ def parse_value(field_type, text):
             number = "0"
         for prefix, flag in (("irq", 0x8000), ("task", 0)):
             rest = text[len(prefix):]
-            if text.startswith(prefix) and rest.isdigit():
+            if text.startswith(prefix) and DIGITS.fullmatch(rest):
                 number = str(flag | int(rest))
     elif style == "result":
         names = {"pending": "0", "ready": "1"}
@@ -113,10 +115,12 @@ def parse_value(field_type, text):
         number = str(names.get(text, text))
     elif style == "sret" and text.startswith("-"):   # -EFAULT or -99: a negated errno
         names = {name: n for n, name in tracetool.ERRNO_NAMES().items()}
-        errno = names.get(text[1:], int(text[1:]) if text[1:].isdigit() else None)
+        errno = names.get(text[1:], int(text[1:]) if DIGITS.fullmatch(text[1:]) else None)
         if errno is None:
             raise ValueError(text)
         number = str((1 << 64) - errno)
+    if not number.isascii():                         # int() would take "٣" as 3
+        raise ValueError(text)
     value = int(number, 16 if style == "hex" else 10)
     if not 0 <= value < 1 << (8 * size):
         raise ValueError(text)
@@ -140,7 +144,7 @@ def parse_text(text, table, where):
         if parts[0] == "SEQ":                        # the column heading the docs show
             continue
         here = "%s:%d" % (where, number)
-        if len(parts) < 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        if len(parts) < 3 or not DIGITS.fullmatch(parts[0]) or not DIGITS.fullmatch(parts[1]):
             raise TraceError("%s: expected 'SEQ TICK EVENT field=value...', not %r"
                              % (here, line[:60]))
         event = events.get(parts[2])

@@ -473,6 +473,12 @@ def tool(*argv):
     (b"      0         0 wake task=1\n", "wake lacks its field 'waker'"),
     (b"      0         0 idle extra=1\n", "'extra=1' is not a field of idle"),
     (b"# only a comment\n", "holds no events"),
+    # Regression: '²' passed isdigit() and int() then raised ValueError (a traceback);
+    # int() also took other scripts' digits ("٣" as 3) silently.
+    ("\u00b2 0 idle\n".encode(), "input:1: expected 'SEQ TICK EVENT field=value...'"),
+    ("      0         \u0663 idle\n".encode(), "input:1: expected 'SEQ TICK EVENT"),
+    ("      0         0 irq_exit vector=\u0663\n".encode(), "input:1: vector='\u0663' is not"),
+    ("      0         0 wake task=1 waker=irq\u0663\n".encode(), "waker='irq\u0663' is not"),
 ])
 def test_bad_input_gets_a_clear_error(tmp_path, content, message):
     path = tmp_path / "input"
