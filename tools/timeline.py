@@ -15,10 +15,11 @@ from trace/events.def through tools/trace.py; see docs/trace-format.md and docs/
 --json  Chrome Trace Event format, for https://ui.perfetto.dev or chrome://tracing. Tracks:
         "interrupts" (irq_enter..irq_exit, nested), "cpu / idle" (idle from an `idle` record
         to the next record, kernel wakes, marks), one per task (poll_begin..poll_end, named
-        and coloured by result: ready green, pending orange; named by task_spawn, or
-        "task N" if spawned before the capture). Flow arrows run from each wake to the
-        next poll_begin of the task it woke. Counter "ready queue": tasks spawned or woken
-        and not yet polled. Drops, exceptions and stream notes are instant events.
+        and coloured by result: ready green, pending orange, any other "poll (unknown
+        result N)" olive; named by task_spawn, or "task N" if spawned before the capture).
+        Flow arrows run from each wake to the next poll_begin of the task it woke. Counter
+        "ready queue": tasks spawned or woken and not yet polled. Drops, exceptions and
+        stream notes are instant events.
 --svg   the same timeline as a static picture, limited to a window: --from/--to in ticks
         (inclusive), --from-event/--to-event in sequence numbers (the SEQ column). Slices
         narrower than a few pixels merge into one rectangle per lane; arrows are capped.
@@ -373,7 +374,11 @@ class Timeline:
                 current.remove(task)
                 s = running.pop(task)
                 result = tracetool.show(*r.values["result"])
-                s["kind"], s["name"] = "poll_" + result, "poll " + result
+                if result in ("ready", "pending"):
+                    s["kind"], s["name"] = "poll_" + result, "poll " + result
+                else:                                # damage, or a result this tool predates
+                    s["kind"] = "poll_unknown"
+                    s["name"] = "poll (unknown result %d)" % value(r, "result")
                 s["args"] = dict(s["args"], end_seq=r.seq, result=result)
                 measure(s, index)
                 close(s, ts, r.seq)
@@ -438,6 +443,7 @@ class Timeline:
 # Catapult's reserved colour names (chrome://tracing refuses others; Perfetto colours by name).
 CNAME = {"irq": "thread_state_runnable", "poll_ready": "thread_state_running",
          "poll_pending": "thread_state_iowait", "poll_open": "generic_work",
+         "poll_unknown": "bad",
          "idle": "thread_state_sleeping", "wake": "rail_animation", "drop": "terrible",
          "exception": "terrible", "note": "bad", "orphan": "bad"}
 
@@ -494,12 +500,14 @@ def chrome_trace(tl):
 # ---- SVG ----
 
 COLOR = {"irq": "#4c72b0", "poll_ready": "#55a868", "poll_pending": "#dd8452",
-         "poll_open": "#8c8c8c", "idle": "#aab4c3", "idle_band": "#eef1f6",
+         "poll_open": "#8c8c8c", "poll_unknown": "#bcbd22", "idle": "#aab4c3",
+         "idle_band": "#eef1f6",
          "wake": "#6a3d9a", "lost": "#d62728", "drop": "#d62728", "exception": "#8b0000",
          "note": "#9467bd", "orphan": "#d62728", "spawn": "#2ca02c", "exit": "#222222",
          "event": "#555555", "boot": "#222222", "counter": "#4c72b0"}
 KIND_TEXT = {"irq": "interrupts", "poll_ready": "polls (ready)", "poll_pending":
-             "polls (pending)", "poll_open": "unfinished polls", "idle": "idle periods"}
+             "polls (pending)", "poll_open": "unfinished polls",
+             "poll_unknown": "polls (unknown result)", "idle": "idle periods"}
 LABEL_W, RIGHT_W, LANE_H, COUNTER_H, DEPTH_STEP = 180, 16, 30, 40, 4
 NARROW_PX = 3.0          # slices narrower than this merge with neighbours under 1 px away
 MAX_ARROWS = 1500        # after merging arrows that land on the same pixels

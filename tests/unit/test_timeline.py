@@ -506,6 +506,29 @@ def test_a_stream_from_another_build_or_without_records_is_refused(tmp_path):
     assert result.returncode == 2 and "holds no events" in result.stderr
 
 
+def test_a_poll_result_other_than_ready_or_pending_stays_visible(build, tmp_path, capsys):
+    # Regression: result=result7 (from text, or one flipped payload byte of a raw stream)
+    # made the slice kind poll_result7, a KeyError in --json and --svg.
+    tl, doc = build(BOOT + ["1 poll_begin task=1", "1 poll_end task=1 result=result7"])
+    events = check_trace_event_format(doc)
+    poll = by_track(events, "keyboard (task 1)", "X")[-1]
+    assert poll["name"] == "poll (unknown result 7)" and poll["cat"] == "poll_unknown"
+    assert poll["args"]["result"] == "result7" and poll["cname"] == "bad"
+    stream = tmp_path / "stream.bin"
+    subprocess.run([GEN, "10", str(stream)], check=True)
+    data = bytearray(stream.read_bytes())
+    end = next(r for r in tracetool.decode(bytes(data), tracetool.EventTable())
+               if getattr(r, "name", None) == "poll_end")
+    data[end.offset + 6] = 7                     # header, task (u16), then the result byte
+    stream.write_bytes(bytes(data))
+    for options in (["--json", tmp_path / "t.json"], ["--svg", tmp_path / "t.svg"],
+                    ["--report"]):
+        rc, out, err = run([stream] + options, capsys)
+        assert rc == 0 and err == "", err
+    assert "poll (unknown result 7)" in (tmp_path / "t.json").read_text()
+    assert "poll (unknown result 7)" in (tmp_path / "t.svg").read_text()
+
+
 def test_usage_errors(tmp_path):
     result = tool(tmp_path / "x")
     assert result.returncode == 2 and "nothing to do" in result.stderr
