@@ -39,7 +39,7 @@ slices open there end at it, and wakes still queued are no longer followed. Afte
 restart (a second stream header) ticks go on from the first run's last tick.
 
 Exit status: 0; 2 if TRACE cannot be read (missing, empty, neither form, another build, a
-malformed line) or an output cannot be written.
+malformed line, a boot record's tick_hz above 10^9) or an output cannot be written.
 """
 import argparse
 import collections
@@ -212,6 +212,9 @@ class Timeline:
         boot = next((r for r in self.records if r.name == "boot" and "tick_hz" in r.values
                      and value(r, "tick_hz")), None)
         self.hz = value(boot, "tick_hz") if boot else DEFAULT_HZ
+        if self.hz > NS_PER_S:                       # a tick would last 0 ns: no timeline
+            raise TraceError("the boot record (seq %d) gives tick_hz=%d: a tick shorter than "
+                             "a nanosecond cannot be placed in time" % (boot.seq, self.hz))
         self.tick_ns = NS_PER_S // self.hz
         self._place()
         self.names, self.tasks = {}, set()

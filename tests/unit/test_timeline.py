@@ -479,6 +479,9 @@ def tool(*argv):
     ("      0         \u0663 idle\n".encode(), "input:1: expected 'SEQ TICK EVENT"),
     ("      0         0 irq_exit vector=\u0663\n".encode(), "input:1: vector='\u0663' is not"),
     ("      0         0 wake task=1 waker=irq\u0663\n".encode(), "waker='irq\u0663' is not"),
+    # Regression: tick_hz above 10^9 made a tick 0 ns: every ts 0, an empty SVG window.
+    (b"      0         0 boot version=0x100 tick_hz=2000000000\n      1         1 idle\n",
+     "the boot record (seq 0) gives tick_hz=2000000000: a tick shorter than a nanosecond"),
 ])
 def test_bad_input_gets_a_clear_error(tmp_path, content, message):
     path = tmp_path / "input"
@@ -527,6 +530,12 @@ def test_a_poll_result_other_than_ready_or_pending_stays_visible(build, tmp_path
         assert rc == 0 and err == "", err
     assert "poll (unknown result 7)" in (tmp_path / "t.json").read_text()
     assert "poll (unknown result 7)" in (tmp_path / "t.svg").read_text()
+
+
+def test_a_tick_of_one_nanosecond_still_has_a_timeline(build):
+    tl, doc = build(["0 boot version=0x100 tick_hz=1000000000", "1 idle", "2 idle"])
+    assert tl.tick_ns == 1 and tl.ts == [0, 1, 2]
+    assert timeline.window(tl, 1, 2) == (1, 3)
 
 
 def test_usage_errors(tmp_path):
