@@ -3,12 +3,15 @@
 error and a non-zero exit, never a Python traceback, and is refused before any long
 session starts. Each test is named after the bug it pins."""
 import os
+import re
+import struct
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import BUILD, ROOT
+import fuzz
 
 
 def tool(name, *args, **kwargs):
@@ -38,3 +41,30 @@ def test_live_refuses_a_bad_number_of_seconds(seconds):
     result = tool("live.py", "--seconds=" + seconds, "help")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "live.py: error: --seconds must be 0 to 86400 (a day)" in result.stderr
+
+
+# ---- fuzz.py ----
+
+def hello_elf():
+    with open(os.path.join(BUILD, "user", "hello.elf"), "rb") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("cut,message", [
+    (0, "is not a 64-bit little-endian ELF file (0 bytes)"),
+    (100, "its 3 program headers at byte 64 run past its end (100 bytes)"),
+    (64 + 3 * 56, "a segment runs past its end (232 bytes)"),
+])
+def test_fuzz_seed_refuses_a_truncated_hello_elf(tmp_path, cut, message):
+    # Regression: an empty or 100-byte BUILD/user/hello.elf gave a struct.error traceback.
+    real = hello_elf()
+    assert struct.unpack_from("<Q", real, 32)[0] == 64                # e_phoff
+    assert struct.unpack_from("<H", real, 56)[0] == 3                 # e_phnum
+    (tmp_path / "user").mkdir()
+    (tmp_path / "user" / "hello.elf").write_bytes(real[:cut])
+    with pytest.raises(fuzz.FuzzError, match=re.escape(message)):
+        fuzz.elf_seeds(str(tmp_path))
+    if cut == 0:                     # the command line, which writes nothing then
+        result = tool("fuzz.py", "--build", tmp_path, "seed")
+        assert result.returncode == 2 and result.stderr == "fuzz: error: %s %s: run `make " \
+            "user` again\n" % (tmp_path / "user" / "hello.elf", message)
