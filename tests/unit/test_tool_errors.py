@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from conftest import BUILD, ROOT
+import docs
 import fuzz
 
 
@@ -68,3 +69,70 @@ def test_fuzz_seed_refuses_a_truncated_hello_elf(tmp_path, cut, message):
         result = tool("fuzz.py", "--build", tmp_path, "seed")
         assert result.returncode == 2 and result.stderr == "fuzz: error: %s %s: run `make " \
             "user` again\n" % (tmp_path / "user" / "hello.elf", message)
+
+
+# ---- docs.py ----
+
+def excerpt(source, first="x"):
+    return '<!-- excerpt: %s from "%s" -->\n```text\n```\n<!-- end excerpt -->\n' % (source,
+                                                                                   first)
+
+
+def test_docs_excerpt_errors_name_the_page_and_line():
+    # Regression: diverge:nosuch raised FileNotFoundError (a traceback); cut()'s errors
+    # named the source but not the page.
+    with pytest.raises(docs.DocError, match=r"^page.md:3: cannot read "
+                                            r"tests/golden/nosuch.trace: "):
+        docs.regenerate("# Page\n\n" + excerpt("diverge:nosuch"), "page.md")
+    with pytest.raises(docs.DocError, match=r'^page.md:2: run_hello.trace: no line with "zzz"'):
+        docs.regenerate("\n" + excerpt("run_hello.trace", "zzz"), "page.md")
+
+
+def docs_main(monkeypatch, capsys, tmp_path, content, command="check"):
+    page = tmp_path / "page.md"
+    page.write_bytes(content)
+    monkeypatch.setattr(docs, "PAGES", [str(page)])
+    monkeypatch.setattr(docs, "DOCS", str(tmp_path))
+    status = docs.main([command])
+    out, err = capsys.readouterr()
+    return status, out, err, page
+
+
+@pytest.mark.parametrize("options,reason", [
+    # Regression: timeline's usage was printed, exit 2, no page named.
+    ("--bogus", "timeline.py could not draw images/x.svg from keypress.trace: timeline.py: "
+                "error: unrecognized arguments: --bogus"),
+    ("--from-event 100000", "timeline.py could not draw images/x.svg from keypress.trace: "
+                            "timeline: error: the window holds no records"),
+    # Regression: shlex.split's ValueError (a traceback).
+    ("--from-event '24", "picture images/x.svg: bad options \"--from-event '24\": No closing "
+                         "quotation"),
+])
+def test_docs_picture_errors_name_the_page_and_line(monkeypatch, capsys, tmp_path, options,
+                                                    reason):
+    line = "<!-- picture: images/x.svg from keypress.trace %s -->\n" % options
+    status, out, err, page = docs_main(monkeypatch, capsys, tmp_path,
+                                       b"# Page\n" + line.encode())
+    assert status == 2 and out == "" and "usage:" not in err
+    assert err.startswith("docs.py: %s:2: %s" % (os.path.relpath(str(page), ROOT), reason))
+
+
+def test_docs_page_that_is_not_utf8_is_a_clear_error(monkeypatch, capsys, tmp_path):
+    # Regression: UnicodeDecodeError (a traceback).
+    status, out, err, page = docs_main(monkeypatch, capsys, tmp_path, b"# Page\n\xff\xfe\n")
+    assert status == 2
+    assert err == "docs.py: %s:2: byte 0xff is not UTF-8 text\n" % os.path.relpath(str(page),
+                                                                                   ROOT)
+
+
+def test_docs_update_reports_a_picture_it_cannot_write(monkeypatch, capsys, tmp_path):
+    # Regression: the writes were outside the error handling (an OSError traceback).
+    (tmp_path / "images" / "x.svg").mkdir(parents=True)        # a directory in its place
+    status, out, err, page = docs_main(
+        monkeypatch, capsys, tmp_path,
+        b"<!-- picture: images/x.svg from keypress.trace --from-event 24 --to-event 46 -->\n",
+        "update")
+    assert status == 2
+    assert err == "docs.py: %s:1: cannot write %s: Is a directory\n" % (
+        os.path.relpath(str(page), ROOT), os.path.relpath(str(tmp_path / "images" / "x.svg"),
+                                                          ROOT))
