@@ -136,3 +136,14 @@ def test_docs_update_reports_a_picture_it_cannot_write(monkeypatch, capsys, tmp_
     assert err == "docs.py: %s:1: cannot write %s: Is a directory\n" % (
         os.path.relpath(str(page), ROOT), os.path.relpath(str(tmp_path / "images" / "x.svg"),
                                                           ROOT))
+
+
+# ---- debug.py ----
+
+@pytest.mark.parametrize("port", ["70000", "-1", "0"])
+def test_debug_refuses_a_port_out_of_range_before_starting_qemu(port):
+    # Regression: QEMU was started, then socket.connect_ex raised OverflowError.
+    result = tool("debug.py", "--server", "--port=" + port)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == \
+        "debug.py: error: --port must be 1 to 65535, not %s" % port
