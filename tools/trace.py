@@ -69,9 +69,9 @@ class EventTable:
 
     def __init__(self, path=EVENTS_DEF):
         try:
-            with open(path) as f:
+            with open(path, encoding="utf-8") as f:
                 text = f.read()
-        except OSError as err:
+        except (OSError, UnicodeDecodeError) as err:
             raise TraceError("cannot read the event table: %s" % err)
         # Drop comments but keep line numbers for messages.
         text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
@@ -92,6 +92,9 @@ class EventTable:
             for field_type, _ in fields:
                 if field_type not in TYPES:
                     raise TraceError("%s: unknown field type %r" % (where, field_type))
+            if not re.fullmatch(r"0x[0-9a-fA-F]+|[1-9][0-9]*|0", id_token):
+                raise TraceError("%s: id %s is not a decimal or 0x hexadecimal number"
+                                 % (where, id_token))
             event_id = int(id_token, 0)
             if not 0 < event_id < 255 or event_id in self.events:
                 raise TraceError("%s: id %s is out of range or used twice" % (where, id_token))

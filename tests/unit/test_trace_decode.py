@@ -241,3 +241,13 @@ def test_bad_event_table_is_reported_with_its_line(tmp_path):
     bad.write_text("TRACE_EVENT(1, a)\nTRACE_EVENT(1, b)\n")
     with pytest.raises(tracetool.TraceError, match="used twice"):
         tracetool.EventTable(str(bad))
+    # Regressions: int("foo", 0) raised ValueError; bytes that are not UTF-8 raised
+    # UnicodeDecodeError (tracebacks).
+    for token in ("foo", "010", "0x"):
+        bad.write_text("TRACE_EVENT(1, a)\nTRACE_EVENT(%s, bar)\n" % token)
+        with pytest.raises(tracetool.TraceError, match=r"events.def:2: id %s is not a decimal "
+                                                       r"or 0x hexadecimal number" % token):
+            tracetool.EventTable(str(bad))
+    bad.write_bytes(b"TRACE_EVENT(1, a) /* \xff */\n")
+    with pytest.raises(tracetool.TraceError, match="cannot read the event table: 'utf-8'"):
+        tracetool.EventTable(str(bad))
