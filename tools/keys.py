@@ -31,9 +31,9 @@ class KeysError(Exception):
 def replay_defines(path=REPLAY_H):
     """The REPLAY_* #defines of the kernel's replay.h: {"MAGIC": b"...", "AT_IDLE": n...}."""
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             text = f.read()
-    except OSError as err:
+    except (OSError, UnicodeDecodeError) as err:
         raise KeysError("cannot read the kernel's replay header: %s" % err)
     found = {}
     for name, value in re.findall(r"^#define\s+REPLAY_(\w+)\s+(\"\w+\"|0x[0-9a-fA-F]+|\d+)",
@@ -88,15 +88,18 @@ class Keymap:
     """The keys of keymap.def by name, and which key (and Shift or not) types each
     character."""
 
-    LINE = re.compile(r"^\s*KEY\(\s*(\w+)\s*,\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*(\w+)\s*,"
-                      r"\s*('(?:\\.|[^'\\])'|\d+)\s*,\s*('(?:\\.|[^'\\])'|\d+)\s*\)\s*$")
+    # Numbers C and Python read alike: hex, or decimal without a leading 0 (octal in C).
+    NUMBER = r"(?:0x[0-9a-fA-F]+|[1-9][0-9]*|0)"
+    LINE = re.compile(r"^\s*KEY\(\s*(\w+)\s*,\s*(%s)\s*,\s*(\w+)\s*,"
+                      r"\s*('(?:\\.|[^'\\])'|%s)\s*,\s*('(?:\\.|[^'\\])'|%s)\s*\)\s*$"
+                      % (NUMBER, NUMBER, NUMBER))
     KINDS = ("LETTER", "SYMBOL", "KEYPAD", "MODIFIER", "LOCK", "OTHER")
 
     def __init__(self, path=KEYMAP_DEF):
         try:
-            with open(path) as f:
+            with open(path, encoding="utf-8") as f:
                 text = f.read()
-        except OSError as err:
+        except (OSError, UnicodeDecodeError) as err:
             raise KeysError("cannot read the key table: %s" % err)
         text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
         self.keys = {}                         # name -> Key, in table order
@@ -113,6 +116,13 @@ class Keymap:
             if key.name in self.keys or key.code >> 8 > 2:
                 raise KeysError("%s: key %s is defined twice or its code is out of range"
                                 % (where, key.name))
+            same = next((k for k in self.keys.values() if k.code == key.code), None)
+            if same:
+                raise KeysError("%s: key %s has code 0x%x, as key %s has"
+                                % (where, key.name, key.code, same.name))
+            if not (0 <= key.plain < 128 and 0 <= key.shifted < 128):
+                raise KeysError("%s: key %s: its characters must be ASCII (0 to 127), "
+                                "a C char" % (where, key.name))
             self.keys[key.name] = key
         self.lower = {name.lower(): key for name, key in self.keys.items()}
         # Which key types a character: the main block before the keypad ("Keypad..."

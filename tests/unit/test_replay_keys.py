@@ -4,6 +4,7 @@ what was expected, before anything runs; scancodes come from kernel/async/keymap
 the compiled log has the layout the kernel reads and the documented spacing; a
 record-mode trace converts to boundary-exact input lines."""
 import os
+import re
 import subprocess
 import sys
 
@@ -221,6 +222,22 @@ def test_a_malformed_key_table_is_an_error(tmp_path):
     path.write_text("/* header\n */\nKEY(A, 0x1e, LETTER, 'a', 'A')\nKEY(B, 0x30, FANCY, 0, 0)\n")
     with pytest.raises(keysfile.KeysError, match=r"keymap.def:4: expected KEY\(name, code"):
         keysfile.Keymap(str(path))
+    # Regressions: chr(9999999) raised ValueError; a code used twice was accepted; bytes
+    # that are not UTF-8 raised UnicodeDecodeError.
+    for line, message in [("KEY(B, 0x30, LETTER, 9999999, 0)", "keymap.def:2: key B: its "
+                           "characters must be ASCII"),
+                          ("KEY(B, 0x1e, LETTER, 'b', 'B')", "keymap.def:2: key B has code "
+                           "0x1e, as key A has"),
+                          ("KEY(B, 030, LETTER, 'b', 'B')", "keymap.def:2: expected KEY")]:
+        path.write_text("KEY(A, 0x1e, LETTER, 'a', 'A')\n%s\n" % line)
+        with pytest.raises(keysfile.KeysError, match=re.escape(message)):
+            keysfile.Keymap(str(path))
+    path.write_bytes(b"/* \xff */\n")
+    with pytest.raises(keysfile.KeysError, match="cannot read the key table: 'utf-8'"):
+        keysfile.Keymap(str(path))
+    path.write_bytes(b"#define REPLAY_AT_IDLE 0xffffffff /* \xff */\n")
+    with pytest.raises(keysfile.KeysError, match="cannot read the kernel's replay header"):
+        keysfile.replay_defines(str(path))
 
 
 def run_replay(*args):
