@@ -49,6 +49,8 @@ def main(argv=None):
     parser.add_argument("--replay", metavar="CASE.keys",
                         help="replay this golden case's inputs (our stub only)")
     args = parser.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        parser.error("--port must be 1 to 65535, not %d" % args.port)
     elf = os.path.join(BUILD, "lockstep.elf")
     if not os.path.exists(elf):
         parser.error("%s does not exist (run make first)" % elf)

@@ -8,6 +8,9 @@ the kernel produces now.
   docs.py check     exit 1 naming each stale excerpt or picture (make test runs this)
   docs.py update    rewrite them all (make docs)
 
+An excerpt or picture that cannot be produced, or a page that cannot be read or written,
+is an error (exit 2) naming the page and, where known, the line of its marker.
+
 An excerpt in Markdown:
 
     <!-- excerpt: SOURCE from "FIRST" to "LAST" -->
@@ -39,7 +42,9 @@ A picture: the line
 trace with those options (--from-event, --to-event, --width...).
 """
 import argparse
+import contextlib
 import glob
+import io
 import os
 import re
 import shlex
@@ -136,8 +141,11 @@ def ktest_lines(name):
 
 def diverge_lines(case):
     """`replay.py CASE.keys --expect` against a doctored copy of the golden trace."""
-    with open(os.path.join(GOLDEN, case + ".trace")) as f:
-        golden = f.read()
+    try:
+        with open(os.path.join(GOLDEN, case + ".trace"), encoding="utf-8") as f:
+            golden = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DocError("cannot read tests/golden/%s.trace: %s" % (case, err))
     if "waker=irq33" not in golden:
         raise DocError("tests/golden/%s.trace has no waker=irq33 to change" % case)
     shown = "/tmp/%s.trace" % case
@@ -161,9 +169,9 @@ def gdb_lines(name):
     """The transcript of tests/golden/NAME.gdb against a replay of its golden case."""
     script_path = os.path.join(GOLDEN, name + ".gdb")
     try:
-        with open(script_path) as f:
+        with open(script_path, encoding="utf-8") as f:
             script = f.read().split("\n")
-    except OSError as err:
+    except (OSError, UnicodeDecodeError) as err:
         raise DocError("cannot read tests/golden/%s.gdb: %s" % (name, err))
     m = re.match(r"#\s*replay:\s*(\w+)\s*$", script[0])
     if not m:
@@ -241,29 +249,80 @@ def cut(lines, source, start, stop):
     raise DocError('%s: no line with "%s"' % (source, start))
 
 
+def line_of(text, where, at):
+    """"PAGE:LINE" of character `at` of the page `where`, for messages."""
+    return "%s:%d" % (where, text.count("\n", 0, at) + 1)
+
+
 def regenerate(text, where, sources=None):
-    """`text` with every excerpt rebuilt; raises DocError for a broken marker."""
+    """`text` with every excerpt rebuilt; raises DocError naming the page and line of a
+    broken marker or of an excerpt whose source fails."""
     sources = sources or Sources()
     out, at = [], 0
     for m in BEGIN.finditer(text):
+        here = line_of(text, where, m.start())
         end = text.find(END, m.end())
         if end < 0:
-            raise DocError("%s: excerpt of %s has no '%s'" % (where, m.group(1), END))
-        lines = cut(sources.lines(m.group(1)), m.group(1), m.group(2), m.group(3))
+            raise DocError("%s: excerpt of %s has no '%s'" % (here, m.group(1), END))
+        try:
+            lines = cut(sources.lines(m.group(1)), m.group(1), m.group(2), m.group(3))
+        except (DocError, keysfile.KeysError) as err:
+            raise DocError("%s: %s" % (here, err))
         out += [text[at:m.end()], "```text\n" + "\n".join(lines) + "\n```\n"]
         at = end
     return "".join(out) + text[at:]
 
 
-def picture(svg, trace, options):
-    """The SVG tools/timeline.py draws for a golden trace, as text."""
+def picture(svg, trace, options, where):
+    """The SVG tools/timeline.py draws for a golden trace, as text; DocError naming
+    `where` (the picture line's page and line) with timeline.py's own reason if not."""
+    try:
+        words = shlex.split(options)
+    except ValueError as err:                  # an unbalanced quote
+        raise DocError("%s: picture %s: bad options %r: %s" % (where, svg, options.strip(),
+                                                               err))
+    said = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="lockstep-docs-") as tmp:
         out = os.path.join(tmp, "picture.svg")
-        argv = [os.path.join(GOLDEN, trace), "--svg", out] + shlex.split(options)
-        if timeline.main(argv) != 0:
-            raise DocError("timeline.py could not draw %s from %s" % (svg, trace))
+        try:
+            with contextlib.redirect_stderr(said), contextlib.redirect_stdout(io.StringIO()):
+                status = timeline.main([os.path.join(GOLDEN, trace), "--svg", out] + words)
+        except SystemExit:                     # argparse refused the options (or --help)
+            status = 2
+        if status != 0 or not os.path.exists(out):
+            reason = (said.getvalue().strip().splitlines() or ["no picture drawn"])[-1]
+            raise DocError("%s: timeline.py could not draw %s from %s: %s"
+                           % (where, svg, trace, reason))
         with open(out) as f:
             return f.read()
+
+
+def read_page(path):
+    """The text of a Markdown page or picture; DocError naming it (and the line of a byte
+    that is not UTF-8)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as err:
+        raise DocError("cannot read %s: %s" % (os.path.relpath(path, ROOT), err.strerror or err))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DocError("%s:%d: byte 0x%02x is not UTF-8 text" % (
+            os.path.relpath(path, ROOT), data.count(b"\n", 0, err.start) + 1, data[err.start]))
+    return text.replace("\r\n", "\n").replace("\r", "\n")      # as open() in text mode
+
+
+def write_page(path, text, where=None):
+    """Write a page or picture; DocError naming it (after `where`, the picture line)."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as err:
+        raise DocError("%scannot write %s: %s" % (where + ": " if where else "",
+                                                  os.path.relpath(path, ROOT),
+                                                  err.strerror or err))
 
 
 def main(argv=None):
@@ -274,29 +333,26 @@ def main(argv=None):
     stale, sources = [], Sources()
     try:
         for path in PAGES:
-            with open(path) as f:
-                text = f.read()
+            text = read_page(path)
             where = os.path.relpath(path, ROOT)
             new = regenerate(text, where, sources)
             if new != text:
                 stale.append(where)
                 if args.command == "update":
-                    with open(path, "w") as f:
-                        f.write(new)
-            for svg, trace, options in PICTURE.findall(text):
+                    write_page(path, new)
+            for m in PICTURE.finditer(text):
+                svg, trace, options = m.groups()
+                here = line_of(text, where, m.start())
                 target = os.path.join(DOCS, svg)
-                drawn = picture(svg, trace, options)
+                drawn = picture(svg, trace, options, here)
                 try:
-                    with open(target) as f:
-                        current = f.read()
-                except OSError:
+                    current = read_page(target)
+                except DocError:               # missing or not text: drawn anew
                     current = None
                 if drawn != current:
                     stale.append(os.path.relpath(target, ROOT))
                     if args.command == "update":
-                        os.makedirs(os.path.dirname(target), exist_ok=True)
-                        with open(target, "w") as f:
-                            f.write(drawn)
+                        write_page(target, drawn, here)
     except (DocError, keysfile.KeysError) as err:
         print("docs.py: %s" % err, file=sys.stderr)
         return 2

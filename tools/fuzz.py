@@ -360,10 +360,18 @@ def elf_seeds(build):
             real = f.read()
     except OSError:
         raise FuzzError("%s is missing: run `make user` first" % path)
+    if len(real) < 64 or real[:6] != b"\x7fELF\x02\x01":
+        raise FuzzError("%s is not a 64-bit little-endian ELF file (%d bytes): run `make "
+                        "user` again" % (path, len(real)))
     entry, phoff = struct.unpack_from("<QQ", real, 24)
     phnum = struct.unpack_from("<H", real, 56)[0]
+    if phoff + phnum * 56 > len(real):
+        raise FuzzError("%s: its %d program headers at byte %d run past its end (%d bytes)"
+                        % (path, phnum, phoff, len(real)))
     loads = [struct.unpack_from("<IIQQQQQQ", real, phoff + i * 56) for i in range(phnum)]
     loads = [p for p in loads if p[0] == PT_LOAD]
+    if any(p[2] + p[5] > len(real) for p in loads):
+        raise FuzzError("%s: a segment runs past its end (%d bytes)" % (path, len(real)))
     offset, headers, data = 64 + len(loads) * 56, [], b""
     for p_type, flags, p_offset, vaddr, _, filesz, memsz, _ in loads:
         headers.append(phdr(p_type, flags, offset + len(data) if filesz else 0, vaddr,

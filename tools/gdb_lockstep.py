@@ -1,12 +1,13 @@
 """GDB commands for Lockstep (loaded by tools/gdbinit):
 
   lockstep-tasks          the executor's tasks: id, name, state, polls, wakes, ticks
-  lockstep-trace [N]      the last N trace records (default 20), decoded from memory:
+  lockstep-trace [N]      the last N trace records (N >= 1, default 20), decoded from memory:
                           the drain's recent copies and what is still in the ring
 
 Records are decoded with tools/trace.py and the event table in trace/events.def, the
 same code that decodes the COM2 stream, so the two always agree."""
 import os
+import re
 import struct
 import sys
 
@@ -57,10 +58,7 @@ class Trace(gdb.Command):
         super().__init__("lockstep-trace", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
-        try:
-            wanted = int(arg) if arg.strip() else 20
-        except ValueError:
-            raise gdb.GdbError("usage: lockstep-trace [N]")
+        wanted = self.count(arg)
         table = tracetool.EventTable()
         lines = []
         stream = gdb.parse_and_eval("stream")
@@ -91,6 +89,19 @@ class Trace(gdb.Command):
             tail += 1 + event.size // 4
         for line in lines[-wanted:]:
             print(line)
+
+    @staticmethod
+    def count(arg):
+        """N of `lockstep-trace [N]`, 20 if not given; GdbError unless N >= 1 (0 printed
+        every record and -N all but N: lines[-N:])."""
+        text = arg.strip()
+        if not text:
+            return 20
+        if not re.fullmatch(r"-?[0-9]+", text):
+            raise gdb.GdbError("usage: lockstep-trace [N]")
+        if int(text) < 1:
+            raise gdb.GdbError("lockstep-trace: N must be at least 1, not %s" % text)
+        return int(text)
 
     @staticmethod
     def text(table, words, seq, tick):

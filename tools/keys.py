@@ -31,9 +31,9 @@ class KeysError(Exception):
 def replay_defines(path=REPLAY_H):
     """The REPLAY_* #defines of the kernel's replay.h: {"MAGIC": b"...", "AT_IDLE": n...}."""
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             text = f.read()
-    except OSError as err:
+    except (OSError, UnicodeDecodeError) as err:
         raise KeysError("cannot read the kernel's replay header: %s" % err)
     found = {}
     for name, value in re.findall(r"^#define\s+REPLAY_(\w+)\s+(\"\w+\"|0x[0-9a-fA-F]+|\d+)",
@@ -88,15 +88,18 @@ class Keymap:
     """The keys of keymap.def by name, and which key (and Shift or not) types each
     character."""
 
-    LINE = re.compile(r"^\s*KEY\(\s*(\w+)\s*,\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*(\w+)\s*,"
-                      r"\s*('(?:\\.|[^'\\])'|\d+)\s*,\s*('(?:\\.|[^'\\])'|\d+)\s*\)\s*$")
+    # Numbers C and Python read alike: hex, or decimal without a leading 0 (octal in C).
+    NUMBER = r"(?:0x[0-9a-fA-F]+|[1-9][0-9]*|0)"
+    LINE = re.compile(r"^\s*KEY\(\s*(\w+)\s*,\s*(%s)\s*,\s*(\w+)\s*,"
+                      r"\s*('(?:\\.|[^'\\])'|%s)\s*,\s*('(?:\\.|[^'\\])'|%s)\s*\)\s*$"
+                      % (NUMBER, NUMBER, NUMBER))
     KINDS = ("LETTER", "SYMBOL", "KEYPAD", "MODIFIER", "LOCK", "OTHER")
 
     def __init__(self, path=KEYMAP_DEF):
         try:
-            with open(path) as f:
+            with open(path, encoding="utf-8") as f:
                 text = f.read()
-        except OSError as err:
+        except (OSError, UnicodeDecodeError) as err:
             raise KeysError("cannot read the key table: %s" % err)
         text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
         self.keys = {}                         # name -> Key, in table order
@@ -113,6 +116,13 @@ class Keymap:
             if key.name in self.keys or key.code >> 8 > 2:
                 raise KeysError("%s: key %s is defined twice or its code is out of range"
                                 % (where, key.name))
+            same = next((k for k in self.keys.values() if k.code == key.code), None)
+            if same:
+                raise KeysError("%s: key %s has code 0x%x, as key %s has"
+                                % (where, key.name, key.code, same.name))
+            if not (0 <= key.plain < 128 and 0 <= key.shifted < 128):
+                raise KeysError("%s: key %s: its characters must be ASCII (0 to 127), "
+                                "a C char" % (where, key.name))
             self.keys[key.name] = key
         self.lower = {name.lower(): key for name, key in self.keys.items()}
         # Which key types a character: the main block before the keypad ("Keypad..."
@@ -178,7 +188,7 @@ class KeysFile:
         return max([i.tick for i in self.inputs] + [0])
 
 
-TIME = re.compile(r"([@+=])(\d+)$")
+TIME = re.compile(r"([@+=])([0-9]+)$")         # ASCII digits only (\d takes "٣" too)
 HEX_BYTE = re.compile(r"(?:0x)?([0-9a-fA-F]{1,2})$")
 ACTIONS = "type, key, down, up, raw or wait"
 
@@ -313,7 +323,8 @@ def parse_action(action, args, keymap, is_recorded, fail, ticks):
         if not is_recorded:
             fail("an action (%s): 'tick' is only for recorded =BOUNDARY lines" % ACTIONS,
                  action)
-        if len(args) > 1 or args and not args[0].isdecimal():   # (isdigit() takes "²")
+        # ASCII digits only: isdigit() takes "²" and isdecimal() "١"
+        if len(args) > 1 or args and not re.fullmatch("[0-9]+", args[0]):
             fail("at most a tick number after 'tick'", " ".join(args))
         if args and decimal(args[0]) != ticks + 1:
             fail("tick %d (recorded ticks count up from 1)" % (ticks + 1), args[0])
@@ -397,8 +408,9 @@ def main(argv=None):
                         help="ticks to run after the last line (default %(default)s)")
     parser.add_argument("--out", help="write the binary replay log here")
     args = parser.parse_args(argv)
-    if args.settle < 0:
-        parser.error("--settle must be 0 or more")
+    if not 0 <= args.settle <= MAX_TICK:         # a huge one would build a log that long
+        parser.error("--settle must be 0 to %d ticks (one hour at 100 Hz), not %d"
+                     % (MAX_TICK, args.settle))
     try:
         log = entries(load(args.keys), args.settle)
     except KeysError as err:
@@ -415,8 +427,14 @@ def main(argv=None):
         try:
             for entry in log:
                 print(entry_text(entry))
+            sys.stdout.flush()
         except BrokenPipeError:
             pass
+        except OSError as err:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nor at exit
+            print("keys: error: cannot write the log to standard output: %s"
+                  % (err.strerror or err), file=sys.stderr)
+            return 2
     return 0
 
 

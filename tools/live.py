@@ -10,7 +10,9 @@ the key (None: only wait).
 QEMU key numbers derived from kernel/async/keymap.def (Key.qnum), so no key table is
 copied here.
 
-  live.py [--seed N] [--seconds S] LINE...   type the lines, print the live trace's size
+  live.py [--seed N] [--seconds S] [--out FILE] LINE...
+        type the lines, print the live trace's size; --out keeps the capture (a path
+        that cannot be written is refused before the session starts)
 """
 import argparse
 import json
@@ -29,6 +31,7 @@ import qemu                                        # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, os.environ.get("BUILD", "build"), "lockstep.elf")
 PROMPT = b"lockstep> "
+MAX_SECONDS = 24 * 3600                            # --seconds: a day; more is a typo
 
 
 class LiveError(Exception):
@@ -185,6 +188,19 @@ def typing_script(lines, seed, keymap, pause=(0.2, 1.0), repeat=0):
     return script
 
 
+def unwritable(path):
+    """Why no file can be written at `path`, or None. Checked before a session starts,
+    so that a typo in --out is not found only after the whole session has run."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return "it is a directory"
+    if not os.path.isdir(directory):
+        return "no directory %s" % directory
+    if not os.access(path if os.path.exists(path) else directory, os.W_OK):
+        return "permission denied"
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -195,6 +211,11 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=0.5,
                         help="idle time after the last line (default %(default)s)")
     args = parser.parse_args(argv)
+    if not 0 <= args.seconds <= MAX_SECONDS:          # false for nan too
+        parser.error("--seconds must be 0 to %d (a day), not %s" % (MAX_SECONDS, args.seconds))
+    why = unwritable(args.out) if args.out else None
+    if why:
+        parser.error("cannot write --out %s: %s" % (args.out, why))
     try:
         keymap = keysfile.Keymap()
         for line in args.lines:
@@ -210,8 +231,13 @@ def main(argv=None):
         print("live: error: %s" % err, file=sys.stderr)
         return 2
     if args.out:
-        with open(args.out, "wb") as f:
-            f.write(data)
+        try:
+            with open(args.out, "wb") as f:
+                f.write(data)
+        except OSError as err:
+            print("live: error: cannot write %s: %s (%d bytes of trace lost)"
+                  % (args.out, err.strerror or err, len(data)), file=sys.stderr)
+            return 2
     print("live: %.1f s, %d bytes of trace%s" % (seconds, len(data),
           " in " + args.out if args.out else ""))
     return 0

@@ -36,6 +36,7 @@ BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 TIMEOUT = 120                                       # seconds for one replay (CPU hogs too)
+MAX_TIMEOUT = 24 * 3600                             # --timeout: a day; more is a typo
 CONTEXT = 3                                         # events shown around a divergence
 # Golden console transcripts start at the banner: the boot log before it (frame counts,
 # section sizes) changes with every kernel build and is checked by tests/boot instead.
@@ -227,13 +228,23 @@ def golden_paths(path):
 
 
 def read_golden(path, binary=False):
+    """The golden file at `path` (text, or bytes if `binary`), or None if it does not
+    exist; ReplayError if it cannot be read or a golden trace is not UTF-8 text."""
     try:
-        with open(path, "rb" if binary else "r") as f:
-            return f.read()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         return None
     except OSError as err:
         raise ReplayError("cannot read %s: %s" % (path, err))
+    if binary:
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ReplayError("%s:%d: byte 0x%02x is not UTF-8 text: a golden trace is the text "
+                          "tools/trace.py decode prints" % (rel(path), data.count(
+                              b"\n", 0, err.start) + 1, data[err.start]))
 
 
 def compare(result, trace_path, console_path):
@@ -267,7 +278,7 @@ def rel(path):
 
 
 def check_cases(cases, runs=1, jobs=None, update=False, kernel=KERNEL, settle=None,
-                out=sys.stdout):
+                out=sys.stdout, timeout=TIMEOUT):
     """Replay every case `runs` times in parallel and compare each run with its golden
     files (or, with update, write them from one run). Returns the number of cases that
     failed; each gets its reports printed."""
@@ -285,7 +296,8 @@ def check_cases(cases, runs=1, jobs=None, update=False, kernel=KERNEL, settle=No
     work = [(case, n) for case in logs for n in range(1 if update else runs)]
     results = {case: [] for case in logs}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_log, logs[case], kernel): case for case, _ in work}
+        futures = {pool.submit(run_log, logs[case], kernel, timeout): case
+                   for case, _ in work}
         for future in concurrent.futures.as_completed(futures):
             try:
                 results[futures[future]].append(future.result())
@@ -332,7 +344,7 @@ def live_events(data):
     end inside a record (QEMU was stopped); any other damage or a drop is an error,
     since every input's boundary must be counted exactly."""
     records = []
-    for item in decode(data):
+    for item in decode(data) if data else ():      # empty: said below, not as damage
         if isinstance(item, tracetool.Note):
             if item.kind == "truncated" and item.offset > 0:
                 break                              # QEMU stopped mid-record: the end
@@ -456,8 +468,7 @@ def replay_main(argv):
                         help="rewrite the golden trace and console transcript")
     common_options(parser)
     args = parser.parse_args(argv)
-    if args.settle < 0 or args.timeout <= 0:
-        parser.error("--settle must be 0 or more and --timeout positive")
+    check_common_options(parser, args)
     try:
         result = replay_file(args.keys, args.settle, args.kernel, args.timeout)
     except ReplayError as err:
@@ -517,6 +528,17 @@ def common_options(parser):
                         help="seconds before QEMU counts as hung (default %(default)s)")
 
 
+def check_common_options(parser, args):
+    """--settle and --timeout within bounds (a huge settle would build a log of that many
+    ticks; nan, inf or a huge timeout fail inside subprocess), else a usage error."""
+    if not 0 <= args.settle <= keysfile.MAX_TICK:
+        parser.error("--settle must be 0 to %d ticks (one hour at 100 Hz), not %d"
+                     % (keysfile.MAX_TICK, args.settle))
+    if not 0 < args.timeout <= MAX_TIMEOUT:             # false for nan too
+        parser.error("--timeout must be more than 0 and at most %d seconds (a day), not %s"
+                     % (MAX_TIMEOUT, args.timeout))
+
+
 def sub_main(argv):
     parser = argparse.ArgumentParser(prog="replay.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -527,6 +549,7 @@ def sub_main(argv):
     p.add_argument("--jobs", type=int, default=None, help="parallel replays (default: cores)")
     p.add_argument("--update", action="store_true", help="rewrite the golden files")
     common_options(p)
+    check_parser = p
     p = sub.add_parser("record", help="record a live session as a golden case")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--dir", default=GOLDEN, help="where to write NAME.keys (default "
@@ -539,14 +562,15 @@ def sub_main(argv):
     args = parser.parse_args(argv)
 
     if args.command == "check":
-        if args.runs < 1 or (args.jobs is not None and args.jobs < 1) or args.settle < 0:
-            parser.error("--runs and --jobs must be at least 1, --settle at least 0")
+        if args.runs < 1 or (args.jobs is not None and args.jobs < 1):
+            parser.error("--runs and --jobs must be at least 1")
+        check_common_options(check_parser, args)
         cases = args.cases or sorted(glob.glob(os.path.join(GOLDEN, "*.keys")))
         if not cases:
             raise ReplayError("no golden cases in %s" % rel(GOLDEN))
         start = time.perf_counter()
         failed = check_cases(cases, args.runs, args.jobs, args.update, args.kernel,
-                             args.settle)
+                             args.settle, timeout=args.timeout)
         print("golden: %d of %d cases %s, %d run%s each, %.1f s" % (
             len(cases) - failed, len(cases), "updated" if args.update else "match",
             1 if args.update else args.runs, "" if args.runs == 1 or args.update else "s",

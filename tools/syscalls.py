@@ -40,9 +40,9 @@ LINE = re.compile(r'^SYSCALL(\d)\(\s*(\d+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"
 
 def _read(path, what):
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             return f.read()
-    except OSError as err:
+    except (OSError, UnicodeDecodeError) as err:
         raise SyscallError("cannot read %s: %s" % (what, err))
 
 

@@ -15,10 +15,11 @@ from trace/events.def through tools/trace.py; see docs/trace-format.md and docs/
 --json  Chrome Trace Event format, for https://ui.perfetto.dev or chrome://tracing. Tracks:
         "interrupts" (irq_enter..irq_exit, nested), "cpu / idle" (idle from an `idle` record
         to the next record, kernel wakes, marks), one per task (poll_begin..poll_end, named
-        and coloured by result: ready green, pending orange; named by task_spawn, or
-        "task N" if spawned before the capture). Flow arrows run from each wake to the
-        next poll_begin of the task it woke. Counter "ready queue": tasks spawned or woken
-        and not yet polled. Drops, exceptions and stream notes are instant events.
+        and coloured by result: ready green, pending orange, any other "poll (unknown
+        result N)" olive; named by task_spawn, or "task N" if spawned before the capture).
+        Flow arrows run from each wake to the next poll_begin of the task it woke. Counter
+        "ready queue": tasks spawned or woken and not yet polled. Drops, exceptions and
+        stream notes are instant events.
 --svg   the same timeline as a static picture, limited to a window: --from/--to in ticks
         (inclusive), --from-event/--to-event in sequence numbers (the SEQ column). Slices
         narrower than a few pixels merge into one rectangle per lane; arrows are capped.
@@ -37,7 +38,8 @@ show order, not measured time. A stream note (corruption, resync, truncation) is
 slices open there end at it, and wakes still queued are no longer followed. After a
 restart (a second stream header) ticks go on from the first run's last tick.
 
-Exit status: 0; 2 if TRACE cannot be read (missing, empty, neither form, another build).
+Exit status: 0; 2 if TRACE cannot be read (missing, empty, neither form, another build, a
+malformed line, a boot record's tick_hz above 10^9) or an output cannot be written.
 """
 import argparse
 import collections
@@ -56,6 +58,7 @@ DEFAULT_HZ = 100
 IRQ, CPU = "irq", "cpu"                      # lane keys; a task's lane is its id (an int)
 FIXED_LANES = {IRQ: "interrupts", CPU: "cpu / idle"}
 NOTE = re.compile(r"^#\s*(\w+) at byte (\d+): (.*)$")   # Note.text() of tools/trace.py
+DIGITS = re.compile(r"[0-9]+")               # ASCII only: isdigit() takes "²", int() "١"
 # There is no heap event yet: when events.def gains one whose name starts with "heap" and
 # that has a `used` field, its values become the "heap used" counter; until then, none.
 HEAP_PREFIX, HEAP_FIELD = "heap", "used"
@@ -103,7 +106,7 @@ def parse_value(field_type, text):
             number = "0"
         for prefix, flag in (("irq", 0x8000), ("task", 0)):
             rest = text[len(prefix):]
-            if text.startswith(prefix) and rest.isdigit():
+            if text.startswith(prefix) and DIGITS.fullmatch(rest):
                 number = str(flag | int(rest))
     elif style == "result":
         names = {"pending": "0", "ready": "1"}
@@ -113,10 +116,12 @@ def parse_value(field_type, text):
         number = str(names.get(text, text))
     elif style == "sret" and text.startswith("-"):   # -EFAULT or -99: a negated errno
         names = {name: n for n, name in tracetool.ERRNO_NAMES().items()}
-        errno = names.get(text[1:], int(text[1:]) if text[1:].isdigit() else None)
+        errno = names.get(text[1:], int(text[1:]) if DIGITS.fullmatch(text[1:]) else None)
         if errno is None:
             raise ValueError(text)
         number = str((1 << 64) - errno)
+    if not number.isascii():                         # int() would take "٣" as 3
+        raise ValueError(text)
     value = int(number, 16 if style == "hex" else 10)
     if not 0 <= value < 1 << (8 * size):
         raise ValueError(text)
@@ -140,7 +145,7 @@ def parse_text(text, table, where):
         if parts[0] == "SEQ":                        # the column heading the docs show
             continue
         here = "%s:%d" % (where, number)
-        if len(parts) < 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        if len(parts) < 3 or not DIGITS.fullmatch(parts[0]) or not DIGITS.fullmatch(parts[1]):
             raise TraceError("%s: expected 'SEQ TICK EVENT field=value...', not %r"
                              % (here, line[:60]))
         event = events.get(parts[2])
@@ -207,6 +212,9 @@ class Timeline:
         boot = next((r for r in self.records if r.name == "boot" and "tick_hz" in r.values
                      and value(r, "tick_hz")), None)
         self.hz = value(boot, "tick_hz") if boot else DEFAULT_HZ
+        if self.hz > NS_PER_S:                       # a tick would last 0 ns: no timeline
+            raise TraceError("the boot record (seq %d) gives tick_hz=%d: a tick shorter than "
+                             "a nanosecond cannot be placed in time" % (boot.seq, self.hz))
         self.tick_ns = NS_PER_S // self.hz
         self._place()
         self.names, self.tasks = {}, set()
@@ -369,7 +377,11 @@ class Timeline:
                 current.remove(task)
                 s = running.pop(task)
                 result = tracetool.show(*r.values["result"])
-                s["kind"], s["name"] = "poll_" + result, "poll " + result
+                if result in ("ready", "pending"):
+                    s["kind"], s["name"] = "poll_" + result, "poll " + result
+                else:                                # damage, or a result this tool predates
+                    s["kind"] = "poll_unknown"
+                    s["name"] = "poll (unknown result %d)" % value(r, "result")
                 s["args"] = dict(s["args"], end_seq=r.seq, result=result)
                 measure(s, index)
                 close(s, ts, r.seq)
@@ -434,6 +446,7 @@ class Timeline:
 # Catapult's reserved colour names (chrome://tracing refuses others; Perfetto colours by name).
 CNAME = {"irq": "thread_state_runnable", "poll_ready": "thread_state_running",
          "poll_pending": "thread_state_iowait", "poll_open": "generic_work",
+         "poll_unknown": "bad",
          "idle": "thread_state_sleeping", "wake": "rail_animation", "drop": "terrible",
          "exception": "terrible", "note": "bad", "orphan": "bad"}
 
@@ -490,12 +503,14 @@ def chrome_trace(tl):
 # ---- SVG ----
 
 COLOR = {"irq": "#4c72b0", "poll_ready": "#55a868", "poll_pending": "#dd8452",
-         "poll_open": "#8c8c8c", "idle": "#aab4c3", "idle_band": "#eef1f6",
+         "poll_open": "#8c8c8c", "poll_unknown": "#bcbd22", "idle": "#aab4c3",
+         "idle_band": "#eef1f6",
          "wake": "#6a3d9a", "lost": "#d62728", "drop": "#d62728", "exception": "#8b0000",
          "note": "#9467bd", "orphan": "#d62728", "spawn": "#2ca02c", "exit": "#222222",
          "event": "#555555", "boot": "#222222", "counter": "#4c72b0"}
 KIND_TEXT = {"irq": "interrupts", "poll_ready": "polls (ready)", "poll_pending":
-             "polls (pending)", "poll_open": "unfinished polls", "idle": "idle periods"}
+             "polls (pending)", "poll_open": "unfinished polls",
+             "poll_unknown": "polls (unknown result)", "idle": "idle periods"}
 LABEL_W, RIGHT_W, LANE_H, COUNTER_H, DEPTH_STEP = 180, 16, 30, 40, 4
 NARROW_PX = 3.0          # slices narrower than this merge with neighbours under 1 px away
 MAX_ARROWS = 1500        # after merging arrows that land on the same pixels

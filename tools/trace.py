@@ -10,7 +10,11 @@
 The event table is parsed from trace/events.def, the same file the kernel is built from,
 and its hash must match the one in the stream, so a stream from another build is refused
 rather than misread. Text format (docs/trace-format.md): `SEQ TICK EVENT field=value...`;
-lines starting with '#' report drops, corruption, resynchronisation and truncation.
+lines starting with '#' report drops, corruption, resynchronisation and truncation (an
+empty stream too).
+
+Exit status: 0 once the stream is decoded, whatever notes it needed; 2 for an error (a
+file that cannot be read or written, a stream from another build, bad arguments).
 """
 import argparse
 import json
@@ -33,6 +37,7 @@ SYNC_MAGIC = b"L\xffSYNC"
 FRAME_SIZE = 32
 FRAME_ID = 0xff                        # byte 1 of a frame; no event has this id
 STREAM_VERSION = 1
+MAX_CAPTURE_SECONDS = 24 * 3600        # capture --seconds: a day; more is a typo
 
 # The field types of events.def: size in bytes and how each is shown.
 TYPES = {
@@ -64,9 +69,9 @@ class EventTable:
 
     def __init__(self, path=EVENTS_DEF):
         try:
-            with open(path) as f:
+            with open(path, encoding="utf-8") as f:
                 text = f.read()
-        except OSError as err:
+        except (OSError, UnicodeDecodeError) as err:
             raise TraceError("cannot read the event table: %s" % err)
         # Drop comments but keep line numbers for messages.
         text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
@@ -87,6 +92,9 @@ class EventTable:
             for field_type, _ in fields:
                 if field_type not in TYPES:
                     raise TraceError("%s: unknown field type %r" % (where, field_type))
+            if not re.fullmatch(r"0x[0-9a-fA-F]+|[1-9][0-9]*|0", id_token):
+                raise TraceError("%s: id %s is not a decimal or 0x hexadecimal number"
+                                 % (where, id_token))
             event_id = int(id_token, 0)
             if not 0 < event_id < 255 or event_id in self.events:
                 raise TraceError("%s: id %s is out of range or used twice" % (where, id_token))
@@ -135,7 +143,8 @@ class Record:
     def json(self):
         d = {"seq": self.seq, "tick": self.tick, "event": self.name}
         for name, (field_type, value) in self.values.items():
-            d[name] = show(field_type, value) if field_type in ("waker", "result") else value
+            d[name] = show(field_type, value) if field_type in ("waker", "result", "str16") \
+                else value
         return json.dumps(d)
 
 
@@ -205,6 +214,9 @@ def unpack_fields(event, payload):
 
 def decode(data, table):
     """Yield Record and Note items for the byte string `data`."""
+    if not data:                       # said, as a stream without its header is
+        yield Note("truncated", 0, "the stream is empty (no header, no records)")
+        return
     pos, seq, tick, head = 0, None, None, None   # head: word position of the next record
     lost_from = None                   # seq at the last corruption, to count the loss
     trusted = False                    # a frame with our table hash has been seen
@@ -248,7 +260,8 @@ def decode(data, table):
                     raise TraceError("stream format version %d; this decoder reads %d"
                                      % (version, STREAM_VERSION))
                 bad = foreign(table_hash, "header frame") or (
-                    version != STREAM_VERSION and "header frame with a wrong version")
+                    version != STREAM_VERSION and "header frame with a wrong version") or \
+                    impossible_header(size, ring)
                 if bad:
                     yield corrupt(pos, bad)
                     continue
@@ -315,6 +328,18 @@ def decode(data, table):
         pos += 4 + event.size
 
 
+def impossible_header(size, ring):
+    """Why a header frame whose check matches still cannot be believed, or None: version 1
+    frames are FRAME_SIZE bytes and the ring's capacity is a power of two of at least 16
+    words (trace/ring.h). Such a header is treated as corrupt, never decoded from."""
+    if size != FRAME_SIZE:
+        return "header frame gives a frame size of %d bytes, not %d" % (size, FRAME_SIZE)
+    if ring < 16 or ring & (ring - 1):
+        return "header frame gives a ring of %d words, not a power of two of at least 16" \
+            % ring
+    return None
+
+
 def frame_inside(data, start, end):
     """True if a header or sync frame begins in data[start:end]. The kernel never writes
     one inside a record, so a record that seems to hold one is damaged bytes misread (a
@@ -345,6 +370,26 @@ def write_decoded(data, table, out, as_json=False):
         else:
             notes += 1
     return events, dropped, notes
+
+
+def write_output(data, table, path=None, as_json=False):
+    """Decode `data` to the file at `path` (None: standard output), which is closed or
+    flushed before returning (events, dropped, notes); TraceError if it cannot be written,
+    so no output is lost silently."""
+    try:
+        if path:
+            with open(path, "w") as out:
+                return write_decoded(data, table, out, as_json)
+        counts = write_decoded(data, table, sys.stdout, as_json)
+        sys.stdout.flush()
+        return counts
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        if not path:                   # nothing more can reach it, not even at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise TraceError("cannot write %s: %s" % (path or "the decoded trace to standard "
+                                                  "output", err.strerror or err))
 
 
 def capture(seconds, kernel, out_path, deterministic=False):
@@ -404,6 +449,9 @@ def main(argv=None):
     p = sub.add_parser("doc", help="regenerate the event list in docs/trace-format.md")
     p.add_argument("--check", action="store_true", help="only say whether it is current")
     args = parser.parse_args(argv)
+    if args.command == "capture" and not 0 < args.seconds <= MAX_CAPTURE_SECONDS:
+        parser.error("--seconds must be more than 0 and at most %d (a day), not %s"
+                     % (MAX_CAPTURE_SECONDS, args.seconds))
 
     try:
         table = EventTable()
@@ -423,16 +471,16 @@ def main(argv=None):
             if not os.path.exists(args.kernel):
                 raise TraceError("%s does not exist (run `make` first)" % args.kernel)
             capture(args.seconds, args.kernel, args.out)
-            path, out = args.out, sys.stdout
+            path = args.out
         else:
             path = args.file
-            out = open(args.out, "w") if args.out else sys.stdout
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as err:
             raise TraceError("cannot read %s: %s" % (path, err))
-        events, dropped, notes = write_decoded(data, table, out, args.json)
+        events, dropped, notes = write_output(data, table, args.out if args.command ==
+                                              "decode" else None, args.json)
         print("trace: %d events, %d dropped, %d stream notes, %d bytes (%.2f bytes/event)"
               % (events, dropped, notes, len(data), len(data) / events if events else 0),
               file=sys.stderr)

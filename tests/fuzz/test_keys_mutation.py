@@ -156,3 +156,15 @@ def test_time_with_more_digits_than_int_converts_is_refused(keymap):
         keysfile.parse("@" + "9" * 5000 + " wait", "x.keys", keymap)
     with pytest.raises(keysfile.KeysError, match=r"x.keys:1: expected a boundary below"):
         keysfile.parse("=" + "9" * 5000 + " wait", "x.keys", keymap)
+
+
+def test_time_and_tick_number_in_non_ascii_digits_are_refused(keymap):
+    """'@٣' and 'tick ١' (Arabic-Indic digits): the TIME regex's \\d and str.isdecimal()
+    took them as ticks 3 and 1, silently."""
+    with pytest.raises(keysfile.KeysError, match=r"x.keys:1: expected a time .*, got '@\u0663'"):
+        keysfile.parse("@\u0663 key A", "x.keys", keymap)
+    with pytest.raises(keysfile.KeysError, match=r"x.keys:2: expected a time .*, got '\+\u0661'"):
+        keysfile.parse("@1 wait\n+\u0661 wait", "x.keys", keymap)
+    with pytest.raises(keysfile.KeysError, match=r"x.keys:1: expected at most a tick number "
+                                                 r"after 'tick', got '\u0661'"):
+        keysfile.parse("=1 tick \u0661", "x.keys", keymap)

@@ -4,11 +4,13 @@ register at a breakpoint, 100 single steps, memory reads and writes, hardware
 breakpoints and watchpoints, Ctrl-C, threads, monitor commands and detach."""
 import contextlib
 import re
+import subprocess
 import time
 
 import pexpect
 import pytest
 
+from conftest import ROOT
 from gdbtest import ELF, GDB, Machine, gdb_batch, make_debug_server
 
 REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
@@ -319,6 +321,18 @@ def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
     assert len(lines) == 5, out
     assert lines[-1].endswith("task_spawn task=3 parent=0 name=shell   (not yet streamed)") or \
         "task_spawn task=3" in out, out
+
+
+def test_lockstep_trace_refuses_a_count_below_one():
+    """Regression: `lockstep-trace 0` printed every record and `-3` all but three. The
+    count is checked before the kernel's memory is read: no machine is needed."""
+    argv = [GDB, "-batch", "-nx", "-ex", "source tools/gdb_lockstep.py"]
+    for n in ("0", "-3", "x"):
+        argv += ["-ex", "lockstep-trace " + n]
+    result = subprocess.run(argv + [ELF], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stderr.splitlines() == ["lockstep-trace: N must be at least 1, not 0",
+                                          "lockstep-trace: N must be at least 1, not -3",
+                                          "usage: lockstep-trace [N]"], result.stderr
 
 
 def test_a_session_leaves_no_empty_receive_interrupt_behind():

@@ -210,6 +210,31 @@ def test_update_rewrites_the_golden_files(golden):
     assert expect(keys, lines) == (0, "")
 
 
+def test_a_golden_trace_that_is_not_utf8_is_an_error_not_a_traceback(golden):
+    # Regression: a .trace holding bytes ff fe gave a UnicodeDecodeError traceback, both
+    # with --expect and in `replay.py check`.
+    _, keys = golden
+    keys.with_suffix(".trace").write_bytes(b"\xff\xfe")
+    message = "%s:1: byte 0xff is not UTF-8 text" % keys.with_suffix(".trace")
+    result = subprocess.run(REPLAY + [str(keys), "--kernel", KERNEL, "--expect",
+                                      str(keys.with_suffix(".trace"))],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.startswith("replay: error: " + message)
+    result = subprocess.run(REPLAY + ["check", str(keys), "--kernel", KERNEL],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.startswith("FAIL %s\n  %s" % (keys, message))
+
+
+def test_check_obeys_its_timeout(golden):
+    # Regression: `replay.py check` parsed --timeout and never used it.
+    _, keys = golden
+    result = subprocess.run(REPLAY + ["check", str(keys), "--kernel", KERNEL, "--timeout",
+                                      "0.001"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout
+    assert "replay failed: QEMU did not exit within 0.001 s" in result.stdout
+
+
 # ---- what QEMU's exit status means ----
 
 def test_a_log_the_kernel_refuses_is_an_error():

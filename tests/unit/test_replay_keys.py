@@ -4,6 +4,7 @@ what was expected, before anything runs; scancodes come from kernel/async/keymap
 the compiled log has the layout the kernel reads and the documented spacing; a
 record-mode trace converts to boundary-exact input lines."""
 import os
+import re
 import subprocess
 import sys
 
@@ -221,6 +222,22 @@ def test_a_malformed_key_table_is_an_error(tmp_path):
     path.write_text("/* header\n */\nKEY(A, 0x1e, LETTER, 'a', 'A')\nKEY(B, 0x30, FANCY, 0, 0)\n")
     with pytest.raises(keysfile.KeysError, match=r"keymap.def:4: expected KEY\(name, code"):
         keysfile.Keymap(str(path))
+    # Regressions: chr(9999999) raised ValueError; a code used twice was accepted; bytes
+    # that are not UTF-8 raised UnicodeDecodeError.
+    for line, message in [("KEY(B, 0x30, LETTER, 9999999, 0)", "keymap.def:2: key B: its "
+                           "characters must be ASCII"),
+                          ("KEY(B, 0x1e, LETTER, 'b', 'B')", "keymap.def:2: key B has code "
+                           "0x1e, as key A has"),
+                          ("KEY(B, 030, LETTER, 'b', 'B')", "keymap.def:2: expected KEY")]:
+        path.write_text("KEY(A, 0x1e, LETTER, 'a', 'A')\n%s\n" % line)
+        with pytest.raises(keysfile.KeysError, match=re.escape(message)):
+            keysfile.Keymap(str(path))
+    path.write_bytes(b"/* \xff */\n")
+    with pytest.raises(keysfile.KeysError, match="cannot read the key table: 'utf-8'"):
+        keysfile.Keymap(str(path))
+    path.write_bytes(b"#define REPLAY_AT_IDLE 0xffffffff /* \xff */\n")
+    with pytest.raises(keysfile.KeysError, match="cannot read the kernel's replay header"):
+        keysfile.replay_defines(str(path))
 
 
 def run_replay(*args):
@@ -242,11 +259,51 @@ def test_the_command_line_reports_a_malformed_file_and_runs_nothing(tmp_path):
     (["check", "--runs", "0"], "--runs and --jobs must be at least 1"),
     (["convert", "nothing.bin"], "replay: error: cannot read nothing.bin"),
     (["record", "bad name"], "replay: error: NAME must be letters, digits"),
+    # Regressions: nan and inf reached subprocess (ValueError, OverflowError); a huge
+    # --settle built a log that long (MemoryError).
+    (["x.keys", "--timeout", "nan"], "--timeout must be more than 0 and at most 86400"),
+    (["x.keys", "--timeout", "inf"], "--timeout must be more than 0 and at most 86400"),
+    (["check", "--timeout", "nan"], "--timeout must be more than 0 and at most 86400"),
+    (["check", "--timeout", "1e300"], "--timeout must be more than 0 and at most 86400"),
+    (["x.keys", "--settle", "100000000"], "--settle must be 0 to 360000 ticks"),
+    (["check", "--settle", "100000000"], "--settle must be 0 to 360000 ticks"),
+    (["check", "--settle", "-1"], "--settle must be 0 to 360000 ticks"),
 ])
 def test_the_command_line_never_shows_a_traceback(args, message):
     result = run_replay(*args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_keys_py_reports_a_standard_output_it_cannot_write():
+    # Regression: printing the log to a full standard output gave a traceback.
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "keys.py"),
+                                 os.path.join(ROOT, "tests", "golden", "help.keys")],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == ("keys: error: cannot write the log to standard output: "
+                             "No space left on device\n")
+
+
+def test_keys_py_refuses_a_settle_time_past_an_hour():
+    # Regression: --settle 1000000000 built a log of that many ticks (MemoryError).
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "keys.py"),
+                             os.path.join(ROOT, "tests", "golden", "help.keys"), "--settle",
+                             "1000000000"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.endswith("keys.py: error: --settle must be 0 to 360000 ticks (one "
+                                  "hour at 100 Hz), not 1000000000\n")
+
+
+def test_a_golden_trace_that_is_not_utf8_is_an_error_naming_its_line(tmp_path):
+    # Regression: read_golden() let UnicodeDecodeError through (a traceback).
+    path = tmp_path / "case.trace"
+    path.write_bytes(b"      0         0 boot version=0x100 tick_hz=100\n\xff\xfe\n")
+    with pytest.raises(replay.ReplayError, match=r"case.trace:2: byte 0xff is not UTF-8 "
+                                                 r"text: a golden trace is the text"):
+        replay.read_golden(str(path))
+    assert replay.read_golden(str(path), binary=True).endswith(b"\xff\xfe\n")
 
 
 # ---- record-mode traces -> recorded .keys ----
@@ -294,3 +351,9 @@ def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():
     with pytest.raises(replay.ReplayError, match="an interrupt on vector 36, which replay "
                                                  "cannot reproduce"):
         replay.recorded_keys([record(0, "irq_enter", vector=36)], KEYMAP)
+
+
+def test_an_empty_live_trace_is_called_empty_not_damaged():
+    # The decoder now notes an empty stream; a recording must still say what happened.
+    with pytest.raises(replay.ReplayError, match=r"the live trace is empty \(did the kernel"):
+        replay.live_events(b"")

@@ -31,6 +31,14 @@ def test_a_broken_table_is_a_clear_error(tmp_path, line, message):
         syscalls.load(str(path))
 
 
+def test_a_table_that_is_not_utf8_is_a_clear_error(tmp_path):
+    # Regression: UnicodeDecodeError (a traceback) from syscalls.def or errno.h.
+    path = tmp_path / "syscalls.def"
+    path.write_bytes(b"/* \xff */\n")
+    with pytest.raises(syscalls.SyscallError, match="cannot read the syscall table: 'utf-8'"):
+        syscalls.load(str(path))
+
+
 def test_trace_records_show_syscall_names_and_errno_names():
     assert tracetool.show("sysno", 1) == "write"
     assert tracetool.show("sysno", 1000) == "1000"

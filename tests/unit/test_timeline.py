@@ -473,6 +473,15 @@ def tool(*argv):
     (b"      0         0 wake task=1\n", "wake lacks its field 'waker'"),
     (b"      0         0 idle extra=1\n", "'extra=1' is not a field of idle"),
     (b"# only a comment\n", "holds no events"),
+    # Regression: '²' passed isdigit() and int() then raised ValueError (a traceback);
+    # int() also took other scripts' digits ("٣" as 3) silently.
+    ("\u00b2 0 idle\n".encode(), "input:1: expected 'SEQ TICK EVENT field=value...'"),
+    ("      0         \u0663 idle\n".encode(), "input:1: expected 'SEQ TICK EVENT"),
+    ("      0         0 irq_exit vector=\u0663\n".encode(), "input:1: vector='\u0663' is not"),
+    ("      0         0 wake task=1 waker=irq\u0663\n".encode(), "waker='irq\u0663' is not"),
+    # Regression: tick_hz above 10^9 made a tick 0 ns: every ts 0, an empty SVG window.
+    (b"      0         0 boot version=0x100 tick_hz=2000000000\n      1         1 idle\n",
+     "the boot record (seq 0) gives tick_hz=2000000000: a tick shorter than a nanosecond"),
 ])
 def test_bad_input_gets_a_clear_error(tmp_path, content, message):
     path = tmp_path / "input"
@@ -498,6 +507,35 @@ def test_a_stream_from_another_build_or_without_records_is_refused(tmp_path):
     (tmp_path / "header.bin").write_bytes(stream.read_bytes()[:32])
     result = tool(tmp_path / "header.bin", "--report")
     assert result.returncode == 2 and "holds no events" in result.stderr
+
+
+def test_a_poll_result_other_than_ready_or_pending_stays_visible(build, tmp_path, capsys):
+    # Regression: result=result7 (from text, or one flipped payload byte of a raw stream)
+    # made the slice kind poll_result7, a KeyError in --json and --svg.
+    tl, doc = build(BOOT + ["1 poll_begin task=1", "1 poll_end task=1 result=result7"])
+    events = check_trace_event_format(doc)
+    poll = by_track(events, "keyboard (task 1)", "X")[-1]
+    assert poll["name"] == "poll (unknown result 7)" and poll["cat"] == "poll_unknown"
+    assert poll["args"]["result"] == "result7" and poll["cname"] == "bad"
+    stream = tmp_path / "stream.bin"
+    subprocess.run([GEN, "10", str(stream)], check=True)
+    data = bytearray(stream.read_bytes())
+    end = next(r for r in tracetool.decode(bytes(data), tracetool.EventTable())
+               if getattr(r, "name", None) == "poll_end")
+    data[end.offset + 6] = 7                     # header, task (u16), then the result byte
+    stream.write_bytes(bytes(data))
+    for options in (["--json", tmp_path / "t.json"], ["--svg", tmp_path / "t.svg"],
+                    ["--report"]):
+        rc, out, err = run([stream] + options, capsys)
+        assert rc == 0 and err == "", err
+    assert "poll (unknown result 7)" in (tmp_path / "t.json").read_text()
+    assert "poll (unknown result 7)" in (tmp_path / "t.svg").read_text()
+
+
+def test_a_tick_of_one_nanosecond_still_has_a_timeline(build):
+    tl, doc = build(["0 boot version=0x100 tick_hz=1000000000", "1 idle", "2 idle"])
+    assert tl.tick_ns == 1 and tl.ts == [0, 1, 2]
+    assert timeline.window(tl, 1, 2) == (1, 3)
 
 
 def test_usage_errors(tmp_path):

@@ -2,6 +2,7 @@
 and drain code built for the host (tests/unit/trace_stream_gen.c): every field of every
 event kind, and what it must do with damaged input: corruption, a truncated start or
 end, a stream from another build, garbage. It never crashes and says what it skipped."""
+import json
 import os
 import random
 import subprocess
@@ -56,6 +57,21 @@ def test_text_and_json_forms(stream, table):
     assert first.json() == '{"seq": 2, "tick": 0, "event": "irq_enter", "vector": 33, "data": 30}'
 
 
+def test_json_of_every_event_kind_shows_a_task_name_as_text(stream, table, tmp_path):
+    # Regression: the str16 name of task_spawn reached json.dumps as bytes (TypeError).
+    items = decoded(stream, table)[:len(ALL_KINDS)]
+    spawn = next(r for r in items if r.name == "task_spawn")
+    assert json.loads(spawn.json())["name"] == value(spawn, "name") == "keyboard"
+    path = tmp_path / "stream.bin"
+    path.write_bytes(stream)
+    result = run_cli("decode", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(ALL_KINDS) + MARKS
+    assert {"seq": spawn.seq, "tick": 0, "event": "task_spawn", "task": 2, "parent": 1,
+            "name": "keyboard"} in lines
+
+
 def test_table_hash_matches_the_kernel(stream, table):
     assert stream[:6] == tracetool.HEADER_MAGIC == b"L\xffTRAC"
     assert int.from_bytes(stream[12:16], "little") == table.hash
@@ -108,6 +124,44 @@ def test_damaged_frame_is_not_believed(stream, table):
     assert notes[1].kind == "resync"
 
 
+def with_header_fields(stream, size=32, ring=4096):
+    """`stream` with its header's size and ring fields set, and a check that matches."""
+    out = bytearray(stream)
+    out[10:12] = size.to_bytes(2, "little")
+    out[20:24] = ring.to_bytes(4, "little")
+    out[6:8] = (tracetool.fnv1a(bytes(out[8:32])) & 0xffff).to_bytes(2, "little")
+    return bytes(out)
+
+
+@pytest.mark.parametrize("size,ring,message", [
+    (0xffff, 0xffffffff, "header frame gives a frame size of 65535 bytes, not 32"),
+    (0, 4096, "header frame gives a frame size of 0 bytes, not 32"),
+    (32, 0xffffffff, "header frame gives a ring of 4294967295 words, not a power of two"),
+    (32, 8, "header frame gives a ring of 8 words, not a power of two of at least 16"),
+])
+def test_a_header_with_impossible_sizes_is_not_believed(stream, table, size, ring, message):
+    # Regression: a header with a matching check but size 0xffff and ring 0xffffffff
+    # was decoded from with no note.
+    assert int.from_bytes(stream[10:12], "little") == 32
+    items = decoded(with_header_fields(stream, size, ring), table)
+    assert items[0].kind == "corrupt" and items[0].offset == 0
+    assert items[0].message.startswith(message)
+    assert items[1].kind == "resync"
+    assert decoded(with_header_fields(stream, 32, 1 << 31), table)[0].name == "boot"
+
+
+def test_an_empty_stream_is_said_to_be_empty(table, tmp_path):
+    # Regression: a zero-length file printed no note at all.
+    [note] = decoded(b"", table)
+    assert note.text() == "# truncated at byte 0: the stream is empty (no header, no records)"
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    result = run_cli("decode", str(empty))
+    assert result.returncode == 0               # as for a stream without its header
+    assert result.stdout == note.text() + "\n"
+    assert "0 events, 0 dropped, 1 stream notes" in result.stderr
+
+
 def test_truncated_end_is_reported(stream, table):
     items = decoded(stream[:-3], table)
     assert items[-1].kind == "truncated"
@@ -143,6 +197,36 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path):
     assert result.stdout.startswith("# truncated at byte 0")
 
 
+def test_output_that_cannot_be_written_is_an_error_not_lost(stream, tmp_path):
+    # Regression: --out to a missing directory or a directory gave a traceback; --out
+    # /dev/full exited 0 having lost the output; a full standard output, a traceback.
+    path = tmp_path / "stream.bin"
+    path.write_bytes(stream)
+    for out, reason in ((tmp_path / "missing" / "x.txt", "No such file or directory"),
+                        (tmp_path, "Is a directory"), ("/dev/full", "No space left on device")):
+        result = run_cli("decode", str(path), "--out", str(out))
+        assert result.returncode == 2
+        assert result.stderr == "trace: error: cannot write %s: %s\n" % (out, reason)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "trace.py"),
+                                 "decode", str(path), "--json"], stdout=full,
+                                stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 2
+    assert result.stderr == ("trace: error: cannot write the decoded trace to standard "
+                             "output: No space left on device\n")
+    out = tmp_path / "decoded.txt"
+    assert run_cli("decode", str(path), "--out", str(out)).returncode == 0
+    assert len(out.read_text().splitlines()) == len(ALL_KINDS) + MARKS
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "0", "1e300"])
+def test_capture_refuses_a_bad_number_of_seconds(seconds):
+    # Regression: -1 and nan reached time.sleep() (ValueError traceback).
+    result = run_cli("capture", "--seconds=" + seconds, "--kernel", "/nonexistent.elf")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--seconds must be more than 0 and at most 86400" in result.stderr
+
+
 def test_docs_event_table_is_generated_from_events_def(table):
     path = os.path.join(ROOT, "docs", "trace-format.md")
     assert tracetool.update_doc(path, table, check_only=True), \
@@ -156,4 +240,14 @@ def test_bad_event_table_is_reported_with_its_line(tmp_path):
         tracetool.EventTable(str(bad))
     bad.write_text("TRACE_EVENT(1, a)\nTRACE_EVENT(1, b)\n")
     with pytest.raises(tracetool.TraceError, match="used twice"):
+        tracetool.EventTable(str(bad))
+    # Regressions: int("foo", 0) raised ValueError; bytes that are not UTF-8 raised
+    # UnicodeDecodeError (tracebacks).
+    for token in ("foo", "010", "0x"):
+        bad.write_text("TRACE_EVENT(1, a)\nTRACE_EVENT(%s, bar)\n" % token)
+        with pytest.raises(tracetool.TraceError, match=r"events.def:2: id %s is not a decimal "
+                                                       r"or 0x hexadecimal number" % token):
+            tracetool.EventTable(str(bad))
+    bad.write_bytes(b"TRACE_EVENT(1, a) /* \xff */\n")
+    with pytest.raises(tracetool.TraceError, match="cannot read the event table: 'utf-8'"):
         tracetool.EventTable(str(bad))

@@ -1,0 +1,149 @@
+"""Bad arguments and bad input to the host tools that have no test file of their own
+(tools/live.py, fuzz.py, docs.py, debug.py, gdb_lockstep.py): each gets a clear one-line
+error and a non-zero exit, never a Python traceback, and is refused before any long
+session starts. Each test is named after the bug it pins."""
+import os
+import re
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILD, ROOT
+import docs
+import fuzz
+
+
+def tool(name, *args, **kwargs):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "tools", name)] +
+                          [str(a) for a in args], capture_output=True, text=True, timeout=60,
+                          **kwargs)
+
+
+# ---- live.py ----
+
+@pytest.mark.parametrize("out,why", [
+    ("missing-dir/x.bin", "no directory {tmp}/missing-dir"),
+    (".", "it is a directory"),
+])
+def test_live_refuses_an_output_it_cannot_write_before_the_session(tmp_path, out, why):
+    # Regression: the capture was written after the whole session, outside the error
+    # handling: a traceback, and the session's capture lost.
+    result = tool("live.py", "--seconds", "0.1", "--out", tmp_path / out, "help")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == "live.py: error: cannot write --out %s: %s" % (
+        tmp_path / out, why.format(tmp=tmp_path))
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "1e300"])
+def test_live_refuses_a_bad_number_of_seconds(seconds):
+    # Regression: -1 and nan reached time.sleep() after the session (ValueError).
+    result = tool("live.py", "--seconds=" + seconds, "help")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "live.py: error: --seconds must be 0 to 86400 (a day)" in result.stderr
+
+
+# ---- fuzz.py ----
+
+def hello_elf():
+    with open(os.path.join(BUILD, "user", "hello.elf"), "rb") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("cut,message", [
+    (0, "is not a 64-bit little-endian ELF file (0 bytes)"),
+    (100, "its 3 program headers at byte 64 run past its end (100 bytes)"),
+    (64 + 3 * 56, "a segment runs past its end (232 bytes)"),
+])
+def test_fuzz_seed_refuses_a_truncated_hello_elf(tmp_path, cut, message):
+    # Regression: an empty or 100-byte BUILD/user/hello.elf gave a struct.error traceback.
+    real = hello_elf()
+    assert struct.unpack_from("<Q", real, 32)[0] == 64                # e_phoff
+    assert struct.unpack_from("<H", real, 56)[0] == 3                 # e_phnum
+    (tmp_path / "user").mkdir()
+    (tmp_path / "user" / "hello.elf").write_bytes(real[:cut])
+    with pytest.raises(fuzz.FuzzError, match=re.escape(message)):
+        fuzz.elf_seeds(str(tmp_path))
+    if cut == 0:                     # the command line, which writes nothing then
+        result = tool("fuzz.py", "--build", tmp_path, "seed")
+        assert result.returncode == 2 and result.stderr == "fuzz: error: %s %s: run `make " \
+            "user` again\n" % (tmp_path / "user" / "hello.elf", message)
+
+
+# ---- docs.py ----
+
+def excerpt(source, first="x"):
+    return '<!-- excerpt: %s from "%s" -->\n```text\n```\n<!-- end excerpt -->\n' % (source,
+                                                                                   first)
+
+
+def test_docs_excerpt_errors_name_the_page_and_line():
+    # Regression: diverge:nosuch raised FileNotFoundError (a traceback); cut()'s errors
+    # named the source but not the page.
+    with pytest.raises(docs.DocError, match=r"^page.md:3: cannot read "
+                                            r"tests/golden/nosuch.trace: "):
+        docs.regenerate("# Page\n\n" + excerpt("diverge:nosuch"), "page.md")
+    with pytest.raises(docs.DocError, match=r'^page.md:2: run_hello.trace: no line with "zzz"'):
+        docs.regenerate("\n" + excerpt("run_hello.trace", "zzz"), "page.md")
+
+
+def docs_main(monkeypatch, capsys, tmp_path, content, command="check"):
+    page = tmp_path / "page.md"
+    page.write_bytes(content)
+    monkeypatch.setattr(docs, "PAGES", [str(page)])
+    monkeypatch.setattr(docs, "DOCS", str(tmp_path))
+    status = docs.main([command])
+    out, err = capsys.readouterr()
+    return status, out, err, page
+
+
+@pytest.mark.parametrize("options,reason", [
+    # Regression: timeline's usage was printed, exit 2, no page named.
+    ("--bogus", "timeline.py could not draw images/x.svg from keypress.trace: timeline.py: "
+                "error: unrecognized arguments: --bogus"),
+    ("--from-event 100000", "timeline.py could not draw images/x.svg from keypress.trace: "
+                            "timeline: error: the window holds no records"),
+    # Regression: shlex.split's ValueError (a traceback).
+    ("--from-event '24", "picture images/x.svg: bad options \"--from-event '24\": No closing "
+                         "quotation"),
+])
+def test_docs_picture_errors_name_the_page_and_line(monkeypatch, capsys, tmp_path, options,
+                                                    reason):
+    line = "<!-- picture: images/x.svg from keypress.trace %s -->\n" % options
+    status, out, err, page = docs_main(monkeypatch, capsys, tmp_path,
+                                       b"# Page\n" + line.encode())
+    assert status == 2 and out == "" and "usage:" not in err
+    assert err.startswith("docs.py: %s:2: %s" % (os.path.relpath(str(page), ROOT), reason))
+
+
+def test_docs_page_that_is_not_utf8_is_a_clear_error(monkeypatch, capsys, tmp_path):
+    # Regression: UnicodeDecodeError (a traceback).
+    status, out, err, page = docs_main(monkeypatch, capsys, tmp_path, b"# Page\n\xff\xfe\n")
+    assert status == 2
+    assert err == "docs.py: %s:2: byte 0xff is not UTF-8 text\n" % os.path.relpath(str(page),
+                                                                                   ROOT)
+
+
+def test_docs_update_reports_a_picture_it_cannot_write(monkeypatch, capsys, tmp_path):
+    # Regression: the writes were outside the error handling (an OSError traceback).
+    (tmp_path / "images" / "x.svg").mkdir(parents=True)        # a directory in its place
+    status, out, err, page = docs_main(
+        monkeypatch, capsys, tmp_path,
+        b"<!-- picture: images/x.svg from keypress.trace --from-event 24 --to-event 46 -->\n",
+        "update")
+    assert status == 2
+    assert err == "docs.py: %s:1: cannot write %s: Is a directory\n" % (
+        os.path.relpath(str(page), ROOT), os.path.relpath(str(tmp_path / "images" / "x.svg"),
+                                                          ROOT))
+
+
+# ---- debug.py ----
+
+@pytest.mark.parametrize("port", ["70000", "-1", "0"])
+def test_debug_refuses_a_port_out_of_range_before_starting_qemu(port):
+    # Regression: QEMU was started, then socket.connect_ex raised OverflowError.
+    result = tool("debug.py", "--server", "--port=" + port)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == \
+        "debug.py: error: --port must be 1 to 65535, not %s" % port
