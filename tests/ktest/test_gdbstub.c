@@ -4,6 +4,7 @@
  * purpose: Linux once shipped kgdb with `si` mapped to `dx`). Every general register
  * must read the right trap-frame field and write it back, and no other.
  */
+#include "errno.h"
 #include "gdbstub.h"
 #include "ktest.h"
 #include "string.h"
@@ -36,14 +37,16 @@ KTEST(gdb_register_map_round_trips_every_register)
         if (r == 17)
             value &= 0xffffffff, field &= 0xffffffff;   /* eflags is 32 bits on the wire */
         KCHECK_EQ(value, field);
-        uint64_t pattern = 0xa5a5000000000000ull | r;
+        /* rip must stay canonical (gdb_rip_must_be_canonical): its pattern is one */
+        uint64_t pattern = (r == 16 ? 0xffffa5a500000000ull : 0xa5a5000000000000ull) | r;
         KCHECK_EQ(gdbstub_frame_register(&frame, r, &pattern, true), 0);
         memcpy(&field, (char *)&frame + gdb_order[r].offset, 8);
         KCHECK_EQ(field & (r == 17 ? 0xffffffffull : ~0ull),
                   pattern & (r == 17 ? 0xffffffffull : ~0ull));
         for (size_t i = 0; i < sizeof(frame) / 8; i++) {     /* nothing else changed */
             if (i * 8 != gdb_order[r].offset)
-                KCHECK(words[i] == 0x1000 + i || (words[i] >> 48) == 0xa5a5);
+                KCHECK(words[i] == 0x1000 + i || (words[i] >> 48) == 0xa5a5 ||
+                       (words[i] >> 32) == 0xffffa5a5);
         }
         memcpy((char *)&frame + gdb_order[r].offset, &(uint64_t){ 0x1000 + gdb_order[r].offset / 8 }, 8);
     }
@@ -53,4 +56,16 @@ KTEST(gdb_register_map_round_trips_every_register)
     KCHECK_STR(gdbstub_register_name(40), "xmm0");
     KCHECK_STR(gdbstub_register_name(56), "mxcsr");
     KCHECK(gdbstub_register_name(57) == NULL);
+}
+
+KTEST(gdb_rip_must_be_canonical)
+{
+    /* iretq to a non-canonical rip faults in ring 0: GDB may not set one. */
+    static struct trap_frame frame;
+    frame.rip = 0xffffffff80100000ull;
+    uint64_t bad = 0x8000000000000000ull, good = 0x00007fffffffffffull;
+    KCHECK_EQ(gdbstub_frame_register(&frame, 16, &bad, true), -EINVAL);
+    KCHECK_EQ(frame.rip, 0xffffffff80100000ull);
+    KCHECK_EQ(gdbstub_frame_register(&frame, 16, &good, true), 0);
+    KCHECK_EQ(frame.rip, good);
 }
