@@ -54,6 +54,44 @@ static int copy_bounded_string(const char *text, size_t len, char *dst, size_t d
     return 0;
 }
 
+/* A module's string too long for its name keeps its end, which names it (a path, then
+ * the name boot_info_module looks for: "/a/long/path/initrd.tar initrd"). `n` bytes of
+ * `text`, no NUL among them. */
+static void copy_module_name(const char *text, size_t n, struct boot_module *m,
+                             bool *truncated)
+{
+    if (n >= sizeof(m->name)) {
+        text += n - (sizeof(m->name) - 1);
+        n = sizeof(m->name) - 1;
+        *truncated = true;
+    }
+    memcpy(m->name, text, n);
+    m->name[n] = '\0';
+}
+
+/* The same from a multiboot v1 module string in physical memory: its length first, a
+ * byte at a time. One with no NUL in its first MODULE_STRING_SCAN bytes keeps its start. */
+#define MODULE_STRING_SCAN 4096
+static int copy_phys_module_name(const struct boot_memory *mem, uint64_t phys,
+                                 struct boot_module *m, bool *truncated)
+{
+    size_t n = 0;
+    for (;; n++) {
+        const char *c = mem->map(phys + n, 1, mem->ctx);
+        if (!c)
+            return -EINVAL;
+        if (*c == '\0')
+            break;
+        if (n == MODULE_STRING_SCAN)
+            return copy_phys_string(mem, phys, m->name, sizeof(m->name), truncated);
+    }
+    const char *text = mem->map(phys, n + 1, mem->ctx);
+    if (!text)
+        return -EINVAL;
+    copy_module_name(text, n, m, truncated);
+    return 0;
+}
+
 static void add_region(struct boot_info *out, uint64_t base, uint64_t length, uint32_t type)
 {
     if (out->mmap_count == BOOT_MMAP_MAX) {
@@ -132,8 +170,7 @@ static int parse_multiboot1(uint64_t info_phys, const struct boot_memory *mem,
             if (mod.end < mod.start)
                 FAIL("multiboot1: module ends before it starts");
             struct boot_module *m = add_module(out, mod.start, mod.end);
-            if (m && mod.string &&
-                copy_phys_string(mem, mod.string, m->name, sizeof(m->name), &out->truncated))
+            if (m && mod.string && copy_phys_module_name(mem, mod.string, m, &out->truncated))
                 FAIL("multiboot1: module name is not readable");
         }
     }
@@ -180,11 +217,11 @@ static int parse_tag(const struct mb2_tag *tag, const char *base, struct boot_in
         if (m->end < m->start)
             FAIL("multiboot2: module ends before it starts");
         struct boot_module *mod = add_module(out, m->start, m->end);
-        size_t len = tag->size - sizeof(*m);
-        char scratch[BOOT_MODULE_NAME_MAX];
-        if (copy_bounded_string(m->string, len, mod ? mod->name : scratch,
-                                BOOT_MODULE_NAME_MAX, &out->truncated))
+        size_t len = tag->size - sizeof(*m), n = strnlen(m->string, len);
+        if (n == len)
             FAIL("multiboot2: module name has no terminating NUL");
+        if (mod)
+            copy_module_name(m->string, n, mod, &out->truncated);
         break;
     }
     case MB2_TAG_MMAP: {

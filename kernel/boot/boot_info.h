@@ -38,7 +38,7 @@ struct boot_memory_region {
 
 struct boot_module {
     uint64_t start, end;       /* physical, end exclusive */
-    char name[BOOT_MODULE_NAME_MAX];
+    char name[BOOT_MODULE_NAME_MAX];   /* its string; if too long, its end, which names it */
 };
 
 struct boot_info {

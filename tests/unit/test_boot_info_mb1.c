@@ -183,6 +183,21 @@ TEST(mb1_long_strings_are_truncated)
     CHECK_EQ(strlen(info.loader_name), BOOT_LOADER_MAX - 1);
 }
 
+/* QEMU passes -initrd's "PATH NAME": in a deep checkout the string outgrows the name
+ * field, which keeps its end, so the module is still found by its last word. */
+TEST(mb1_long_module_string_keeps_its_name)
+{
+    char text[BOOT_MODULE_NAME_MAX + 40];
+    memset(text, 'p', sizeof(text) - 1);
+    memcpy(text + sizeof(text) - 1 - strlen("/initrd.tar initrd"), "/initrd.tar initrd", strlen("/initrd.tar initrd"));
+    struct mb1_info mi = build_valid_mb1();
+    place_string(MB1_MODNAME, text);
+    CHECK_EQ(parse_mb1(&mi), 0);
+    CHECK(info.truncated);
+    CHECK_STR(info.modules[0].name, text + 40);
+    CHECK(boot_info_module(&info, "initrd") == &info.modules[0]);
+}
+
 /* A command line with no NUL before the end of readable memory is refused when it is
  * 3 characters long (above), but one of exactly BOOT_CMDLINE_MAX - 1 characters is
  * accepted as complete: copy_phys_string's look-ahead for the terminator treats an

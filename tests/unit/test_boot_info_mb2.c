@@ -352,6 +352,17 @@ TEST(mb2_long_module_name_and_too_many_modules_are_truncated)
     CHECK(info.truncated);
     CHECK_EQ(strlen(info.modules[0].name), BOOT_MODULE_NAME_MAX - 1);
 
+    /* A long path keeps the end of the string, the word that names the module. */
+    memset(name, '/', sizeof(name) - 1);
+    memcpy(name + sizeof(name) - 1 - strlen("initrd.tar initrd"), "initrd.tar initrd", strlen("initrd.tar initrd"));
+    mb2_start();
+    mb2_module(0x200000, 0x200800, name);
+    mb2_finish_at(INFO_PHYS);
+    CHECK_EQ(parse(MB2_BOOTLOADER_MAGIC, INFO_PHYS), 0);
+    CHECK(info.truncated);
+    CHECK_STR(info.modules[0].name, name + 10);
+    CHECK(boot_info_module(&info, "initrd") == &info.modules[0]);
+
     mb2_start();
     for (uint32_t i = 0; i < BOOT_MODULES_MAX + 2; i++)
         mb2_module(0x200000 + i * 0x1000, 0x200800 + i * 0x1000, "m");
