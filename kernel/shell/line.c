@@ -260,32 +260,32 @@ static enum line_key escape_key(uint8_t param, uint8_t final)
     }
 }
 
-enum line_key line_serial_key(struct line_editor *e, uint8_t byte, char *c)
+enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
 {
-    bool after_cr = e->last_byte == '\r';
-    e->last_byte = byte;
-    switch (e->escape_state) {
+    bool after_cr = s->last_byte == '\r';
+    s->last_byte = byte;
+    switch (s->escape_state) {
     case ESCAPE_ESC:                               /* after ESC */
-        e->escape_state = byte == '[' ? ESCAPE_CSI : byte == 'O' ? ESCAPE_SS3 : ESCAPE_NONE;
-        e->escape_param = 0;
+        s->escape_state = byte == '[' ? ESCAPE_CSI : byte == 'O' ? ESCAPE_SS3 : ESCAPE_NONE;
+        s->escape_param = 0;
         return LINE_KEY_NONE;
     case ESCAPE_SS3:                               /* ESC O x */
-        e->escape_state = ESCAPE_NONE;
+        s->escape_state = ESCAPE_NONE;
         return escape_key(0, byte);
     case ESCAPE_CSI:                               /* ESC [ digits ; ... final */
         if (byte >= '0' && byte <= '9') {
-            if (e->escape_param < 25)              /* so that it stays below 255 */
-                e->escape_param = (uint8_t)(e->escape_param * 10 + (byte - '0'));
+            if (s->escape_param < 25)              /* so that it stays below 255 */
+                s->escape_param = (uint8_t)(s->escape_param * 10 + (byte - '0'));
             else
-                e->escape_param = 255;             /* absurd: matches nothing */
+                s->escape_param = 255;             /* absurd: matches nothing */
             return LINE_KEY_NONE;
         }
         if (byte >= 0x40 && byte <= 0x7e) {       /* the final byte ends any sequence */
-            e->escape_state = ESCAPE_NONE;
-            return escape_key(e->escape_param, byte);
+            s->escape_state = ESCAPE_NONE;
+            return escape_key(s->escape_param, byte);
         }
         if (byte < 0x20 || byte > 0x7e)            /* not part of a sequence: give up */
-            e->escape_state = ESCAPE_NONE;
+            s->escape_state = ESCAPE_NONE;
         return LINE_KEY_NONE;                      /* ';' and other intermediates */
     default:
         break;
@@ -293,7 +293,7 @@ enum line_key line_serial_key(struct line_editor *e, uint8_t byte, char *c)
     *c = (char)byte;
     switch (byte) {
     case 0x1b:
-        e->escape_state = ESCAPE_ESC;
+        s->escape_state = ESCAPE_ESC;
         return LINE_KEY_NONE;
     case '\r':
         return LINE_KEY_ENTER;

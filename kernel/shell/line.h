@@ -62,9 +62,15 @@ struct line_editor {
     size_t history_count;                          /* lines ever added */
     size_t browse;                                 /* 0: editing; n: n-th most recent */
     char saved[LINE_MAX + 1];                      /* the line being typed, while browsing */
+};
+
+/* A serial terminal's bytes on their way to keys. One per terminal, not per editor: the
+ * shell's editor and a foreground program's take turns on COM1, and the LF of a CR LF
+ * (or the rest of an escape sequence) may reach the other one. Zero is the start. */
+struct line_serial {
     uint8_t escape_state;                          /* where in an escape sequence */
     uint8_t escape_param;                          /* its number so far */
-    uint8_t last_byte;                             /* the previous serial byte */
+    uint8_t last_byte;                             /* the previous byte */
 };
 
 /* Set up an editor. Cannot fail. */
@@ -80,7 +86,7 @@ enum line_result line_feed(struct line_editor *editor, enum line_key key, char c
 /* Turn one byte from a serial terminal into a key: printable characters, CR/LF (Enter),
  * DEL/BS (Backspace), TAB, ^A ^E ^U ^C, and ESC [ A B C D H F, ESC [ 1~ 3~ 4~, ESC O H F.
  * Returns LINE_KEY_NONE while a sequence is incomplete or for bytes it ignores. */
-enum line_key line_serial_key(struct line_editor *editor, uint8_t byte, char *c);
+enum line_key line_serial_key(struct line_serial *serial, uint8_t byte, char *c);
 
 /* Add a line to the history (blank lines and repeats of the last line are not). */
 void line_history_add(struct line_editor *editor, const char *line);

@@ -26,6 +26,7 @@ struct shell {
     struct async async;
     struct line_editor editor;
     struct line_editor program_editor;     /* input for the foreground program */
+    struct line_serial serial;             /* COM1's bytes, whichever editor takes them */
     struct shell_state state;
     struct key_event key;
     uint8_t byte;
@@ -76,7 +77,7 @@ static bool read_line(struct shell *s, struct line_editor *editor)
         enum line_key key = LINE_KEY_NONE;
         s->have_byte = serial_read_byte(&s->byte);
         if (s->have_byte) {
-            key = line_serial_key(editor, s->byte, &c);
+            key = line_serial_key(&s->serial, s->byte, &c);
         } else {
             s->have_key = keyboard_read_key(&s->key);
             if (!s->have_key)

@@ -85,6 +85,17 @@ def test_every_program_over_the_serial_console():
         s.child.expect_exact("keys: got 5 bytes: quit")
         s.child.expect_exact(PROMPT)
 
+        # A terminal that ends lines with CR LF: the LF after the command is not an empty
+        # line for the program (the shell's and the program's editors share one decoder).
+        s.child.send("keys\r\n")
+        s.child.expect_exact('keys: type a line ("quit" to stop)')
+        s.child.send("second\r\n")
+        s.child.expect(r"keys: got (\d+) bytes: (\S*)")
+        assert s.child.match.groups() == ("7", "second"), s.child.match.groups()
+        s.child.send("quit\r\n")
+        s.child.expect_exact("keys: got 5 bytes: quit")
+        s.child.expect_exact(PROMPT)
+
         out = s.run("nullptr")
         assert re.search(r"^\[pid \d+\] killed: page fault at 0x0 \(read, not mapped; "
                          r"rip 0x4[0-9a-f]+\)$", out, re.M), out

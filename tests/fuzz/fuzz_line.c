@@ -223,11 +223,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     digits = 0;
     line_init(&ed, PROMPT, term_write, complete);
     line_start(&ed);
+    struct line_serial ser = { 0 };
     for (size_t i = 1; i < size; i++) {
         char c = 0;
-        uint8_t escape_state = ed.escape_state;
+        uint8_t escape_state = ser.escape_state;
         remember(data[i]);
-        enum line_key key = line_serial_key(&ed, data[i], &c);
+        enum line_key key = line_serial_key(&ser, data[i], &c);
         if (escape_state == ESCAPE_CSI && data[i] == '~')
             check_tilde_key(key);
         enum line_result r = line_feed(&ed, key, c);

@@ -262,11 +262,13 @@ TEST(tab_completes_command_names)
     CHECK_EQ(bells, 2);
 }
 
+static struct line_serial ser;
+
 static enum line_key serial(const char *bytes, char *c)
 {
     enum line_key k = LINE_KEY_NONE;
     for (; *bytes; bytes++)
-        k = line_serial_key(&ed, (uint8_t)*bytes, c);
+        k = line_serial_key(&ser, (uint8_t)*bytes, c);
     return k;
 }
 
@@ -288,9 +290,9 @@ TEST(serial_bytes_and_escape_sequences)
     CHECK_EQ(serial("\x7f", &c), LINE_KEY_BACKSPACE);
     CHECK_EQ(serial("\x03", &c), LINE_KEY_CANCEL);
     CHECK_EQ(serial("\x15", &c), LINE_KEY_KILL);
-    CHECK_EQ(line_serial_key(&ed, '\r', &c), LINE_KEY_ENTER);
-    CHECK_EQ(line_serial_key(&ed, '\n', &c), LINE_KEY_NONE);   /* CR LF: one Enter */
-    CHECK_EQ(line_serial_key(&ed, '\n', &c), LINE_KEY_ENTER);
+    CHECK_EQ(line_serial_key(&ser, '\r', &c), LINE_KEY_ENTER);
+    CHECK_EQ(line_serial_key(&ser, '\n', &c), LINE_KEY_NONE);   /* CR LF: one Enter */
+    CHECK_EQ(line_serial_key(&ser, '\n', &c), LINE_KEY_ENTER);
     CHECK_EQ(serial("\x1b[99999~", &c), LINE_KEY_NONE);        /* garbage: dropped */
     CHECK_EQ(serial("\x1b[1;5C", &c), LINE_KEY_RIGHT);          /* Ctrl+Right: right */
     CHECK_EQ(serial("\x1bx", &c), LINE_KEY_NONE);
