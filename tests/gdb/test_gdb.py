@@ -256,6 +256,14 @@ STEP_TO_RING3 = ("python exec(\"bad = []\\nfor n in range(400):\\n"
                  "print('ring %d after %d steps; ring 0 on a user rsp: %s' % (ring, n + 1, bad))\")")
 
 
+# Continue to user_run until it resumes a program from a `syscall` (not an interrupt):
+# user_run then chooses sysretq.
+SYSCALL_FRAME = ("python exec(\"for n in range(20):\\n"
+                 "    gdb.execute('continue', to_string=True)\\n"
+                 "    if int(gdb.parse_and_eval('frame->vector')) == 0x100: break\\n"
+                 "print('vector %#x' % int(gdb.parse_and_eval('frame->vector')))\")")
+
+
 def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
     """syscall_entry and user_enter's sysretq run in ring 0 with the program's rsp, where
     a #BP or #DB would push its frame on the program's stack: breakpoints there, and
@@ -276,7 +284,7 @@ def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
         kernel.send("hello\r")
         gdb.expect(r"Breakpoint \d+, user_run")              # the start: iretq anyway
         gdb_says(gdb, STEP_TO_RING3, ring3)
-        gdb_says(gdb, "continue", r"Breakpoint \d+, user_run")   # after a syscall: sysretq
+        gdb_says(gdb, SYSCALL_FRAME, r"vector 0x100")           # after a syscall: sysretq
         gdb_says(gdb, STEP_TO_RING3, ring3)
         gdb_says(gdb, "delete", "")
         gdb_says(gdb, "continue", "Continuing")
