@@ -122,7 +122,13 @@ static void programs_init(void)
         stage("USER", "no initrd module: no programs to run");
         return;
     }
-    if (process_init(phys_to_virt(m->start), m->end - m->start) != 0)
+    const void *archive = vmm_phys_window(m->start, m->end);
+    if (!archive) {
+        stage("USER", "the initrd module (0x%lx-0x%lx) lies outside RAM: no programs",
+              m->start, m->end);
+        return;
+    }
+    if (process_init(archive, m->end - m->start) != 0)
         return;
     stage("USER", "%lu programs and files in the initrd (%lu KiB), %lu syscalls",
           process_initrd()->files, (m->end - m->start) / 1024, syscalls);

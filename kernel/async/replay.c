@@ -18,13 +18,13 @@
 #include "executor.h"
 #include "irq.h"
 #include "kprintf.h"
-#include "layout.h"
 #include "panic.h"
 #include "pit.h"
 #include "ps2kbd.h"
 #include "string.h"
 #include "trace.h"
 #include "uart16550.h"
+#include "vmm.h"
 
 static const struct replay_entry *entries;     /* the module, read only */
 static uint32_t count, next;                   /* the executor only */
@@ -100,7 +100,9 @@ int replay_start(const struct boot_info *boot)
         return refuse("no log: pass it as the first multiboot module");
     const struct boot_module *m = &boot->modules[0];
     uint64_t size = m->end - m->start;
-    const struct replay_header *h = phys_to_virt(m->start);
+    const struct replay_header *h = vmm_phys_window(m->start, m->end);
+    if (!h)
+        return refuse("the log module lies outside RAM");
     if (size < sizeof(*h) || memcmp(h->magic, REPLAY_MAGIC, sizeof(h->magic)) != 0)
         return refuse("the first module is not a replay log (magic LKRPLAY1)");
     if (h->count > (size - sizeof(*h)) / sizeof(struct replay_entry) || h->count > INT32_MAX)

@@ -455,6 +455,13 @@ uint64_t vmm_phys_map_size(void)
     return kernel_space.live ? kernel_space.window_end : BOOT_MAP_SIZE;
 }
 
+const void *vmm_phys_window(uint64_t start, uint64_t end)
+{
+    if (end < start || end > vmm_phys_map_size())
+        return NULL;
+    return phys_to_virt(start);
+}
+
 void vmm_stats(struct vmm_stats *out)
 {
     *out = stats;

@@ -90,6 +90,10 @@ void vmm_describe_fault(uint64_t address, uint64_t error_code, char *buf, size_t
  * fail. */
 uint64_t vmm_phys_map_size(void);
 
+/* Physical [start, end) as the kernel sees it through that window, or NULL if any of it
+ * lies outside (a boot module a loader placed beyond RAM, say). */
+const void *vmm_phys_window(uint64_t start, uint64_t end);
+
 /* What vmm_init built, and the tables and stacks now in use. Cannot fail. */
 void vmm_stats(struct vmm_stats *out);
 

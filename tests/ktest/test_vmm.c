@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "paging.h"
 #include "provoke.h"
+#include "replay.h"
 #include "string.h"
 #include "trap.h"
 #include "vmm.h"
@@ -204,4 +205,23 @@ KTEST(page_fault_report_names_the_boot_stack_guard)
     vmm_describe_fault(PHYS_MAP_BASE, PF_PRESENT | 0x4, where, sizeof(where));
     KCHECK_STR(where, "user-mode access to a kernel page in the physical memory window "
                "(kernel page, rw-)");
+}
+
+KTEST(phys_window_refuses_ranges_beyond_ram)
+{
+    uint64_t top = vmm_phys_map_size();
+    KCHECK(vmm_phys_window(0x100000, 0x101000) == phys_to_virt(0x100000));
+    KCHECK(vmm_phys_window(top - 0x1000, top) == phys_to_virt(top - 0x1000));
+    KCHECK(vmm_phys_window(top - 0x1000, top + 1) == NULL);    /* a module past RAM */
+    KCHECK(vmm_phys_window(top + 0x1000, top + 0x2000) == NULL);
+    KCHECK(vmm_phys_window(0x2000, 0x1000) == NULL);            /* ends before it starts */
+}
+
+KTEST(replay_refuses_a_log_module_beyond_ram)
+{
+    static struct boot_info boot;
+    boot.module_count = 1;
+    boot.modules[0].start = vmm_phys_map_size() + 0x1000;
+    boot.modules[0].end = boot.modules[0].start + 0x1000;
+    KCHECK_EQ(replay_start(&boot), -EINVAL);                /* refused, not a page fault */
 }
