@@ -474,7 +474,9 @@ static __debug_trap_path int signal_for(unsigned vector)
  * timer ticks pile up while GDB thinks, and letting one in at each step would run its
  * handler inside every stepi, and keep a lock-free retry loop (trace_ring_emit's
  * compare-and-swap) from ever getting through. Not for `hlt`, which would never wake,
- * nor for ring 3, whose `syscall` may wait in the kernel for an interrupt.
+ * nor for `sti`, whose one-instruction shadow QEMU 7.2 steps together with the next
+ * one (the `hlt` of cpu_sti_hlt), nor for ring 3, whose `syscall` may wait in the
+ * kernel for an interrupt.
  */
 static bool steps_in_kernel(const struct trap_frame *frame)
 {
@@ -483,7 +485,7 @@ static bool steps_in_kernel(const struct trap_frame *frame)
         return false;
     if (read_mem(frame->rip, &opcode, 1) != 0)
         return true;                        /* it faults, and stops in GDB */
-    return opcode != 0xf4;                  /* hlt */
+    return opcode != 0xf4 && opcode != 0xfb;    /* hlt, sti */
 }
 
 /* Stop with `frame` as the stopped context, talk to GDB, and set the frame up for what

@@ -292,6 +292,23 @@ def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
         kernel.expect_exact("lockstep> ")
 
 
+def test_stepping_into_the_idle_halt_returns():
+    """A kernel step holds interrupts back (so stepi through a TRACE() finishes), but not
+    for the idle loop's `sti; hlt`, which QEMU steps as one: each stepi there returns,
+    woken by the next tick, and the kernel goes on."""
+    with attached_at_the_prompt() as (kernel, gdb):
+        gdb.sendcontrol("c")
+        gdb.expect("received signal SIGINT")
+        gdb_says(gdb, "break async_machine_idle", r"Breakpoint \d+ at")
+        gdb_says(gdb, "continue", r"Breakpoint \d+, async_machine_idle")
+        gdb_says(gdb, "delete", "")
+        for _ in range(6):
+            gdb_says(gdb, "stepi", r"0x[0-9a-f]+|\d+\s")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("echo still here\r")
+        kernel.expect_exact("still here")
+
+
 def test_gdb_attaches_again_after_a_detach():
     """After a detach, a new GDB can attach to the running kernel (its first packet stops
     the kernel, and the stub asks for it again), and the shell's `gdb` command waits for
