@@ -73,8 +73,9 @@ int irq_inject(unsigned line, uint16_t input);
  * hlt: no input function or handler runs, nothing is counted or traced, and it gets its
  * EOI here. Returns with IRQs off and the masks as they were: 0 once woken (perhaps by a
  * request left over from before, so the caller checks its device again), or -EBUSY at
- * once, without sleeping, if `line` cannot interrupt now (no controller yet, or the stop
- * is inside the handler of `line` or of a line ranked above it): the caller then polls. */
+ * once, without sleeping, if `line` cannot interrupt now (no controller yet, irq_hold in
+ * force, or the stop is inside the handler of `line` or of a line ranked above it): the
+ * caller then polls. */
 int irq_wait(unsigned line);
 
 /* The same without the sleep: take, untraced, a request `line` has pending now (an edge
