@@ -4,8 +4,8 @@
  * field names and types taken from events.def through X-macros, syscall names from
  * kernel/syscall/syscalls.def (a table, not code: trace/ still depends on no subsystem).
  * One difference: a negated errno in a syscall result prints as a number (-14), where
- * the host decoder names it (-EFAULT). The drain keeps the last TRACE_RECENT_WORDS words
- * of records it streamed, so this needs no second ring.
+ * the host decoder names it (-EFAULT). The drain keeps the last TRACE_RECENT records it
+ * streamed, so this needs no second ring.
  */
 #include "trace.h"
 #include "format.h"

@@ -26,7 +26,9 @@
  * finds room first writes a `drop` record with the count, so no loss is silent. (A writer
  * that slips in between a nested drop and its drop record is recorded before it.)
  * The reader runs only in task context, never inside a writer, so every record below
- * head is complete when it reads it. Interrupts are never disabled here.
+ * head is complete when it reads it. (The flush at a panic is the exception, and best
+ * effort: a panic inside an interrupt that stopped a writer between its compare-and-swap
+ * and its store streams that one record unfinished.) Interrupts are never disabled here.
  *
  * SMP: this ring is per CPU. With more CPUs each would own one ring (written only by
  * its own CPU, nesting as here) and the reader would merge them by tick, as Linux ftrace

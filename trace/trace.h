@@ -8,7 +8,8 @@
  *
  * Event kinds and their fields come from trace/events.def (X-macros below). The backend
  * (the byte sink the drain writes to, the tick counter records are stamped with) is
- * handed in by kmain; trace/ depends on nothing but kernel/lib.
+ * handed in by kmain; trace/ depends on nothing but kernel/lib (and, in format.c, the
+ * syscall table's definition file and its argument count, to name syscalls).
  */
 #ifndef LOCKSTEP_TRACE_H
 #define LOCKSTEP_TRACE_H

@@ -10,7 +10,6 @@
 #include "gdbstub.h"
 #include "cpu.h"
 #include "irq.h"
-#include "trace.h"
 #include "uart16550.h"
 
 /* Status polls before com3_getc sleeps: about 70 us under QEMU (one poll with its pause

@@ -1,9 +1,8 @@
 /*
- * machine.c - the executor's machine interface (machine.h) on x86_64 with the PIT.
+ * machine.c - the executor's machine interface (machine.h) on x86_64.
  */
 #include "machine.h"
 #include "cpu.h"
-#include "pit.h"
 
 uint64_t async_machine_irq_save(void)
 {

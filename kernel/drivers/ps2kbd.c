@@ -9,7 +9,6 @@
 #include "errno.h"
 #include "irq.h"
 #include "trace.h"
-#include "trap.h"
 
 enum i8042_port {
     I8042_DATA = 0x60,

@@ -70,7 +70,8 @@ void uart_set_rx_trigger(struct uart *uart, unsigned bytes);
  * Never blocks; single reader. */
 bool uart_read_byte(struct uart *uart, uint8_t *byte);
 
-/* The console port, initialised first thing in kmain. */
+/* The three ports (port map above): COM1 the console, initialised first thing in kmain;
+ * COM2 the trace stream; COM3 the GDB stub. */
 extern struct uart com1, com2, com3;
 
 #endif

@@ -78,7 +78,8 @@ void trap_dispatch(struct trap_frame *frame);
 
 /* A hook that may take over an exception after its report is printed: it returns true
  * if it handled the fault (and may have rewritten the frame to resume elsewhere), false
- * to let the kernel halt. Used by the in-kernel tests and, later, the GDB stub.
+ * to let the kernel halt. Used by the in-kernel tests (the GDB stub has its own hook,
+ * trap_set_debugger).
  * Set with IRQs off; NULL removes it. */
 typedef bool (*trap_recovery_fn)(struct trap_frame *frame);
 void trap_set_recovery(trap_recovery_fn fn);
