@@ -82,7 +82,7 @@ static void frames_init(void)
         panic("frames_init: no usable memory in the memory map");
     pmm_stats(&s);
     stage("FRAMES", "%lu frames (%lu KiB) free in %lu ranges, %lu withheld", s.free_frames,
-          s.free_frames * 4, s.range_count, s.reserved_frames);
+          s.free_frames * (FRAME_SIZE / 1024), s.range_count, s.reserved_frames);
 }
 
 static void page_tables_init(void)
@@ -142,8 +142,8 @@ static void debugger_start(void)
         stage("GDB", "no COM3: the GDB stub is off");
         return;
     }
-    stage("GDB", "stub on COM3 (0x3e8, IRQ 5)%s", boot_info_has_option(&boot, "gdb") ?
-          ": waiting for GDB" : "");
+    stage("GDB", "stub on COM3 (%#x, IRQ %u)%s", COM3_BASE, COM3_IRQ,
+          boot_info_has_option(&boot, "gdb") ? ": waiting for GDB" : "");
     if (boot_info_has_option(&boot, "gdb"))
         gdbstub_breakpoint();              /* returns when GDB says continue */
 }
@@ -185,7 +185,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
     gdt_init();                            /* segments and the TSS's IST stacks */
     stage("GDT", "kernel and user segments, TSS with IST stacks for #DF, NMI, #MC");
     idt_init();                            /* 32 exception vectors + 16 IRQ vectors */
-    stage("IDT", "32 exception and 16 IRQ vectors through one trap frame");
+    stage("IDT", "%u exception and %u IRQ vectors through one trap frame", EXCEPTION_VECTORS,
+          IRQ_LINES);
     user_init();                           /* syscall/sysret MSRs, SWAPGS base */
     stage("RING3", "syscall entry at LSTAR, sysretq back, STAR selectors %#x/%#x",
           GDT_KERNEL_CODE, GDT_USER_DATA - 8);
@@ -205,10 +206,11 @@ void kmain(uint32_t magic, uint64_t info_phys)
     programs_init();                       /* the initrd: user programs for `run` */
     debugger_start();                      /* the GDB stub on COM3; `gdb`: wait for GDB */
     keyboard_init(ps2kbd_set_leds);        /* the keyboard task decodes scancodes */
-    ps2kbd_init(keyboard_input);           /* IRQ 1: scancodes into its queue */
+    int keyboard = ps2kbd_init(keyboard_input);    /* IRQ 1: scancodes into its queue */
     uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
     serial_input_init(&com1, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + COM1_IRQ));
-    stage("IRQ", "timer (IRQ 0), keyboard (IRQ 1), COM1 receive (IRQ 4) unmasked");
+    stage("IRQ", "timer (IRQ 0), %s, COM1 receive (IRQ 4) unmasked",
+          keyboard == 0 ? "keyboard (IRQ 1)" : "no PS/2 keyboard (controller silent)");
     interrupts_start();                    /* live, recorded, or replayed from a log */
 
     if (ktest_main)                        /* test kernels: run the suite and exit */
