@@ -1,6 +1,7 @@
 /*
  * cpu.h - every inline assembly instruction the kernel uses, one function each.
- * Nothing else in the kernel writes `asm`: port I/O, control registers, MSRs, descriptor
+ * Nothing else in the kernel writes `asm` (but provoke.c's deliberately faulting
+ * instructions, which nothing may call): port I/O, control registers, MSRs, descriptor
  * table loads, interrupt flag and halt all come through here (xv6 x86.h style).
  * All functions are IRQ-safe and cannot fail (a bad MSR number faults with #GP).
  */
