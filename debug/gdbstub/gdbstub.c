@@ -514,6 +514,11 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         return false;
     case 'q':
         if (strncmp(p, "qSupported", 10) == 0) {
+            /* Every GDB connection starts with it, in ack mode. One that went away
+             * without D or k (killed, `disconnect`) left its no-ack mode and its
+             * breakpoints behind: the new GDB knows nothing of them. */
+            rsp_restart_acks(&stub->rsp);
+            remove_all_breakpoints(stub);
             ksnprintf(stub->out, sizeof(stub->out), "PacketSize=%x;%s", RSP_PACKET_MAX,
                       supported);
             reply(stub, stub->out);

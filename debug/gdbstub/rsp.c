@@ -190,6 +190,14 @@ void rsp_request_resend(struct rsp *rsp)
         put(rsp, '-');
 }
 
+void rsp_restart_acks(struct rsp *rsp)
+{
+    if (rsp->no_ack) {
+        rsp->no_ack = false;
+        put(rsp, '+');
+    }
+}
+
 int rsp_send(struct rsp *rsp, const char *payload, size_t len)
 {
     for (int attempt = 0; attempt <= MAX_RESENDS; attempt++) {

@@ -45,6 +45,10 @@ enum rsp_status rsp_receive(struct rsp *rsp, char *buf, size_t *len);
 /* Ask GDB to send its packet again ('-'), in ack mode. */
 void rsp_request_resend(struct rsp *rsp);
 
+/* Back to ack mode, acknowledging the packet just received: a new GDB connected while
+ * the last one's no-ack mode was still on (it went away without D or k). */
+void rsp_restart_acks(struct rsp *rsp);
+
 /* Send one packet (escaping and run-length encoding as needed); unless in no-ack mode,
  * resend on '-' (at most 8 times) and return when '+' arrives. Returns 0 or -EIO. */
 int rsp_send(struct rsp *rsp, const char *payload, size_t len);

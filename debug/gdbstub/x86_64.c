@@ -158,12 +158,16 @@ static int write_reg(uint32_t thread, unsigned regno, const void *in)
     if (thread != stopped_thread() && thread != GDB_KERNEL_THREAD)
         return -ESRCH;                      /* only the stopped context can change */
     const struct gdb_register *r = &registers[regno];
-    if (r->source != FRAME)
-        return 0;                           /* segments and the FPU: accepted, unchanged */
+    if (r->source != FRAME || regno == 18 || regno == 19) {
+        /* Segments, cs and ss (the frame's ring), the FPU and SSE (unused): only their
+         * value now may be written (`G` writes every register); a change is refused. */
+        uint8_t now[16];
+        if (read_reg(thread, regno, now) != 0)
+            return -EINVAL;
+        return memcmp(now, in, r->size) == 0 ? 0 : -EINVAL;
+    }
     uint64_t value = 0;
     memcpy(&value, in, r->size);
-    if (regno == 18 || regno == 19)
-        return 0;                           /* cs and ss stay kernel selectors */
     if (regno == 16 && (uint64_t)((int64_t)(value << 16) >> 16) != value)
         return -EINVAL;                     /* rip: iretq to a non-canonical one faults */
     memcpy((char *)stopped + r->offset, &value, r->size == 4 ? 8 : r->size);
@@ -496,6 +500,8 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
     cpu_write_dr7(0);
     lift_breakpoints();
     irq_hold(false);                        /* after a kernel step; irq_wait needs IRQ 5 */
+    if (stepping)
+        frame->rflags &= ~(uint64_t)RFLAGS_TF;  /* ours, not the stopped code's */
     stopped = frame;
     stop->thread = stopped_thread();
     gdbstub_serial_stopped(true);

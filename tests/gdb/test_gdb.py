@@ -336,6 +336,36 @@ def test_gdb_attaches_again_after_a_detach():
         machine.close()
 
 
+def test_a_new_gdb_after_one_that_vanished_while_the_kernel_was_stopped():
+    """A GDB that goes away without detaching (`disconnect`, or killed) leaves the kernel
+    stopped, in no-ack mode, with its breakpoints: the next GDB connects at once (its
+    qSupported starts acks again), finds none of them, and sees registers as QEMU's stub
+    shows them: no TF in eflags after a stepi, and cs cannot be changed."""
+    machine = Machine("ours", stdin_console=True)
+    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
+                           codec_errors="replace", timeout=30)
+    try:
+        kernel.expect("waiting for GDB")
+        out = gdb_batch(machine.port, ["break shell_start", "hbreak cmd_echo", "continue",
+                                       "disconnect"])
+        assert re.search(r"Breakpoint 1, shell_start", out), out
+        out = gdb_batch(machine.port, ["bt 1", "stepi", "info registers eflags",
+                                       "set var $cs = 0x1b", "info breakpoints", "detach"],
+                        timeout=20)
+        assert re.search(r"#0 .*shell_start", out) and "detached" in out, out
+        assert "timeout" not in out.lower(), out
+        assert re.search(r"^eflags\s+0x[0-9a-f]+\s+\[[^]]*\]", out, re.M), out
+        assert " TF " not in re.search(r"^eflags.*$", out, re.M).group(0), out
+        assert re.search(r"Could not write register.*cs", out), out
+        kernel.expect_exact("lockstep> ")
+        kernel.send("echo no stale breakpoint\r")            # cmd_echo had the old hbreak
+        kernel.expect(r"\nno stale breakpoint\r")                # the output, not the echo
+        kernel.expect_exact("lockstep> ")
+    finally:
+        kernel.close(force=True)
+        machine.close()
+
+
 def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
     out = run("ours", ["source tools/gdbinit", "break shell_start", "continue", "delete",
                        "break executor_run", "continue", "lockstep-tasks", "lockstep-trace 5",
