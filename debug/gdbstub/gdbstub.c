@@ -395,6 +395,15 @@ static void handle_monitor(struct gdbstub *stub, const char *hex)
 }
 
 /* vCont;ACTION[:THREAD][;ACTION...]: step if any step action applies to us. */
+static bool on_cpu(const struct gdbstub *stub, uint32_t thread)
+{
+    const struct gdb_target *t = stub->target;
+    return thread == stub->stopped_thread || (t->on_cpu && t->on_cpu(thread));
+}
+
+/* vCont: a step for the stopped context (by any of its ids, or all threads) steps; a step
+ * for another thread, a waiting task with no CPU to run on, is refused rather than let
+ * the kernel run free while GDB waits for that step. */
 static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *resume)
 {
     bool step = false, any = false;
@@ -408,16 +417,20 @@ static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *re
         } else if (action != 'c' && action != 's') {
             return false;
         }
-        uint32_t thread = 0xffffffffu;
-        if (*p == ':') {
+        uint32_t thread = 0xffffffffu;                /* none given, or -1: all */
+        if (strncmp(p, ":-1", 3) == 0) {
+            p += 3;
+        } else if (*p == ':') {
             uint64_t t;
             if (rsp_parse_hex(p + 1, &t, &p) != 0)
                 return false;
             thread = (uint32_t)t;
         }
-        if ((action == 's' || action == 'S') &&
-            (thread == 0xffffffffu || thread == stub->stopped_thread))
+        if (action == 's' || action == 'S') {
+            if (thread != 0xffffffffu && thread != 0 && !on_cpu(stub, thread))
+                return false;
             step = true;
+        }
         any = true;
     }
     if (!any || *p)

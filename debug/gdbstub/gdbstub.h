@@ -60,6 +60,10 @@ struct gdb_target {
     void (*hw_clear_all)(void);
     /* Threads: the ids (GDB_KERNEL_THREAD and the task ids), and a one-line description. */
     size_t (*threads)(uint32_t *ids, size_t max);
+    /* Whether `thread` is the stopped context itself, the one a step runs: the stop's
+     * thread, or another id for the same CPU (the task it was polling). NULL: the stop's
+     * thread alone. */
+    bool (*on_cpu)(uint32_t thread);
     int (*thread_info)(uint32_t thread, char *buf, size_t len);
     /* `monitor CMD`: run it, sending its output through out(); 0 or -ENOENT. */
     int (*monitor)(const char *command, void (*out)(const char *text, size_t len, void *ctx),

@@ -101,10 +101,16 @@ static unsigned reg_size(unsigned regno)
     return regno < REGISTER_COUNT ? registers[regno].size : 0;
 }
 
-static uint32_t stopped_thread(void)
+/*
+ * The stopped CPU context is one GDB thread, GDB_KERNEL_THREAD, whatever it was running:
+ * an interrupt, the idle loop, or a task's poll. So a step from the executor into a poll
+ * (where task_current changes in mid-line) stays on the thread GDB stepped. The task
+ * being polled is that context too, by its own id.
+ */
+static bool on_cpu(uint32_t thread)
 {
-    struct task *t = task_current();
-    return t ? t->id : GDB_KERNEL_THREAD;
+    const struct task *t = task_current();
+    return thread == GDB_KERNEL_THREAD || (t && thread == t->id);
 }
 
 /* A waiting task's "stack": the return address 0, GDB's sign of the outermost frame. */
@@ -117,7 +123,7 @@ static int read_reg(uint32_t thread, unsigned regno, void *out)
     const struct gdb_register *r = &registers[regno];
     uint64_t value = 0;
     uint8_t wide[16] = { 0 };
-    bool own = thread == stopped_thread() || thread == GDB_KERNEL_THREAD;
+    bool own = on_cpu(thread);
     const struct task *t = own ? NULL : task_find((uint16_t)thread);
     if (!own && (!t || thread > 0xffff))
         return -ESRCH;
@@ -155,7 +161,7 @@ static int write_reg(uint32_t thread, unsigned regno, const void *in)
 {
     if (regno >= REGISTER_COUNT)
         return -EINVAL;
-    if (thread != stopped_thread() && thread != GDB_KERNEL_THREAD)
+    if (!on_cpu(thread))
         return -ESRCH;                      /* only the stopped context can change */
     const struct gdb_register *r = &registers[regno];
     if (r->source != FRAME || regno == 18 || regno == 19) {
@@ -362,7 +368,11 @@ static int thread_info(uint32_t thread, char *buf, size_t len)
 {
     static struct task_info info[TASK_MAX];
     if (thread == GDB_KERNEL_THREAD) {
-        ksnprintf(buf, len, "kernel (interrupts, idle, boot)");
+        const struct task *t = task_current();
+        if (t)
+            ksnprintf(buf, len, "kernel, the CPU: polling %s", t->name);
+        else
+            ksnprintf(buf, len, "kernel, the CPU: interrupts, idle, boot");
         return 0;
     }
     size_t count = executor_tasks(info, TASK_MAX);
@@ -420,6 +430,7 @@ static const struct gdb_target x86_64_target = {
     .hw_point = hw_point,
     .hw_clear_all = hw_clear_all,
     .threads = threads,
+    .on_cpu = on_cpu,
     .thread_info = thread_info,
     .monitor = monitor,
     .breakpoint_allowed = breakpoint_allowed,
@@ -503,7 +514,7 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
     if (stepping)
         frame->rflags &= ~(uint64_t)RFLAGS_TF;  /* ours, not the stopped code's */
     stopped = frame;
-    stop->thread = stopped_thread();
+    stop->thread = GDB_KERNEL_THREAD;
     gdbstub_serial_stopped(true);
     enum gdb_resume resume = gdbstub_session(&stub, stop);
     gdbstub_serial_stopped(false);
@@ -646,7 +657,7 @@ int gdbstub_frame_register(struct trap_frame *frame, unsigned regno, void *value
 {
     struct trap_frame *saved = stopped;
     stopped = frame;
-    uint32_t self = stopped_thread();
+    uint32_t self = GDB_KERNEL_THREAD;
     int err = write ? write_reg(self, regno, value) : read_reg(self, regno, value);
     stopped = saved;
     return err;

@@ -336,6 +336,22 @@ def test_gdb_attaches_again_after_a_detach():
         machine.close()
 
 
+def test_next_through_the_executor_stays_on_one_thread():
+    """The stopped CPU is one GDB thread whatever it runs, so `next` from the executor
+    into a task's poll and back (task_current changes in mid-line) ends each line where
+    QEMU's stub ends it, with no stray SIGTRAP or thread switch; and a step for a waiting
+    task, which has no CPU to run on, is refused instead of letting the kernel run free."""
+    out = run("ours", ["break uptime_service_poll", "continue", "delete", "info threads",
+                       "finish"] + ["next"] * 4 + ["thread 2", "stepi", "thread 1", "stepi",
+                                                   "detach"])
+    assert re.search(r"Thread 65536 \(kernel, the CPU: polling uptime\)", out), out
+    assert "in poll_task (" in out, out                           # finish
+    assert re.search(r"^executor_run \(", out, re.M), out        # next got back out
+    assert "SIGTRAP" not in out and "Switching to Thread" not in out, out
+    assert "Remote failure reply: E01" in out, out      # the keyboard task waits: no step
+    assert "detached" in out, out
+
+
 def test_a_new_gdb_after_one_that_vanished_while_the_kernel_was_stopped():
     """A GDB that goes away without detaching (`disconnect`, or killed) leaves the kernel
     stopped, in no-ack mode, with its breakpoints: the next GDB connects at once (its
@@ -404,7 +420,7 @@ def test_a_session_leaves_no_empty_receive_interrupt_behind():
 def test_make_debug_server_serves_the_stub():
     with make_debug_server() as port:
         out = gdb_batch(port, ["info threads", "detach"])
-    assert "kernel (interrupts, idle, boot)" in out, out
+    assert "kernel, the CPU: interrupts, idle, boot" in out, out
 
 
 def test_make_debug_server_with_a_case_replays_it_under_gdb():
