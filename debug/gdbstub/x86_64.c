@@ -39,7 +39,10 @@
 #define DR7_RW_SHIFT(n)  (16 + 4 * (n))    /* 00 execute, 01 write, 11 read/write */
 #define DR7_LEN_SHIFT(n) (18 + 4 * (n))    /* 00 1 byte, 01 2, 11 4, 10 8 */
 
-enum reg_source { FRAME, SEG_DS, SEG_ES, SEG_FS, SEG_GS, CONSTANT };
+enum reg_source {
+    FRAME, SEG_DS, SEG_ES, SEG_FS, SEG_GS, CONSTANT,
+    MSR, CR0, CR2, CR3, CR4,                /* the CPU's, whichever thread: `constant` */
+};
 
 struct gdb_register {
     const char *name;
@@ -48,13 +51,16 @@ struct gdb_register {
     uint16_t offset;                        /* into struct trap_frame (FRAME) */
     const char *type;
     const char *group;                      /* NULL: general */
-    uint32_t constant;                      /* CONSTANT: its value (the FPU is unused) */
+    uint32_t constant;                      /* CONSTANT: the value (no FPU); MSR: its number */
 };
 
 #define GPR(n, t) { #n, 8, FRAME, offsetof(struct trap_frame, n), t, NULL, 0 }
 #define SEG(n, src) { #n, 4, src, 0, "int32", NULL, 0 }
 #define FPU(n, size, t, value) { #n, size, CONSTANT, 0, t, "float", value }
 #define XMM(n) { #n, 16, CONSTANT, 0, "uint128", "vector", 0 }
+#define MSR_REG(n, msr, group) { #n, 8, MSR, 0, "int64", group, msr }
+#define CR_REG(n, src) { #n, 8, src, 0, "int64", "system", 0 }
+#define MSR_FS_BASE 0xc0000100
 
 /* GDB's amd64 register numbering: the order of this table is the wire order. */
 static const struct gdb_register registers[] = {
@@ -77,15 +83,23 @@ static const struct gdb_register registers[] = {
     XMM(xmm7), XMM(xmm8), XMM(xmm9), XMM(xmm10), XMM(xmm11), XMM(xmm12), XMM(xmm13),
     XMM(xmm14), XMM(xmm15),
     { "mxcsr", 4, CONSTANT, 0, "int", "vector", 0x1f80 },
+    /* org.gnu.gdb.i386.segments, as GDB names them; then the system registers QEMU's
+     * stub also gives (a page fault's address is in cr2) */
+    MSR_REG(fs_base, MSR_FS_BASE, NULL), MSR_REG(gs_base, MSR_GS_BASE, NULL),
+    MSR_REG(k_gs_base, MSR_KERNEL_GS_BASE, "system"),
+    CR_REG(cr0, CR0), CR_REG(cr2, CR2), CR_REG(cr3, CR3), CR_REG(cr4, CR4),
+    MSR_REG(efer, MSR_EFER, "system"),
 };
 #define REGISTER_COUNT ARRAY_SIZE(registers)
 #define FIRST_SSE_REGISTER 40              /* xmm0: the sse feature starts here */
+#define FIRST_SEGMENTS_REGISTER 57         /* fs_base */
+#define FIRST_SYSTEM_REGISTER 59           /* k_gs_base */
 
 static struct gdbstub stub;
 static struct trap_frame *stopped;         /* the frame being debugged, while stopped */
 static bool enabled, waiting;
 static bool stepping;                       /* the last resume was GDB's step (TF set) */
-static char target_xml[6144];
+static char target_xml[8192];
 static int (*monitor_fn)(const char *command);
 
 static struct {
@@ -151,6 +165,11 @@ static int read_reg(uint32_t thread, unsigned regno, void *out)
     case SEG_FS: value = cpu_read_fs(); break;
     case SEG_GS: value = cpu_read_gs(); break;
     case CONSTANT: value = r->constant; break;
+    case MSR: value = cpu_rdmsr(r->constant); break;
+    case CR0: value = cpu_read_cr0(); break;
+    case CR2: value = cpu_read_cr2(); break;
+    case CR3: value = cpu_read_cr3(); break;
+    case CR4: value = cpu_read_cr4(); break;
     }
     memcpy(wide, &value, 8);
     memcpy(out, wide, r->size);
@@ -459,6 +478,10 @@ static void build_target_xml(void)
     for (unsigned r = 0; r < REGISTER_COUNT; r++) {
         if (r == FIRST_SSE_REGISTER)
             ADD("</feature>\n<feature name=\"org.gnu.gdb.i386.sse\">\n");
+        else if (r == FIRST_SEGMENTS_REGISTER)
+            ADD("</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n");
+        else if (r == FIRST_SYSTEM_REGISTER)
+            ADD("</feature>\n<feature name=\"org.lockstep.x86_64.system\">\n");
         ADD("<reg name=\"%s\" bitsize=\"%u\" type=\"%s\" regnum=\"%u\"%s%s%s/>\n",
             registers[r].name, registers[r].size * 8u, registers[r].type, r,
             registers[r].group ? " group=\"" : "", registers[r].group ? registers[r].group : "",

@@ -212,6 +212,7 @@ def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
         kernel.send("fault page\r")
         gdb.expect("received signal SIGSEGV")
         gdb_says(gdb, "bt 2", r"#0\s+cmd_fault \(")
+        gdb_says(gdb, "p/x $cr2", r"= 0xdead0000")           # the faulting address
         if then == "continue":
             gdb_says(gdb, "continue", "received signal SIGTRAP")
             kernel.expect_exact("unhandled exception 14 (#PF Page fault)")

@@ -55,7 +55,11 @@ KTEST(gdb_register_map_round_trips_every_register)
         KCHECK_STR(gdbstub_register_name(18 + i), rest[i]);
     KCHECK_STR(gdbstub_register_name(40), "xmm0");
     KCHECK_STR(gdbstub_register_name(56), "mxcsr");
-    KCHECK(gdbstub_register_name(57) == NULL);
+    static const char *const system[] = { "fs_base", "gs_base", "k_gs_base", "cr0", "cr2",
+                                          "cr3", "cr4", "efer" };
+    for (unsigned i = 0; i < ARRAY_SIZE(system); i++)
+        KCHECK_STR(gdbstub_register_name(57 + i), system[i]);
+    KCHECK(gdbstub_register_name(65) == NULL);
 }
 
 KTEST(gdb_rip_must_be_canonical)
