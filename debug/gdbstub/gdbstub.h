@@ -53,9 +53,10 @@ struct gdb_target {
      * there would trap again before it could be lifted) or, for software ones, outside
      * the kernel's own text mappings. */
     int (*breakpoint_allowed)(uint64_t address, int type);
-    /* Hardware breakpoint (type 1) or watchpoint (2 write, 4 access): 0, -ENOSPC (all
-     * four debug registers busy), -EINVAL (bad length or alignment), -ENOENT (remove of
-     * one that is not set). */
+    /* Hardware breakpoint (type 1) or watchpoint (2 write, 4 access) on any range of up to
+     * 32 bytes: 0, -ENOSPC (not enough free debug registers for its aligned pieces),
+     * -EINVAL (no bytes, or more than 32), -EACCES (data the stub may not watch),
+     * -ENOENT (remove of one that is not set). */
     int (*hw_point)(int type, uint64_t address, uint64_t len, bool insert);
     void (*hw_clear_all)(void);
     /* Threads: the ids (GDB_KERNEL_THREAD and the task ids), and a one-line description. */

@@ -102,10 +102,13 @@ static bool stepping;                       /* the last resume was GDB's step (T
 static char target_xml[8192];
 static int (*monitor_fn)(const char *command);
 
+/* DR0-DR3. A watchpoint GDB asks for may take several: one aligned 1, 2, 4 or 8-byte
+ * piece each, all carrying the range GDB gave (start, size) to remove them together. */
 static struct {
     bool used;
     int type;
-    uint64_t address, len;
+    uint64_t address, len;                  /* this register's piece */
+    uint64_t start, size;                   /* GDB's breakpoint or watchpoint */
 } hw[4];
 
 /* ---- registers ---- */
@@ -329,36 +332,61 @@ static __debug_trap_path void hw_load(void)
     cpu_write_dr7(stopped ? 0 : dr7);
 }
 
+/* The largest aligned piece (8, 4, 2 or 1 bytes) that starts at `address` and fits in
+ * `left` bytes: a debug register watches one such piece (SDM Vol.3B 18.2.5). */
+static uint64_t hw_piece(uint64_t address, uint64_t left)
+{
+    uint64_t len = 8;
+    while (len > left || (address & (len - 1)))
+        len >>= 1;
+    return len;
+}
+
+/* Insert or remove GDB's hardware breakpoint (type 1) or watchpoint (2 write, 4 access)
+ * on [address, address + len). A watched range is cut into aligned pieces, one debug
+ * register each, as gdbserver does: up to 32 bytes when all four are free. */
 static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
 {
     if (type == 1)
         len = 1;                            /* execute: the length must be 1 (0 in DR7) */
-    if ((len != 1 && len != 2 && len != 4 && len != 8) || (address & (len - 1)))
+    if (len == 0 || len > 32 || address + len < address)
         return -EINVAL;
     if (insert && type != 1 && user_entry_data(address, len))
         return -EACCES;                     /* written on the user's stack pointer */
+    bool found = false;
     for (unsigned n = 0; n < 4; n++) {
-        if (hw[n].used && hw[n].type == type && hw[n].address == address && hw[n].len == len) {
-            if (!insert) {
+        if (hw[n].used && hw[n].type == type && hw[n].start == address && hw[n].size == len) {
+            found = true;
+            if (!insert)
                 hw[n].used = false;
-                hw_load();
-            }
-            return 0;
         }
     }
-    if (!insert)
-        return -ENOENT;
-    for (unsigned n = 0; n < 4; n++) {
-        if (!hw[n].used) {
-            hw[n].used = true;
-            hw[n].type = type;
-            hw[n].address = address;
-            hw[n].len = len;
-            hw_load();
-            return 0;
-        }
+    if (found || !insert) {
+        hw_load();
+        return found ? 0 : -ENOENT;         /* inserted twice: still one */
     }
-    return -ENOSPC;
+    unsigned pieces = 0, free = 0;
+    for (uint64_t a = address; a < address + len; a += hw_piece(a, address + len - a))
+        pieces++;
+    for (unsigned n = 0; n < 4; n++)
+        free += !hw[n].used;
+    if (pieces > free)
+        return -ENOSPC;
+    uint64_t a = address;
+    for (unsigned n = 0; n < 4 && a < address + len; n++) {
+        if (hw[n].used)
+            continue;
+        uint64_t piece = hw_piece(a, address + len - a);
+        hw[n].used = true;
+        hw[n].type = type;
+        hw[n].address = a;
+        hw[n].len = piece;
+        hw[n].start = address;
+        hw[n].size = len;
+        a += piece;
+    }
+    hw_load();
+    return 0;
 }
 
 static void hw_clear_all(void)

@@ -87,6 +87,18 @@ def test_hardware_breakpoint_and_watchpoint():
     assert all(int(new) == int(old) + 1 for old, new in changes)
 
 
+def test_watchpoints_of_any_size_up_to_32_bytes():
+    """A watched range that is no single aligned 1, 2, 4 or 8 bytes takes several debug
+    registers, one aligned piece each (as gdbserver does): 3 bytes take two, 16 bytes two
+    more, and both fire when the tick counter they cover changes."""
+    out = run("ours", ["break shell_start", "continue", "delete",
+                       "watch *(char (*)[3])&ticks", "watch *(char (*)[16])&ticks",
+                       "continue", "delete", "detach"])
+    assert "Could not insert" not in out, out
+    assert re.search(r"Hardware watchpoint 2: \*\(char \(\*\)\[3\]\)&ticks\s+Old value", out), out
+    assert re.search(r"Hardware watchpoint 3: \*\(char \(\*\)\[16\]\)&ticks\s+Old value", out), out
+
+
 def test_breakpoints_on_code_the_stub_itself_runs():
     """The stub sends every byte through uart_putc (inlined in 7 places), copies
     registers with memcpy and counts its bytes in stub.rsp.sent. GDB's breakpoints stay
