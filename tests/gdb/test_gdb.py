@@ -188,17 +188,27 @@ def attached_at_the_prompt():
         machine.close()
 
 
+def gdb_says(gdb, command, pattern):
+    gdb.expect_exact("(gdb) ")
+    gdb.sendline(command)
+    gdb.expect(pattern)
+
+
+def interrupt(gdb):
+    """Ctrl-C in GDB: the running kernel stops."""
+    gdb.sendcontrol("c")
+    gdb.expect("received signal SIGINT")
+
+
 def test_ctrl_c_stops_the_kernel_idle_and_busy():
     with attached_at_the_prompt() as (kernel, gdb):
         time.sleep(0.3)                               # idle: halted in executor_idle
-        gdb.sendcontrol("c")
-        gdb.expect("received signal SIGINT")
+        interrupt(gdb)
         gdb.expect_exact("(gdb) ")
         gdb.sendline("continue")
         kernel.send("busy 3000\r")                    # the shell task spins
         time.sleep(0.5)
-        gdb.sendcontrol("c")
-        gdb.expect("received signal SIGINT")
+        interrupt(gdb)
         gdb.expect_exact("(gdb) ")
         gdb.sendline("bt")
         gdb.expect(r"cmd_busy")
@@ -208,10 +218,6 @@ def test_ctrl_c_stops_the_kernel_idle_and_busy():
         kernel.expect_exact("lockstep> ", timeout=30)  # busy ends; the shell goes on
 
 
-def gdb_says(gdb, command, pattern):
-    gdb.expect_exact("(gdb) ")
-    gdb.sendline(command)
-    gdb.expect(pattern)
 
 
 @pytest.mark.parametrize("then", ["continue", "return"])
@@ -242,8 +248,7 @@ def test_a_hardware_breakpoint_in_a_user_program():
     symbols, and steps; int3 is refused in the lower half (the program's code is mapped
     only while it runs)."""
     with attached_at_the_prompt() as (kernel, gdb):
-        gdb.sendcontrol("c")
-        gdb.expect("received signal SIGINT")
+        interrupt(gdb)
         gdb_says(gdb, "add-symbol-file build/user/hello.elf", "Reading symbols")
         gdb_says(gdb, "hbreak *0x400000", "Hardware assisted breakpoint 1")
         gdb_says(gdb, "maint packet Z0,400020,1", 'received: "E0d"')
@@ -266,7 +271,8 @@ STEP_TO_RING3 = ("python exec(\"bad = []\\nfor n in range(400):\\n"
                  "    rsp = int(gdb.parse_and_eval('(unsigned long)$rsp'))\\n"
                  "    if ring == 0 and rsp < 0x800000000000: bad.append(n)\\n"
                  "    if ring == 3: break\\n"
-                 "print('ring %d after %d steps; ring 0 on a user rsp: %s' % (ring, n + 1, bad))\")")
+                 "print('ring %d after %d steps; ring 0 on a user rsp: %s'"
+                 " % (ring, n + 1, bad))\")")
 
 
 # Continue to user_run until it resumes a program from a `syscall` (not an interrupt):
@@ -285,13 +291,12 @@ def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
     first syscall (the sysretq path) alike, and the program then runs to its end."""
     ring3 = r"ring 3 after \d+ steps; ring 0 on a user rsp: \[\]"
     with attached_at_the_prompt() as (kernel, gdb):
-        gdb.sendcontrol("c")
-        gdb.expect("received signal SIGINT")
+        interrupt(gdb)
         gdb_says(gdb, "break syscall_entry", r"Breakpoint \d+ at")
         gdb_says(gdb, "continue", r"Cannot insert breakpoint \d+")
         gdb_says(gdb, "delete", "")
-        gdb_says(gdb, "python gdb.execute('maint packet Z2,%x,8' % "
-                      "int(gdb.parse_and_eval('(unsigned long)&cpu_local.user_rsp')))", 'received: "E0d"')
+        gdb_says(gdb, "python gdb.execute('maint packet Z2,%x,8' % int(gdb.parse_and_eval("
+                      "'(unsigned long)&cpu_local.user_rsp')))", 'received: "E0d"')
         gdb_says(gdb, "break user_run", r"Breakpoint \d+ at")
         gdb_says(gdb, "continue", "Continuing")
         kernel.send("hello\r")
@@ -310,8 +315,7 @@ def test_stepping_into_the_idle_halt_returns():
     for the idle loop's `sti; hlt`, which QEMU steps as one: each stepi there returns,
     woken by the next tick, and the kernel goes on."""
     with attached_at_the_prompt() as (kernel, gdb):
-        gdb.sendcontrol("c")
-        gdb.expect("received signal SIGINT")
+        interrupt(gdb)
         gdb_says(gdb, "break async_machine_idle", r"Breakpoint \d+ at")
         gdb_says(gdb, "continue", r"Breakpoint \d+, async_machine_idle")
         gdb_says(gdb, "delete", "")
