@@ -114,6 +114,20 @@ class Console:
         self.send(b"\x03\x03\x03" + line + b"\r")
         return since
 
+    def command_after_flood(self, line, pattern, timeout=REPLY_TIMEOUT):
+        """Run `line` until `pattern` answers it. While the shell still echoes a flood,
+        COM1's ring may be full when the command's bytes arrive, and a full ring drops
+        what comes (counted in com1.rx_dropped): that is the design, so the command is
+        typed again every few seconds rather than once."""
+        deadline = time.time() + timeout
+        while True:
+            since = self.command(line)
+            try:
+                return self.expect(pattern, since, timeout=min(5, max(deadline - time.time(), 0.1)))
+            except AssertionError:
+                if time.time() >= deadline:
+                    raise
+
 
 class Stub:
     """A bare RSP client on the GDB port: sends bytes, acknowledges every packet it gets."""
@@ -199,7 +213,7 @@ def test_garbage_on_the_gdb_port_and_the_console_leaves_everything_working():
 
         before = len(console.text())
         console.send(console_flood(CONSOLE_SEED, FLOOD_BYTES))
-        console.expect(VERSION, console.command(b"version"), timeout=REPLY_TIMEOUT)
+        console.command_after_flood(b"version", VERSION)
         assert len(console.text()) - before > FLOOD_BYTES // 4, "the shell echoed little"
 
         stub = Stub(port)                                # stopped, GDB can take over
