@@ -90,7 +90,7 @@ def test_every_program_over_the_serial_console():
         s.child.send("keys\r\n")
         s.child.expect_exact('keys: type a line ("quit" to stop)')
         s.child.send("second\r\n")
-        s.child.expect(r"keys: got (\d+) bytes: (\S*)")
+        s.child.expect(r"keys: got (\d+) bytes: ([^\r\n]*)\r")
         assert s.child.match.groups() == ("7", "second"), s.child.match.groups()
         s.child.send("quit\r\n")
         s.child.expect_exact("keys: got 5 bytes: quit")
