@@ -1,12 +1,12 @@
 /*
- * gdbstub.c - one handler per packet of the GDB remote protocol (gdbstub.h), arch-neutral:
- * everything machine-specific goes through struct gdb_target. Replies are built in
- * stub->out and sent once per packet. Unknown packets get the empty reply, as the
- * protocol asks; malformed ones get "E01" (bad syntax), and refusals an errno in hex:
+ * gdbstub.c - one handler per packet of the GDB remote protocol (gdbstub_internal.h),
+ * arch-neutral: everything machine-specific goes through struct gdb_target. Replies are
+ * built in stub->out and sent once per packet. Unknown packets get the empty reply, as
+ * the protocol asks; malformed ones get "E01" (bad syntax), and refusals an errno in hex:
  * "E0e" (EFAULT, memory not mapped), "E1c" (ENOSPC, no free slot), "E0d" (EACCES, no
  * breakpoint allowed there).
  */
-#include "gdbstub.h"
+#include "gdbstub_internal.h"
 #include "errno.h"
 #include "format.h"
 #include "string.h"

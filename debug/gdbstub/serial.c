@@ -7,7 +7,7 @@
  * The receive FIFO's trigger level is 14 while stopped (1 while asleep) and 1 while
  * running: see gdbstub_serial_stopped and com3_getc for why.
  */
-#include "gdbstub.h"
+#include "gdbstub_internal.h"
 #include "cpu.h"
 #include "irq.h"
 #include "uart16550.h"

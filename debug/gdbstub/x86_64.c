@@ -16,7 +16,7 @@
  * (the #DB/#BP entry, trap_dispatch, debugger, session) is marked __debug_trap_path, and
  * GDB may not put a breakpoint there: it would trap again before it could be lifted.
  */
-#include "gdbstub.h"
+#include "gdbstub_internal.h"
 #include "cpu.h"
 #include "errno.h"
 #include "executor.h"

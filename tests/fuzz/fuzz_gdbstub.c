@@ -16,7 +16,7 @@
  */
 #include "fuzz.h"
 #include "errno.h"
-#include "gdbstub.h"
+#include "gdbstub_internal.h"
 #include "rsp.h"
 
 /* ---- the fake machine: tasks 1..N (and the kernel), 26 registers, two memory areas ---- */

@@ -5,7 +5,7 @@
  * must read the right trap-frame field and write it back, and no other.
  */
 #include "errno.h"
-#include "gdbstub.h"
+#include "gdbstub_internal.h"
 #include "ktest.h"
 #include "string.h"
 #include "trap.h"

@@ -6,7 +6,7 @@
  */
 #include "unit.h"
 #include "errno.h"
-#include "gdbstub.h"
+#include "gdbstub_internal.h"
 #include "rsp.h"
 
 /* ---- the pipe: bytes GDB sends (in), bytes the stub sends (out) ---- */
