@@ -38,12 +38,11 @@ extern void ktest_main(const struct boot_info *boot) __weak;
 
 static struct boot_info boot;
 
+/* Before vmm_init the window is the boot tables' low BOOT_MAP_SIZE bytes. */
 static const void *map_low_memory(uint64_t phys, size_t len, void *ctx)
 {
     (void)ctx;
-    if (phys >= BOOT_MAP_SIZE || len > BOOT_MAP_SIZE - phys)
-        return NULL;
-    return phys_to_virt(phys);
+    return vmm_phys_window(phys, phys + len);
 }
 
 static void stage(const char *name, const char *fmt, ...) __printf(2, 3);

@@ -394,16 +394,15 @@ static void handle_monitor(struct gdbstub *stub, const char *hex)
     reply(stub, "OK");
 }
 
-/* vCont;ACTION[:THREAD][;ACTION...]: step if any step action applies to us. */
 static bool on_cpu(const struct gdbstub *stub, uint32_t thread)
 {
     const struct gdb_target *t = stub->target;
     return thread == stub->stopped_thread || (t->on_cpu && t->on_cpu(thread));
 }
 
-/* vCont: a step for the stopped context (by any of its ids, or all threads) steps; a step
- * for another thread, a waiting task with no CPU to run on, is refused rather than let
- * the kernel run free while GDB waits for that step. */
+/* vCont;ACTION[:THREAD][;ACTION...]: a step for the stopped context (by any of its ids,
+ * or all threads) steps; a step for another thread, a waiting task with no CPU to run on,
+ * is refused rather than let the kernel run free while GDB waits for that step. */
 static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *resume)
 {
     bool step = false, any = false;

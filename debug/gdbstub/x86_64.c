@@ -60,7 +60,6 @@ struct gdb_register {
 #define XMM(n) { #n, 16, CONSTANT, 0, "uint128", "vector", 0 }
 #define MSR_REG(n, msr, group) { #n, 8, MSR, 0, "int64", group, msr }
 #define CR_REG(n, src) { #n, 8, src, 0, "int64", "system", 0 }
-#define MSR_FS_BASE 0xc0000100
 
 /* GDB's amd64 register numbering: the order of this table is the wire order. */
 static const struct gdb_register registers[] = {
@@ -196,7 +195,7 @@ static int write_reg(uint32_t thread, unsigned regno, const void *in)
     }
     uint64_t value = 0;
     memcpy(&value, in, r->size);
-    if (regno == 16 && (uint64_t)((int64_t)(value << 16) >> 16) != value)
+    if (regno == 16 && !paging_is_canonical(value))
         return -EINVAL;                     /* rip: iretq to a non-canonical one faults */
     memcpy((char *)stopped + r->offset, &value, r->size == 4 ? 8 : r->size);
     return 0;
@@ -361,10 +360,13 @@ static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
                 hw[n].used = false;
         }
     }
-    if (found || !insert) {
-        hw_load();
-        return found ? 0 : -ENOENT;         /* inserted twice: still one */
+    if (found) {
+        if (!insert)
+            hw_load();
+        return 0;                           /* inserted twice: still one */
     }
+    if (!insert)
+        return -ENOENT;
     unsigned pieces = 0, free = 0;
     for (uint64_t a = address; a < address + len; a += hw_piece(a, address + len - a))
         pieces++;

@@ -33,6 +33,7 @@
 #define MSR_STAR           0xc0000081  /* [47:32] kernel CS, [63:48] sysret base selector */
 #define MSR_LSTAR          0xc0000082  /* the 64-bit syscall entry point */
 #define MSR_FMASK          0xc0000084  /* RFLAGS bits syscall clears */
+#define MSR_FS_BASE        0xc0000100
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102  /* swapped with GS_BASE by SWAPGS */
 #define EFER_SCE           (1ull << 0) /* syscall/sysret enable (EFER, SDM Vol.3A 2.2.1) */
