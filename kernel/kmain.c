@@ -9,6 +9,7 @@
 #include "debug_exit.h"
 #include "executor.h"
 #include "frame.h"
+#include "gdb_tasks.h"
 #include "gdbstub.h"
 #include "gdt.h"
 #include "heap.h"
@@ -141,6 +142,7 @@ static void debugger_start(void)
         stage("GDB", "no COM3: the GDB stub is off");
         return;
     }
+    gdbstub_set_tasks(&executor_gdb_tasks);    /* GDB's threads: the executor's tasks */
     stage("GDB", "stub on COM3 (%#x, IRQ %u)%s", COM3_BASE, COM3_IRQ,
           boot_info_has_option(&boot, "gdb") ? ": waiting for GDB" : "");
     if (boot_info_has_option(&boot, "gdb"))

@@ -1,8 +1,9 @@
 /*
  * gdbstub.h - the kernel's own GDB stub: the remote serial protocol spoken by the kernel
  * itself, over its own serial port (COM3), the way kgdb debugs Linux. This header is the
- * whole interface the rest of the kernel sees: set-up, and the ways in (an exception
- * while GDB is attached, Ctrl-C from GDB, the `gdb` boot option or shell command).
+ * whole interface the rest of the kernel sees: set-up, the ways in (an exception while
+ * GDB is attached, Ctrl-C from GDB, the `gdb` boot option or shell command), and the two
+ * views it is given of the kernel above it: the tasks (as GDB threads) and `monitor`.
  * The stub's own parts and their tests share gdbstub_internal.h.
  */
 #ifndef LOCKSTEP_GDBSTUB_H
@@ -21,6 +22,30 @@ bool gdbstub_kernel_ready(void);
 
 /* True once a GDB has attached (and not detached). */
 bool gdbstub_attached(void);
+
+/* The kernel's tasks, which GDB lists as threads beside the CPU's own
+ * (thread 10000, hex): the executor describes them through this view
+ * (kernel/async/gdb_tasks.c), so the stub never reads the executor's structures.
+ * The stub calls these only while the kernel is stopped, with IRQs off. */
+struct gdbstub_task {
+    uint32_t id;                       /* the task id: 1 to 0xffff */
+    char name[16];
+    const char *state;                 /* "ready", "waiting" or "running" */
+    uint32_t polls;
+    uint64_t resume;                   /* where it waits: the poll function the executor */
+    uint64_t argument;                 /* calls next, and that call's argument */
+};
+struct gdbstub_tasks {
+    /* The ids of up to `max` live tasks (finished ones left out); returns how many. */
+    size_t (*ids)(uint32_t *out, size_t max);
+    /* Live task `id` into `out`: 0, or -ESRCH if there is none. */
+    int (*find)(uint32_t id, struct gdbstub_task *out);
+    /* The id of the task being polled now, or 0 (an interrupt, the idle loop, boot). */
+    uint32_t (*current)(void);
+};
+
+/* Give the stub its view of the tasks. Until then GDB sees one thread, the CPU. */
+void gdbstub_set_tasks(const struct gdbstub_tasks *tasks);
 
 /* `monitor CMD` from GDB runs fn(CMD) with the console captured into the reply; fn
  * returns 0, or -ENOENT for a command it does not know. The shell registers it. */

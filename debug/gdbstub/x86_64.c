@@ -19,7 +19,6 @@
 #include "gdbstub_internal.h"
 #include "cpu.h"
 #include "errno.h"
-#include "executor.h"
 #include "format.h"
 #include "irq.h"
 #include "kprintf.h"
@@ -100,6 +99,7 @@ static bool enabled, waiting;
 static bool stepping;                       /* the last resume was GDB's step (TF set) */
 static char target_xml[8192];
 static int (*monitor_fn)(const char *command);
+static const struct gdbstub_tasks *tasks;  /* the executor's view (gdbstub_set_tasks) */
 
 /* DR0-DR3. A watchpoint GDB asks for may take several: one aligned 1, 2, 4 or 8-byte
  * piece each, all carrying the range GDB gave (start, size) to remove them together. */
@@ -120,13 +120,13 @@ static unsigned reg_size(unsigned regno)
 /*
  * The stopped CPU context is one GDB thread, GDB_KERNEL_THREAD, whatever it was running:
  * an interrupt, the idle loop, or a task's poll. So a step from the executor into a poll
- * (where task_current changes in mid-line) stays on the thread GDB stepped. The task
+ * (where the current task changes in mid-line) stays on the thread GDB stepped. The task
  * being polled is that context too, by its own id.
  */
 static bool on_cpu(uint32_t thread)
 {
-    const struct task *t = task_current();
-    return thread == GDB_KERNEL_THREAD || (t && thread == t->id);
+    return thread == GDB_KERNEL_THREAD ||
+           (tasks && thread != 0 && thread == tasks->current());
 }
 
 /* A waiting task's "stack": the return address 0, GDB's sign of the outermost frame. */
@@ -140,8 +140,8 @@ static int read_reg(uint32_t thread, unsigned regno, void *out)
     uint64_t value = 0;
     uint8_t wide[16] = { 0 };
     bool own = on_cpu(thread);
-    const struct task *t = own ? NULL : task_find((uint16_t)thread);
-    if (!own && (!t || thread > 0xffff))
+    struct gdbstub_task t = { 0 };
+    if (!own && (!tasks || tasks->find(thread, &t) != 0))
         return -ESRCH;
     switch (r->source) {
     case FRAME:
@@ -149,9 +149,9 @@ static int read_reg(uint32_t thread, unsigned regno, void *out)
             memcpy(&value, (const char *)stopped + r->offset, 8);
         } else {                            /* a task between polls: where it waits */
             if (regno == 16)                /* rip */
-                value = (uint64_t)(uintptr_t)t->poll;
+                value = t.resume;
             else if (regno == 5)            /* rdi: the poll function's argument */
-                value = (uint64_t)(uintptr_t)t;
+                value = t.argument;
             else if (regno == 7)            /* rsp: a zero return address, where */
                 value = (uint64_t)(uintptr_t)&no_caller;    /* GDB's bt ends cleanly */
             else if (regno == 17)           /* eflags */
@@ -401,38 +401,32 @@ static void hw_clear_all(void)
 
 static size_t threads(uint32_t *ids, size_t max)
 {
-    static struct task_info info[TASK_MAX];
-    size_t n = 0;
-    if (max)
-        ids[n++] = GDB_KERNEL_THREAD;
-    size_t count = executor_tasks(info, TASK_MAX);
-    for (size_t i = 0; i < count && n < max; i++) {
-        if (info[i].state != TASK_DONE)
-            ids[n++] = info[i].id;
-    }
-    return n;
+    if (max == 0)
+        return 0;
+    ids[0] = GDB_KERNEL_THREAD;
+    return 1 + (tasks ? tasks->ids(ids + 1, max - 1) : 0);
 }
 
 static int thread_info(uint32_t thread, char *buf, size_t len)
 {
-    static struct task_info info[TASK_MAX];
+    struct gdbstub_task t;
     if (thread == GDB_KERNEL_THREAD) {
-        const struct task *t = task_current();
-        if (t)
-            ksnprintf(buf, len, "kernel, the CPU: polling %s", t->name);
+        uint32_t now = tasks ? tasks->current() : 0;
+        if (now && tasks->find(now, &t) == 0)
+            ksnprintf(buf, len, "kernel, the CPU: polling %s", t.name);
         else
             ksnprintf(buf, len, "kernel, the CPU: interrupts, idle, boot");
         return 0;
     }
-    size_t count = executor_tasks(info, TASK_MAX);
-    for (size_t i = 0; i < count; i++) {
-        if (info[i].id == thread && info[i].state != TASK_DONE) {
-            ksnprintf(buf, len, "%s, %s, %u polls", info[i].name,
-                      task_state_name(info[i].state), info[i].polls);
-            return 0;
-        }
-    }
-    return -ESRCH;
+    if (!tasks || tasks->find(thread, &t) != 0)
+        return -ESRCH;
+    ksnprintf(buf, len, "%s, %s, %u polls", t.name, t.state, t.polls);
+    return 0;
+}
+
+void gdbstub_set_tasks(const struct gdbstub_tasks *view)
+{
+    tasks = view;
 }
 
 struct capture {

@@ -2,12 +2,14 @@
  * test_executor.c - the executor, the timer queue and the keyboard path on the host,
  * with a fake interrupt source (fake_machine.h): FIFO wake order, coalescing, wakes
  * during a poll, harmless stale wakes, spawn/exit/join and slot reuse, sleepers waking
- * at the right tick in deadline order, the idle step, and what the trace records.
+ * at the right tick in deadline order, the idle step, what the trace records, and the
+ * tasks as the GDB stub sees them (gdb_tasks.c).
  */
 #include "unit.h"
 #include "fake_machine.h"
 #include "errno.h"
 #include "executor.h"
+#include "gdb_tasks.h"
 #include "keyboard.h"
 #include "timer.h"
 
@@ -379,4 +381,40 @@ TEST(ticks_that_elapse_in_a_poll_are_charged_to_that_task)
     CHECK_EQ(info[0].id, id);
     CHECK_EQ(info[0].poll_ticks, 2);
     CHECK_EQ(info[0].polls, 1);
+}
+
+/* The GDB stub's view (gdb_tasks.c): live tasks only, each waiting at its poll function
+ * with its struct task as the argument, and the task being polled as the current one. */
+static uint32_t seen_current;
+static enum poll note_current(struct task *task)
+{
+    seen_current = executor_gdb_tasks.current();
+    task->exit_code = 0;
+    return POLL_READY;
+}
+
+TEST(the_debuggers_view_lists_live_tasks_and_where_they_wait)
+{
+    setup();
+    static struct recorder a = { .tag = 'a' };
+    int waiting = task_spawn("waiter", record_poll, &a);
+    int done = task_spawn("quick", note_current, NULL);
+    run_ready();
+    CHECK_EQ(seen_current, done);
+    CHECK_EQ(executor_gdb_tasks.current(), 0);   /* between polls: no task */
+    uint32_t ids[4];
+    CHECK_EQ(executor_gdb_tasks.ids(ids, 4), 1); /* the finished one is left out */
+    CHECK_EQ(ids[0], waiting);
+    CHECK_EQ(executor_gdb_tasks.ids(ids, 0), 0);
+    struct gdbstub_task t;
+    CHECK_EQ(executor_gdb_tasks.find((uint32_t)waiting, &t), 0);
+    CHECK_EQ(t.id, waiting);
+    CHECK_STR(t.name, "waiter");
+    CHECK_STR(t.state, "waiting");
+    CHECK_EQ(t.polls, 1);
+    CHECK_EQ(t.resume, (uint64_t)(uintptr_t)record_poll);
+    CHECK_EQ(t.argument, (uint64_t)(uintptr_t)task_find((uint16_t)waiting));
+    CHECK_EQ(executor_gdb_tasks.find((uint32_t)done, &t), -ESRCH);
+    CHECK_EQ(executor_gdb_tasks.find(0, &t), -ESRCH);
+    CHECK_EQ(executor_gdb_tasks.find(0x10000u + (uint32_t)waiting, &t), -ESRCH);
 }
