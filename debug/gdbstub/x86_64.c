@@ -18,6 +18,7 @@
  */
 #include "gdbstub_internal.h"
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "errno.h"
 #include "format.h"
 #include "irq.h"
@@ -29,14 +30,7 @@
 #include "trap.h"
 #include "user.h"
 
-#define RFLAGS_RF      (1ull << 16)        /* resume: no instruction breakpoint once */
-#define CR0_WP         (1ull << 16)
 #define BREAKPOINT_INSTRUCTION 0xcc        /* int3 */
-#define DR6_B(n)       (1ull << (n))       /* breakpoint n fired */
-#define DR6_BS         (1ull << 14)        /* single step */
-#define DR7_L(n)       (1ull << (2 * (n))) /* local enable of breakpoint n */
-#define DR7_RW_SHIFT(n)  (16 + 4 * (n))    /* 00 execute, 01 write, 11 read/write */
-#define DR7_LEN_SHIFT(n) (18 + 4 * (n))    /* 00 1 byte, 01 2, 11 4, 10 8 */
 
 enum reg_source {
     FRAME, SEG_DS, SEG_ES, SEG_FS, SEG_GS, CONSTANT,

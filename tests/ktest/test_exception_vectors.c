@@ -15,14 +15,12 @@
  * #CP, #HV, #VC and #SX need features this kernel does not enable.
  */
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "gdbstub.h"
 #include "ktest.h"
 #include "provoke.h"
 #include "string.h"
 #include "trap.h"
-
-#define CR0_TS      (1ull << 3)
-#define CR4_OSFXSR  (1ull << 9)                 /* SDM Vol.3A 2.5: SSE instructions allowed */
 
 #define VECTOR_DEVICE_NOT_AVAILABLE 7
 #define VECTOR_SEGMENT_NOT_PRESENT  11
@@ -78,7 +76,7 @@ KTEST(single_step_trap_is_reported_as_db_without_gdb)
     KCHECK(!gdbstub_attached());
     PROVOKE(VECTOR_DEBUG, provoke_single_step());
     CHECK_FAULT(VECTOR_DEBUG);
-    KCHECK_EQ(cpu_read_dr6() & (1ull << 14), 0);   /* DR6.BS consumed */
+    KCHECK_EQ(cpu_read_dr6() & DR6_BS, 0);         /* DR6.BS consumed */
     CHECK_REPORT_HAS("EXCEPTION 1: #DB Debug");
     CHECK_REPORT_HAS("<provoke_single_step+");
 }

@@ -6,6 +6,7 @@
  * Each test drives the executor itself until its programs are done.
  */
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "elf.h"
 #include "errno.h"
 #include "executor.h"

@@ -6,6 +6,7 @@
  * which mapping the address fell in.
  */
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "errno.h"
 #include "frame.h"
 #include "ktest.h"

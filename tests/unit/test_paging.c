@@ -6,6 +6,7 @@
  * built inside an ordinary buffer: "physical" addresses are offsets into it.
  */
 #include "unit.h"
+#include "cpu_regs.h"
 #include "errno.h"
 #include "layout.h"
 #include "paging.h"

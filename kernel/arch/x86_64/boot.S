@@ -13,6 +13,7 @@
  * The magic is checked in C (boot_info_parse); here we only build page tables, enter long
  * mode (SDM Vol.3A 9.8.5) and call kmain(magic, info_phys) on the boot stack.
  */
+#include "cpu_regs.h"
 #include "layout.h"
 
 #define MB1_MAGIC        0x1badb002
@@ -28,12 +29,6 @@
 #define PTE_WRITABLE     (1 << 1)
 #define PTE_LARGE        (1 << 7)        /* 2 MiB page in a page directory */
 
-#define CR0_PE           (1 << 0)
-#define CR0_WP           (1 << 16)
-#define CR0_PG           (1 << 31)
-#define CR4_PAE          (1 << 5)
-#define MSR_EFER         0xc0000080
-#define EFER_LME         (1 << 8)
 #define CPUID_EXT_LM     (1 << 29)       /* CPUID 0x80000001 EDX: long mode */
 
 #define COM1             0x3f8

@@ -9,9 +9,7 @@
 #define LOCKSTEP_ARCH_CPU_H
 
 #include "compiler.h"
-
-#define RFLAGS_IF   (1u << 9)     /* interrupts enabled */
-#define RFLAGS_TF   (1u << 8)     /* single step */
+#include "cpu_regs.h"
 
 static inline void outb(uint16_t port, uint8_t value)
 {

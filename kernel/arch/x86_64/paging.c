@@ -13,6 +13,7 @@
  */
 #include "paging.h"
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "errno.h"
 #include "layout.h"
 #include "string.h"

@@ -30,10 +30,8 @@
 #define PTE_LEAF_FLAGS    (PTE_WRITABLE | PTE_USER | PTE_WRITE_THROUGH | PTE_CACHE_DISABLE | \
                            PTE_GLOBAL | PTE_NX)
 
-/* EFER (SDM Vol.3A 2.2.1, Table 2-1) and the CPUID bit that says NXE exists
- * (SDM Vol.2A CPUID leaf 80000001H, EDX bit 20). */
-#define MSR_EFER          0xc0000080
-#define EFER_NXE          (1ull << 11)    /* execute-disable bit enable */
+/* The CPUID bit that says EFER.NXE exists (SDM Vol.2A CPUID leaf 80000001H, EDX bit 20;
+ * EFER itself is in cpu_regs.h). */
 #define CPUID_EXT_NX      (1u << 20)
 
 #define PAGING_LEVELS     4               /* level 3 = PML4, 2 = PDPT, 1 = PD, 0 = PT */

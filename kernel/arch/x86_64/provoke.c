@@ -8,18 +8,14 @@
  */
 #include "provoke.h"
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "descriptor.h"
 #include "string.h"
 
-#define CR0_EM          (1ull << 2)    /* x87 emulation: x87 and SSE instructions fault */
-#define CR0_TS          (1ull << 3)    /* task switched: the next x87 instruction #NMs */
-#define CR0_NE          (1ull << 5)    /* numeric error: x87 errors as #MF, not IRQ 13 */
-
-#define DR7_L3          (1ull << 6)    /* local enable of breakpoint 3 */
-#define DR7_G3          (1ull << 7)    /* global enable of breakpoint 3 */
-#define DR7_RW_LEN3_MASK (0xfull << 28) /* RW3 (bits 28-29) and LEN3 (bits 30-31) */
-#define DR7_RW3_EXECUTE (0ull << 28)   /* RW3 = 00: break on instruction execution */
-#define DR7_LEN3_1      (0ull << 30)   /* LEN3 = 00: one byte (execution needs it) */
+/* Breakpoint 3's fields of DR7 (SDM Vol.3B 18.2.4; the layout is in cpu_regs.h). */
+#define DR7_RW_LEN3_MASK (0xfull << DR7_RW_SHIFT(3)) /* RW3 (bits 28-29), LEN3 (30-31) */
+#define DR7_RW3_EXECUTE  (0ull << DR7_RW_SHIFT(3))   /* RW3 = 00: break on execution */
+#define DR7_LEN3_1       (0ull << DR7_LEN_SHIFT(3))  /* LEN3 = 00: 1 byte (execution needs it) */
 
 #define X87_CW_ZERO_DIVIDE_UNMASKED 0x037b   /* FNINIT's 0x037f with ZM (bit 2) clear */
 #define MXCSR_ZERO_DIVIDE_UNMASKED  0x1d80   /* power-up 0x1f80 with ZM (bit 9) clear */
@@ -51,9 +47,9 @@ static __noinline void provoke_debug_breakpoint(void)
  * stores that follow its hit to the same page raise #DB again and again. */
 __noinline void provoke_debug(void)
 {
-    uint64_t dr7 = cpu_read_dr7() & ~(DR7_L3 | DR7_G3 | DR7_RW_LEN3_MASK);
+    uint64_t dr7 = cpu_read_dr7() & ~(DR7_L(3) | DR7_G(3) | DR7_RW_LEN3_MASK);
     cpu_write_dr(3, (uint64_t)&provoke_debug_breakpoint);
-    cpu_write_dr7(dr7 | DR7_L3 | DR7_RW3_EXECUTE | DR7_LEN3_1);
+    cpu_write_dr7(dr7 | DR7_L(3) | DR7_RW3_EXECUTE | DR7_LEN3_1);
     provoke_debug_breakpoint();                    /* #DB on its first instruction */
 }
 
@@ -63,9 +59,9 @@ __noinline void provoke_debug(void)
 __noinline void provoke_single_step(void)
 {
     __asm__ __volatile__("pushfq\n\t"
-                         "orq $0x100, (%%rsp)\n\t"
+                         "orq %0, (%%rsp)\n\t"
                          "popfq\n\t"
-                         "nop" : : : "memory", "cc");
+                         "nop" : : "i"(RFLAGS_TF) : "memory", "cc");
 }
 
 /* SDM Vol.3A 6.15 Interrupt 7: an x87 instruction while CR0.TS is set. FNOP would do

@@ -5,6 +5,7 @@
  */
 #include "user.h"
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "gdt.h"
 #include "layout.h"
 #include "paging.h"

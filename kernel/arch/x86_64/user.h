@@ -29,23 +29,6 @@
 #define CPU_LOCAL_USER_RSP   8
 #define USER_EXIT_SYSCALL_VALUE 0      /* enum user_exit's first value, for user_entry.S */
 
-/* The MSRs of syscall/sysret and SWAPGS (SDM Vol.4 Table 2-2). */
-#define MSR_STAR           0xc0000081  /* [47:32] kernel CS, [63:48] sysret base selector */
-#define MSR_LSTAR          0xc0000082  /* the 64-bit syscall entry point */
-#define MSR_FMASK          0xc0000084  /* RFLAGS bits syscall clears */
-#define MSR_FS_BASE        0xc0000100
-#define MSR_GS_BASE        0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102  /* swapped with GS_BASE by SWAPGS */
-#define EFER_SCE           (1ull << 0) /* syscall/sysret enable (EFER, SDM Vol.3A 2.2.1) */
-#define CR4_TSD            (1ull << 2) /* rdtsc/rdtscp in ring 0 only (SDM Vol.3A 2.5) */
-
-/* More RFLAGS bits (SDM Vol.1 3.4.3; TF and IF are in cpu.h). */
-#define RFLAGS_RESERVED1   (1ull << 1)     /* always 1 */
-#define RFLAGS_DF          (1ull << 10)
-#define RFLAGS_IOPL        (3ull << 12)
-#define RFLAGS_NT          (1ull << 14)
-#define RFLAGS_AC          (1ull << 18)
-
 #ifndef __ASSEMBLER__
 
 struct cpu_local {

@@ -15,6 +15,7 @@
  * for a bad rsp, double fault). A single step cannot land in that window: `syscall`
  * clears TF (FMASK), and user_enter leaves through iretq while TF or DR7 is set.
  */
+#include "cpu_regs.h"
 #include "layout.h"
 #include "trap.h"
 #include "user.h"
@@ -38,7 +39,7 @@ user_enter:
      * drop it: user_trap_return's popfq would otherwise set it again when the program
      * comes back, long after that step, and trap. */
     movq (%rsp), %rax
-    andq $~0x100, (%rsp)
+    andq $~RFLAGS_TF, (%rsp)
     movq %rsp, kernel_return_rsp(%rip)
     movq %rdi, %rsp                      /* the frame: the top of the program's kernel stack */
     testb %sil, %sil
@@ -47,10 +48,10 @@ user_enter:
      * debug trap between the two would take it on the user's stack: a single step (TF,
      * in rax) or a data breakpoint on the frame's rsp (DR7's enables). While GDB steps
      * or watches, take iretq, which changes rsp and ring at once. */
-    testl $0x100, %eax                   /* RFLAGS.TF */
+    testl $RFLAGS_TF, %eax
     jnz 1f
     movq %dr7, %rax
-    testb $0xff, %al                     /* L0-L3, G0-G3 */
+    testb $DR7_ENABLES, %al
     jnz 1f
     TRAP_POP_REGS
     /* sysretq: RIP from rcx, RFLAGS from r11, CS/SS from STAR (both syscall-clobbered) */
