@@ -73,6 +73,7 @@ KERNEL_OBJS := \
 	debug/gdbstub/rsp.o \
 	debug/gdbstub/gdbstub.o \
 	debug/gdbstub/x86_64.o \
+	debug/gdbstub/x86_64_registers.o \
 	debug/gdbstub/serial.o \
 	kernel/drivers/uart16550.o \
 	kernel/drivers/vga.o \

@@ -106,13 +106,8 @@ enum gdb_resume gdbstub_session(struct gdbstub *stub, const struct gdb_stop *sto
 bool gdbstub_handle_packet(struct gdbstub *stub, const char *packet, size_t len,
                            const struct gdb_stop *stop, enum gdb_resume *resume);
 
-/* For tests: register `regno`'s name in the table, and access to it in `frame` as the
- * stub would (0 or -EINVAL). */
-struct trap_frame;
-const char *gdbstub_register_name(unsigned regno);
-int gdbstub_frame_register(struct trap_frame *frame, unsigned regno, void *value, bool write);
-
 /* ---- between the parts of the stub ---- */
+struct trap_frame;
 /* GDB sent Ctrl-C while the kernel ran (serial.c's receive interrupt). */
 void gdbstub_interrupt(struct trap_frame *frame);
 /* A packet began ('$') while the kernel ran: a GDB connecting (serial.c). */

@@ -1,10 +1,10 @@
 /*
  * x86_64.c - the GDB stub's machine side (struct gdb_target) and its ways in.
  *
- * Registers: one table in GDB's amd64 order (features org.gnu.gdb.i386.core and .sse);
- * target.xml is generated from it. A stopped context's registers live in its trap frame;
- * a task that is not running has no stack (it is a state machine between polls), so its
- * "registers" say where it waits: rip = its poll function, rdi = its struct task.
+ * Registers: the table in x86_64_registers.c, by thread: the stopped CPU context's are
+ * in its trap frame; a task that is not running has no stack (it is a state machine
+ * between polls), so its "registers" say where it waits (the executor's view of it,
+ * gdbstub_set_tasks). Memory: checked against the page tables before any access.
  * Breakpoints: int3 written over kernel text with CR0.WP briefly off (single CPU, IRQs
  * off). Hardware breakpoints and watchpoints: DR0-DR3 and DR7 (SDM Vol.3B 18.2).
  * Stepping: RFLAGS.TF in the frame; the #DB that follows has DR6.BS set.
@@ -16,7 +16,7 @@
  * (the #DB/#BP entry, trap_dispatch, debugger, session) is marked __debug_trap_path, and
  * GDB may not put a breakpoint there: it would trap again before it could be lifted.
  */
-#include "gdbstub_internal.h"
+#include "x86_64_registers.h"
 #include "cpu.h"
 #include "cpu_regs.h"
 #include "errno.h"
@@ -32,66 +32,10 @@
 
 #define BREAKPOINT_INSTRUCTION 0xcc        /* int3 */
 
-enum reg_source {
-    FRAME, SEG_DS, SEG_ES, SEG_FS, SEG_GS, CONSTANT,
-    MSR, CR0, CR2, CR3, CR4,                /* the CPU's, whichever thread: `constant` */
-};
-
-struct gdb_register {
-    const char *name;
-    uint8_t size;                           /* bytes */
-    uint8_t source;                         /* enum reg_source */
-    uint16_t offset;                        /* into struct trap_frame (FRAME) */
-    const char *type;
-    const char *group;                      /* NULL: general */
-    uint32_t constant;                      /* CONSTANT: the value (no FPU); MSR: its number */
-};
-
-#define GPR(n, t) { #n, 8, FRAME, offsetof(struct trap_frame, n), t, NULL, 0 }
-#define SEG(n, src) { #n, 4, src, 0, "int32", NULL, 0 }
-#define FPU(n, size, t, value) { #n, size, CONSTANT, 0, t, "float", value }
-#define XMM(n) { #n, 16, CONSTANT, 0, "uint128", "vector", 0 }
-#define MSR_REG(n, msr, group) { #n, 8, MSR, 0, "int64", group, msr }
-#define CR_REG(n, src) { #n, 8, src, 0, "int64", "system", 0 }
-
-/* GDB's amd64 register numbering: the order of this table is the wire order. */
-static const struct gdb_register registers[] = {
-    GPR(rax, "int64"), GPR(rbx, "int64"), GPR(rcx, "int64"), GPR(rdx, "int64"),
-    GPR(rsi, "int64"), GPR(rdi, "int64"), GPR(rbp, "data_ptr"), GPR(rsp, "data_ptr"),
-    GPR(r8, "int64"), GPR(r9, "int64"), GPR(r10, "int64"), GPR(r11, "int64"),
-    GPR(r12, "int64"), GPR(r13, "int64"), GPR(r14, "int64"), GPR(r15, "int64"),
-    GPR(rip, "code_ptr"),
-    { "eflags", 4, FRAME, offsetof(struct trap_frame, rflags), "i386_eflags", NULL, 0 },
-    { "cs", 4, FRAME, offsetof(struct trap_frame, cs), "int32", NULL, 0 },
-    { "ss", 4, FRAME, offsetof(struct trap_frame, ss), "int32", NULL, 0 },
-    SEG(ds, SEG_DS), SEG(es, SEG_ES), SEG(fs, SEG_FS), SEG(gs, SEG_GS),
-    FPU(st0, 10, "i387_ext", 0), FPU(st1, 10, "i387_ext", 0), FPU(st2, 10, "i387_ext", 0),
-    FPU(st3, 10, "i387_ext", 0), FPU(st4, 10, "i387_ext", 0), FPU(st5, 10, "i387_ext", 0),
-    FPU(st6, 10, "i387_ext", 0), FPU(st7, 10, "i387_ext", 0),
-    FPU(fctrl, 4, "int", 0x37f), FPU(fstat, 4, "int", 0), FPU(ftag, 4, "int", 0xffff),
-    FPU(fiseg, 4, "int", 0), FPU(fioff, 4, "int", 0), FPU(foseg, 4, "int", 0),
-    FPU(fooff, 4, "int", 0), FPU(fop, 4, "int", 0),
-    XMM(xmm0), XMM(xmm1), XMM(xmm2), XMM(xmm3), XMM(xmm4), XMM(xmm5), XMM(xmm6),
-    XMM(xmm7), XMM(xmm8), XMM(xmm9), XMM(xmm10), XMM(xmm11), XMM(xmm12), XMM(xmm13),
-    XMM(xmm14), XMM(xmm15),
-    { "mxcsr", 4, CONSTANT, 0, "int", "vector", 0x1f80 },
-    /* org.gnu.gdb.i386.segments, as GDB names them; then the system registers QEMU's
-     * stub also gives (a page fault's address is in cr2) */
-    MSR_REG(fs_base, MSR_FS_BASE, NULL), MSR_REG(gs_base, MSR_GS_BASE, NULL),
-    MSR_REG(k_gs_base, MSR_KERNEL_GS_BASE, "system"),
-    CR_REG(cr0, CR0), CR_REG(cr2, CR2), CR_REG(cr3, CR3), CR_REG(cr4, CR4),
-    MSR_REG(efer, MSR_EFER, "system"),
-};
-#define REGISTER_COUNT ARRAY_SIZE(registers)
-#define FIRST_SSE_REGISTER 40              /* xmm0: the sse feature starts here */
-#define FIRST_SEGMENTS_REGISTER 57         /* fs_base */
-#define FIRST_SYSTEM_REGISTER 59           /* k_gs_base */
-
 static struct gdbstub stub;
 static struct trap_frame *stopped;         /* the frame being debugged, while stopped */
 static bool enabled, waiting;
 static bool stepping;                       /* the last resume was GDB's step (TF set) */
-static char target_xml[8192];
 static int (*monitor_fn)(const char *command);
 static const struct gdbstub_tasks *tasks;  /* the executor's view (gdbstub_set_tasks) */
 
@@ -104,12 +48,7 @@ static struct {
     uint64_t start, size;                   /* GDB's breakpoint or watchpoint */
 } hw[4];
 
-/* ---- registers ---- */
-
-static unsigned reg_size(unsigned regno)
-{
-    return regno < REGISTER_COUNT ? registers[regno].size : 0;
-}
+/* ---- registers (x86_64_registers.c), by thread ---- */
 
 /*
  * The stopped CPU context is one GDB thread, GDB_KERNEL_THREAD, whatever it was running:
@@ -123,76 +62,25 @@ static bool on_cpu(uint32_t thread)
            (tasks && thread != 0 && thread == tasks->current());
 }
 
-/* A waiting task's "stack": the return address 0, GDB's sign of the outermost frame. */
-static const uint64_t no_caller;
-
 static int read_reg(uint32_t thread, unsigned regno, void *out)
 {
-    if (regno >= REGISTER_COUNT)
+    struct gdbstub_task task;
+    if (regno >= X86_64_REGISTERS)
         return -EINVAL;
-    const struct gdb_register *r = &registers[regno];
-    uint64_t value = 0;
-    uint8_t wide[16] = { 0 };
-    bool own = on_cpu(thread);
-    struct gdbstub_task t = { 0 };
-    if (!own && (!tasks || tasks->find(thread, &t) != 0))
+    if (on_cpu(thread))
+        return x86_64_register_read(stopped, NULL, regno, out);
+    if (!tasks || tasks->find(thread, &task) != 0)
         return -ESRCH;
-    switch (r->source) {
-    case FRAME:
-        if (own) {
-            memcpy(&value, (const char *)stopped + r->offset, 8);
-        } else {                            /* a task between polls: where it waits */
-            if (regno == 16)                /* rip */
-                value = t.resume;
-            else if (regno == 5)            /* rdi: the poll function's argument */
-                value = t.argument;
-            else if (regno == 7)            /* rsp: a zero return address, where */
-                value = (uint64_t)(uintptr_t)&no_caller;    /* GDB's bt ends cleanly */
-            else if (regno == 17)           /* eflags */
-                value = 0x2;
-            else if (regno == 18)
-                value = GDT_KERNEL_CODE;
-            else if (regno == 19)
-                value = GDT_KERNEL_DATA;
-        }
-        break;
-    case SEG_DS: value = cpu_read_ds(); break;
-    case SEG_ES: value = cpu_read_es(); break;
-    case SEG_FS: value = cpu_read_fs(); break;
-    case SEG_GS: value = cpu_read_gs(); break;
-    case CONSTANT: value = r->constant; break;
-    case MSR: value = cpu_rdmsr(r->constant); break;
-    case CR0: value = cpu_read_cr0(); break;
-    case CR2: value = cpu_read_cr2(); break;
-    case CR3: value = cpu_read_cr3(); break;
-    case CR4: value = cpu_read_cr4(); break;
-    }
-    memcpy(wide, &value, 8);
-    memcpy(out, wide, r->size);
-    return 0;
+    return x86_64_register_read(NULL, &task, regno, out);
 }
 
 static int write_reg(uint32_t thread, unsigned regno, const void *in)
 {
-    if (regno >= REGISTER_COUNT)
+    if (regno >= X86_64_REGISTERS)
         return -EINVAL;
     if (!on_cpu(thread))
         return -ESRCH;                      /* only the stopped context can change */
-    const struct gdb_register *r = &registers[regno];
-    if (r->source != FRAME || regno == 18 || regno == 19) {
-        /* Segments, cs and ss (the frame's ring), the FPU and SSE (unused): only their
-         * value now may be written (`G` writes every register); a change is refused. */
-        uint8_t now[16];
-        if (read_reg(thread, regno, now) != 0)
-            return -EINVAL;
-        return memcmp(now, in, r->size) == 0 ? 0 : -EINVAL;
-    }
-    uint64_t value = 0;
-    memcpy(&value, in, r->size);
-    if (regno == 16 && !paging_is_canonical(value))
-        return -EINVAL;                     /* rip: iretq to a non-canonical one faults */
-    memcpy((char *)stopped + r->offset, &value, r->size == 4 ? 8 : r->size);
-    return 0;
+    return x86_64_register_write(stopped, regno, in);
 }
 
 /* ---- memory, checked against the page tables first ---- */
@@ -457,9 +345,9 @@ void gdbstub_set_monitor(int (*fn)(const char *command))
 static const uint8_t expedited[] = { 6, 7, 16 };
 
 static const struct gdb_target x86_64_target = {
-    .target_xml = target_xml,
-    .reg_count = REGISTER_COUNT,
-    .reg_size = reg_size,
+    .target_xml = x86_64_target_xml,
+    .reg_count = X86_64_REGISTERS,
+    .reg_size = x86_64_register_size,
     .read_reg = read_reg,
     .write_reg = write_reg,
     .read_mem = read_mem,
@@ -474,42 +362,6 @@ static const struct gdb_target x86_64_target = {
     .expedite = expedited,
     .expedite_count = ARRAY_SIZE(expedited),
 };
-
-/* ---- target.xml, from the table ---- */
-
-static void build_target_xml(void)
-{
-    static const char *const flags[] = {
-        "CF", "", "PF", "", "AF", "", "ZF", "SF", "TF", "IF", "DF", "OF", "", "", "NT", "",
-        "RF", "VM", "AC", "VIF", "VIP", "ID",
-    };
-    size_t n = 0, size = sizeof(target_xml);
-#define ADD(...) (n += (size_t)ksnprintf(target_xml + n, n < size ? size - n : 0, __VA_ARGS__))
-    ADD("<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-        "<target version=\"1.0\">\n<architecture>i386:x86-64</architecture>\n"
-        "<feature name=\"org.gnu.gdb.i386.core\">\n<flags id=\"i386_eflags\" size=\"4\">\n");
-    for (unsigned bit = 0; bit < ARRAY_SIZE(flags); bit++) {
-        if (flags[bit][0])
-            ADD("<field name=\"%s\" start=\"%u\" end=\"%u\"/>\n", flags[bit], bit, bit);
-    }
-    ADD("</flags>\n");
-    for (unsigned r = 0; r < REGISTER_COUNT; r++) {
-        if (r == FIRST_SSE_REGISTER)
-            ADD("</feature>\n<feature name=\"org.gnu.gdb.i386.sse\">\n");
-        else if (r == FIRST_SEGMENTS_REGISTER)
-            ADD("</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n");
-        else if (r == FIRST_SYSTEM_REGISTER)
-            ADD("</feature>\n<feature name=\"org.lockstep.x86_64.system\">\n");
-        ADD("<reg name=\"%s\" bitsize=\"%u\" type=\"%s\" regnum=\"%u\"%s%s%s/>\n",
-            registers[r].name, registers[r].size * 8u, registers[r].type, r,
-            registers[r].group ? " group=\"" : "", registers[r].group ? registers[r].group : "",
-            registers[r].group ? "\"" : "");
-    }
-    ADD("</feature>\n</target>\n");
-#undef ADD
-    if (n >= size)
-        panic("build_target_xml: target.xml does not fit in %lu bytes", size);
-}
 
 /* ---- the ways in ---- */
 
@@ -679,7 +531,7 @@ int gdbstub_kernel_init(void)
     const struct rsp_io *io = gdbstub_serial_init();
     if (!io)
         return -EIO;
-    build_target_xml();
+    x86_64_registers_init();
     gdbstub_init(&stub, io, &x86_64_target);
     trap_set_debugger(debugger);
     panic_add_hook(stop_on_panic);
@@ -687,19 +539,3 @@ int gdbstub_kernel_init(void)
     return 0;
 }
 
-/* ---- for the in-kernel register-map test ---- */
-
-const char *gdbstub_register_name(unsigned regno)
-{
-    return regno < REGISTER_COUNT ? registers[regno].name : NULL;
-}
-
-int gdbstub_frame_register(struct trap_frame *frame, unsigned regno, void *value, bool write)
-{
-    struct trap_frame *saved = stopped;
-    stopped = frame;
-    uint32_t self = GDB_KERNEL_THREAD;
-    int err = write ? write_reg(self, regno, value) : read_reg(self, regno, value);
-    stopped = saved;
-    return err;
-}

@@ -5,10 +5,10 @@
  * must read the right trap-frame field and write it back, and no other.
  */
 #include "errno.h"
-#include "gdbstub_internal.h"
 #include "ktest.h"
 #include "string.h"
 #include "trap.h"
+#include "x86_64_registers.h"
 
 struct expected {
     const char *name;
