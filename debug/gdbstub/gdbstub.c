@@ -139,6 +139,23 @@ static int parse_address_length(const char *p, char stop, uint64_t *address, uin
     return 0;
 }
 
+/* A thread id as GDB sends it, up to `stop` ('\0': the packet's end): hex, or -1 for all
+ * threads (0xffffffff). 0, or -EINVAL for anything else, an id above 32 bits included. */
+static int parse_thread(const char *p, char stop, uint32_t *thread, const char **end)
+{
+    uint64_t value = 0xffffffffu;
+    if (p[0] == '-' && p[1] == '1')
+        p += 2;
+    else if (rsp_parse_hex(p, &value, &p) != 0 || value > 0xffffffffu)
+        return -EINVAL;
+    if (*p != stop && !(stop == ';' && *p == '\0'))
+        return -EINVAL;
+    *thread = (uint32_t)value;
+    if (end)
+        *end = p;
+    return 0;
+}
+
 static uint32_t thread_or_stopped(struct gdbstub *stub, uint32_t thread)
 {
     return thread == 0 || thread == 0xffffffffu ? stub->stopped_thread : thread;
@@ -162,30 +179,37 @@ static void handle_read_registers(struct gdbstub *stub)
     reply_len(stub, n);
 }
 
-/* All or nothing: the whole packet is checked before any register is written, and a
- * thread whose registers cannot be written (not the stopped one) gets an error, as 'P'. */
+/* All or nothing: the whole packet is checked before any register is written, and if
+ * the target refuses one (a waiting task's, a change to cs, a non-canonical rip) the
+ * ones already written get their old values back. Those are kept in stub->out, which
+ * holds nothing until the reply. */
 static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t len)
 {
     const struct gdb_target *t = stub->target;
-    uint8_t value[16];
-    size_t at = 0;
+    uint8_t value[16], *old = (uint8_t *)stub->out;
+    size_t at = 0, kept = 0;
     for (unsigned r = 0; r < t->reg_count; r++) {
         unsigned size = t->reg_size(r);
-        if (at + 2 * size > len || rsp_hex_decode(value, hex + at, size) != 0) {
+        if (at + 2 * size > len || rsp_hex_decode(value, hex + at, size) != 0 ||
+            kept + size > sizeof(stub->out) || t->read_reg(stub->reg_thread, r, old + kept) != 0) {
             reply(stub, REPLY_BAD);
             return;
         }
         at += 2 * size;
+        kept += size;
     }
-    at = 0;
+    at = kept = 0;
     for (unsigned r = 0; r < t->reg_count; r++) {
         unsigned size = t->reg_size(r);
         rsp_hex_decode(value, hex + at, size);
         if (t->write_reg(stub->reg_thread, r, value) != 0) {
-            reply(stub, REPLY_BAD);         /* refused for every register, or none */
+            for (unsigned back = 0, from = 0; back < r; from += t->reg_size(back), back++)
+                t->write_reg(stub->reg_thread, back, old + from);   /* its own value */
+            reply(stub, REPLY_BAD);
             return;
         }
         at += 2 * size;
+        kept += size;
     }
     reply(stub, "OK");
 }
@@ -227,10 +251,13 @@ static void handle_read_memory(struct gdbstub *stub, const char *p)
     }
     if (len > sizeof(stub->out) / 2)
         len = sizeof(stub->out) / 2;        /* GDB asks again for the rest */
-    uint8_t chunk[256];
+    uint8_t chunk[256];                     /* a power of two below the page size */
     size_t n = 0;
     for (uint64_t done = 0; done < len;) {
-        size_t part = len - done < sizeof(chunk) ? (size_t)(len - done) : sizeof(chunk);
+        /* Chunks end on chunk-size boundaries, hence at every page's end: a read that
+         * runs into an unmapped page answers with all the bytes before it. */
+        uint64_t to_boundary = sizeof(chunk) - ((address + done) & (sizeof(chunk) - 1));
+        size_t part = len - done < to_boundary ? (size_t)(len - done) : (size_t)to_boundary;
         if (stub->target->read_mem(address + done, chunk, part) != 0) {
             if (done == 0) {
                 reply(stub, REPLY_FAULT);
@@ -351,10 +378,10 @@ static void handle_thread_list(struct gdbstub *stub, bool first)
 
 static void handle_thread_extra(struct gdbstub *stub, const char *p)
 {
-    uint64_t thread;
+    uint32_t thread;
     char text[128];
-    if (rsp_parse_hex(p, &thread, NULL) != 0 || !stub->target->thread_info ||
-        stub->target->thread_info((uint32_t)thread, text, sizeof(text)) != 0) {
+    if (parse_thread(p, '\0', &thread, NULL) != 0 || !stub->target->thread_info ||
+        stub->target->thread_info(thread, text, sizeof(text)) != 0) {
         reply(stub, REPLY_BAD);
         return;
     }
@@ -394,18 +421,26 @@ static void handle_monitor(struct gdbstub *stub, const char *hex)
     reply(stub, "OK");
 }
 
+static bool thread_alive(const struct gdbstub *stub, uint32_t thread)
+{
+    char info[8];
+    return thread == stub->stopped_thread ||
+           (stub->target->thread_info && stub->target->thread_info(thread, info, sizeof(info)) == 0);
+}
+
 static bool on_cpu(const struct gdbstub *stub, uint32_t thread)
 {
     const struct gdb_target *t = stub->target;
     return thread == stub->stopped_thread || (t->on_cpu && t->on_cpu(thread));
 }
 
-/* vCont;ACTION[:THREAD][;ACTION...]: a step for the stopped context (by any of its ids,
- * or all threads) steps; a step for another thread, a waiting task with no CPU to run on,
- * is refused rather than let the kernel run free while GDB waits for that step. */
+/* vCont;ACTION[:THREAD][;ACTION...]: the leftmost action that applies to the stopped
+ * context (by any of its ids, or all threads) decides between step and continue. A step
+ * for another thread, a waiting task with no CPU to run on, is refused rather than let
+ * the kernel run free while GDB waits for that step. */
 static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *resume)
 {
-    bool step = false, any = false;
+    bool step = false, decided = false, any = false;
     while (*p == ';') {
         p++;
         char action = *p++;
@@ -417,18 +452,15 @@ static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *re
             return false;
         }
         uint32_t thread = 0xffffffffu;                /* none given, or -1: all */
-        if (strncmp(p, ":-1", 3) == 0) {
-            p += 3;
-        } else if (*p == ':') {
-            uint64_t t;
-            if (rsp_parse_hex(p + 1, &t, &p) != 0)
-                return false;
-            thread = (uint32_t)t;
-        }
-        if (action == 's' || action == 'S') {
-            if (thread != 0xffffffffu && thread != 0 && !on_cpu(stub, thread))
-                return false;
-            step = true;
+        if (*p == ':' && parse_thread(p + 1, ';', &thread, &p) != 0)
+            return false;
+        bool stepping = action == 's' || action == 'S';
+        bool ours = thread == 0xffffffffu || thread == 0 || on_cpu(stub, thread);
+        if (stepping && !ours)
+            return false;
+        if (ours && !decided) {
+            step = stepping;
+            decided = true;
         }
         any = true;
     }
@@ -442,7 +474,7 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
                            const struct gdb_stop *stop, enum gdb_resume *resume)
 {
     stub->attached = true;
-    uint64_t value;
+    uint32_t thread;
     switch (p[0]) {
     case '?':
         send_stop(stub, stop);
@@ -493,24 +525,20 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         stub->rsp.no_ack = false;
         *resume = GDB_KILL;
         return true;
-    case 'H':
-        if ((p[1] != 'g' && p[1] != 'c') || (strcmp(p + 2, "-1") != 0 &&
-                                              rsp_parse_hex(p + 2, &value, NULL) != 0)) {
+    case 'H':                               /* Hc is accepted and unused: vCont */
+        if ((p[1] != 'g' && p[1] != 'c') || parse_thread(p + 2, '\0', &thread, NULL) != 0 ||
+            (p[1] == 'g' && !thread_alive(stub, thread_or_stopped(stub, thread)))) {
             reply(stub, REPLY_BAD);
             return false;
         }
         if (p[1] == 'g')
-            stub->reg_thread = strcmp(p + 2, "-1") == 0 ? stub->stopped_thread
-                                                        : thread_or_stopped(stub, (uint32_t)value);
+            stub->reg_thread = thread_or_stopped(stub, thread);
         reply(stub, "OK");
         return false;
-    case 'T': {
-        char info[8];
-        bool alive = rsp_parse_hex(p + 1, &value, NULL) == 0 && stub->target->thread_info &&
-                     stub->target->thread_info((uint32_t)value, info, sizeof(info)) == 0;
-        reply(stub, alive ? "OK" : REPLY_BAD);
+    case 'T':
+        reply(stub, parse_thread(p + 1, '\0', &thread, NULL) == 0 && thread_alive(stub, thread)
+                        ? "OK" : REPLY_BAD);
         return false;
-    }
     case 'v':
         if (strcmp(p, "vCont?") == 0) {
             reply(stub, "vCont;c;C;s;S");
@@ -589,7 +617,11 @@ enum gdb_resume gdbstub_session(struct gdbstub *stub, const struct gdb_stop *sto
             continue;
         }
         enum gdb_resume resume;
-        if (len && gdbstub_handle_packet(stub, stub->in, len, stop, &resume))
+        if (len == 0) {
+            reply(stub, "");                /* "$#00": unknown, like any other */
+            continue;
+        }
+        if (gdbstub_handle_packet(stub, stub->in, len, stop, &resume))
             return resume;
     }
 }

@@ -86,6 +86,8 @@ static int write_reg(uint32_t thread, unsigned r, const void *value)
         return -ESRCH;
     if (r >= 3)
         return -EINVAL;
+    if (r == 2 && *(const uint32_t *)value == 0xdeadbeef)
+        return -EINVAL;                     /* as the kernel refuses a change to cs */
     regs[r] = 0;
     memcpy(&regs[r], value, reg_size(r));
     return 0;
@@ -469,12 +471,39 @@ TEST(a_refused_write_registers_packet_changes_no_register)
     CHECK_EQ(regs[0], 0x1122334455667788ull);
 }
 
+/* Regression (review): a 'G' that the target refused at its third register (as the
+ * kernel refuses a changed cs or a non-canonical rip) had written the first two. */
+TEST(a_write_registers_packet_refused_halfway_changes_no_register)
+{
+    setup();
+    stub.reg_thread = 1;
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "efbeadde"), "E01");
+    CHECK_EQ(regs[0], 0x1122334455667788ull);
+    CHECK_EQ(regs[1], 0xffffffff80101234ull);
+    CHECK_EQ(regs[2], 0x246);
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000"), "OK");
+    CHECK_EQ(regs[1], 2);
+}
+
+/* Regression (review): a read that ran into an unmapped page failed whole or in part
+ * depending on where its 256-byte chunks fell; now it answers up to the page's end. */
+TEST(a_read_into_an_unmapped_page_answers_the_bytes_before_it)
+{
+    setup();
+    memory[0xff0] = 0x5a;
+    const char *reply = ask("m1ff0,20");
+    CHECK_EQ(strlen(reply), 32);                 /* 16 bytes, not E0e */
+    CHECK(strncmp(reply, "5a00", 4) == 0);
+    CHECK_EQ(strlen(ask("m1f01,200")), 2 * 0xff);
+}
+
 TEST(memory_read_write_and_faults)
 {
     setup();
     CHECK_STR(ask("m1000,4"), "00010203");
     CHECK_STR(ask("m0,4"), "E0e");               /* not mapped: an error, no fault */
-    CHECK_STR(ask("m1ffe,4"), "E0e");
+    CHECK_STR(ask("m1ffe,4"), "0000");           /* up to the unmapped page: partial */
+    CHECK_STR(ask("m2000,4"), "E0e");
     CHECK_STR(ask("M1004,2:abcd"), "OK");
     CHECK_EQ(memory[4], 0xab);
     CHECK_STR(ask("M1004,2:ab"), "E01");         /* short data */
@@ -596,6 +625,46 @@ TEST(resume_packets)
      * once let the kernel run free while GDB waited for the step. */
     CHECK_STR(ask("vCont;s:2;c"), "E01");
     CHECK_EQ(resume_of("vCont;s:-1"), GDB_STEP);
+}
+
+/* Regression (review): ids above 32 bits were cut to their low half (T100000001 was
+ * thread 1), and Hg took any thread, so that the next 'p' failed instead. */
+TEST(thread_ids_above_32_bits_and_threads_that_do_not_exist_are_refused)
+{
+    setup();
+    CHECK_STR(ask("T1"), "OK");
+    CHECK_STR(ask("T100000001"), "E01");
+    CHECK_STR(ask("T9"), "E01");
+    CHECK_STR(ask("T1zz"), "E01");
+    CHECK_STR(ask("Hg9"), "E01");
+    CHECK_STR(ask("Hg1zz"), "E01");
+    CHECK_STR(ask("Hg100000002"), "E01");
+    CHECK_STR(ask("Hg-1"), "OK");
+    CHECK_STR(ask("Hg0"), "OK");
+    CHECK_STR(ask("Hg2"), "OK");
+    CHECK_STR(ask("qThreadExtraInfo,100000002"), "E01");
+    CHECK_STR(ask("vCont;s:100000001"), "E01");
+    CHECK_STR(ask("vCont;s:1zz"), "E01");
+}
+
+/* The protocol's rule: the leftmost action that applies to a thread is its action. */
+TEST(the_leftmost_vcont_action_for_the_stopped_thread_decides)
+{
+    CHECK_EQ(resume_of("vCont;c:1;s"), GDB_CONTINUE);
+    CHECK_EQ(resume_of("vCont;s:1;c"), GDB_STEP);
+    CHECK_EQ(resume_of("vCont;c:2;s:1"), GDB_STEP);
+    CHECK_EQ(resume_of("vCont;c:2;c"), GDB_CONTINUE);
+}
+
+/* Regression (review): "$#00" was acked and never answered, and GDB would wait. */
+TEST(an_empty_packet_gets_the_empty_reply)
+{
+    setup();
+    feed("$#00+");
+    feed_packet("c");
+    feed("+");
+    CHECK_EQ(gdbstub_session(&stub, &stop), GDB_CONTINUE);
+    CHECK(strstr(output(), "+$#00") != NULL);
 }
 
 TEST(detach_removes_breakpoints)
