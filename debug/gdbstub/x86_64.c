@@ -116,25 +116,48 @@ static int read_mem(uint64_t address, void *out, size_t len)
     return 0;
 }
 
+/* Whether [a, a + a_len) and [b, b + b_len), both mapped, share a byte of RAM. Compared
+ * frame by frame through the page tables, since one frame can have two addresses: every
+ * kernel stack is also in the physical map at PHYS_MAP_BASE. */
+static bool same_memory(uint64_t a, size_t a_len, uint64_t b, size_t b_len)
+{
+    for (uint64_t pa = a & ~0xfffull; pa < a + a_len; pa += 0x1000) {
+        uint64_t fa, fb;                    /* [from, to): the range's bytes in a page */
+        uint64_t a_from = (pa < a ? a : pa) - pa;
+        uint64_t a_to = a + a_len - pa < 0x1000 ? a + a_len - pa : 0x1000;
+        if (!paging_translate(pa, &fa, NULL))
+            continue;
+        for (uint64_t pb = b & ~0xfffull; pb < b + b_len; pb += 0x1000) {
+            uint64_t b_from = (pb < b ? b : pb) - pb;
+            uint64_t b_to = b + b_len - pb < 0x1000 ? b + b_len - pb : 0x1000;
+            if (paging_translate(pb, &fb, NULL) && (fa >> 12) == (fb >> 12) &&
+                a_from < b_to && b_from < a_to)
+                return true;
+        }
+    }
+    return false;
+}
+
 /*
  * The stub runs on the stopped context's stack: below the trap frame, down to its own
  * rsp, are the stub's live frames. GDB sees that as free stack under the stopped rsp (a
  * function called from GDB, `print f(x)`, puts its return address and breakpoint
- * there), and writing it would pull the stub's frames from under it, so it is refused.
+ * there), and writing it would pull the stub's frames from under it, so it is refused,
+ * through any address that reaches the same memory.
  */
 static bool in_stub_stack(uint64_t address, size_t len)
 {
-    if (!stopped)
+    if (!stopped || len == 0)
         return false;
     uint64_t rsp = cpu_read_rsp();
     uint64_t top = (uint64_t)(uintptr_t)stopped + sizeof(*stopped);
-    return address < top && address + len > rsp;
+    return same_memory(address, len, rsp, top - rsp);
 }
 
 static int write_mem(uint64_t address, const void *in, size_t len)
 {
     bool text;
-    if (in_stub_stack(address, len) || check_range(address, len, true, &text) != 0)
+    if (check_range(address, len, true, &text) != 0 || in_stub_stack(address, len))
         return -EFAULT;
     uint64_t flags = cpu_irq_save(), cr0 = cpu_read_cr0();
     if (text)
@@ -186,13 +209,25 @@ static int breakpoint_allowed(uint64_t address, int type)
     if (address >= (uint64_t)(uintptr_t)__debug_trap_start &&
         address < (uint64_t)(uintptr_t)__debug_trap_end)
         return -EACCES;
-    /* int3 only in the kernel image, mapped the same in every address space for good,
+    /* int3 only in the kernel's text, mapped the same in every address space for good,
      * so that arming it (with no page-table check, on the trap path) cannot fault:
      * lower-half code belongs to whichever program is mapped when the kernel resumes
-     * (use a hardware breakpoint there), and heap pages come and go. */
-    if (type == 0 && address < KERNEL_VMA)
+     * (use a hardware breakpoint there), and heap pages come and go. Nor in its data,
+     * where an int3 byte never executes and only corrupts what the kernel reads. */
+    if (type == 0 && (address < (uint64_t)(uintptr_t)__text_start ||
+                      address >= (uint64_t)(uintptr_t)__text_end))
         return -EACCES;
     return 0;
+}
+
+/* Data a watchpoint may not cover: what the #DB and #BP path reads before the debugger
+ * clears DR7 (the watchpoint would fire again on every entry), and what syscall_entry
+ * writes while the user's rsp is loaded (it would trap on the user's stack). */
+static bool unwatchable(uint64_t address, uint64_t len)
+{
+    uint64_t start = (uint64_t)(uintptr_t)__debug_trap_data_start;
+    uint64_t end = (uint64_t)(uintptr_t)__debug_trap_data_end;
+    return (address < end && address + len > start) || user_entry_data(address, len);
 }
 
 /* ---- debug registers ---- */
@@ -232,8 +267,8 @@ static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
         len = 1;                            /* execute: the length must be 1 (0 in DR7) */
     if (len == 0 || len > 32 || address + len < address)
         return -EINVAL;
-    if (insert && type != 1 && user_entry_data(address, len))
-        return -EACCES;                     /* written on the user's stack pointer */
+    if (insert && type != 1 && unwatchable(address, len))
+        return -EACCES;
     bool found = false;
     for (unsigned n = 0; n < 4; n++) {
         if (hw[n].used && hw[n].type == type && hw[n].start == address && hw[n].size == len) {
@@ -429,10 +464,12 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
  * once, so that nothing this path writes sets off one of GDB's watchpoints. */
 static __debug_trap_path bool debugger(struct trap_frame *frame)
 {
-    if (!enabled)
-        return false;
     uint64_t dr7 = cpu_read_dr7();
-    cpu_write_dr7(0);
+    cpu_write_dr7(0);                       /* first: `enabled` may be watched */
+    if (!enabled) {
+        cpu_write_dr7(dr7);
+        return false;
+    }
     struct gdb_stop stop = { .signal = GDB_SIGTRAP, .reason = GDB_STOP_SIGNAL };
     bool ours = false;
     if (frame->vector == VECTOR_BREAKPOINT) {

@@ -24,8 +24,6 @@
 #include "string.h"
 #include "trap.h"
 
-extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
-extern char __data_start[], __bss_end[], __kernel_end[];
 extern char boot_stack_guard[], ist_double_fault_guard[], ist_nmi_guard[],
             ist_machine_check_guard[];
 

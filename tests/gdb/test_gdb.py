@@ -58,9 +58,34 @@ def test_hundred_steps_visit_the_same_instructions_as_qemus_stub():
     commands += ["detach"]
     def rips(stub):
         return re.findall(r"^rip ([0-9a-f]+)$", run(stub, commands), re.M)
-    ours = rips("ours")
-    assert len(ours) == 100
-    assert ours == rips("qemu")
+    ours, qemu = rips("ours"), rips("qemu")
+    assert len(ours) == 100 and len(qemu) == 100
+    assert same_steps(ours, qemu)
+
+
+def same_steps(ours, qemu, allowed=3):
+    """Whether two stepi rip sequences agree, allowing for QEMU's stub now and then
+    reporting a step that executed nothing (its rip twice in a row, where ours moved on:
+    seen about once in 12 runs, at a loop's `jne` as often as anywhere), which puts its
+    sequence one step behind from there. A stutter of ours, or any other difference,
+    is not allowed; at most `allowed` of QEMU's."""
+    i = j = stutters = 0
+    while i < len(ours) and j < len(qemu):
+        if ours[i] == qemu[j]:
+            i, j = i + 1, j + 1
+        elif j > 0 and qemu[j] == qemu[j - 1]:
+            j, stutters = j + 1, stutters + 1
+        else:
+            return False
+    return stutters <= allowed and i == len(ours) - stutters
+
+
+def test_same_steps_allows_qemus_stutters_only():
+    assert same_steps(["a", "b", "c", "d"], ["a", "b", "c", "d"], allowed=1)
+    assert same_steps(["a", "b", "c", "d"], ["a", "b", "b", "c"], allowed=1)
+    assert not same_steps(["a", "b", "b", "c"], ["a", "b", "c", "d"], allowed=1)   # ours
+    assert not same_steps(["a", "b", "c", "d"], ["a", "b", "d", "c"], allowed=1)
+    assert not same_steps(["a", "b", "c", "d"], ["a", "a", "a", "a"], allowed=1)
 
 
 def test_memory_read_and_write():
@@ -139,6 +164,33 @@ def test_breakpoints_on_the_debug_trap_path_are_refused():
     assert "Cannot insert breakpoint 1" in out, out
     assert "Cannot insert hardware breakpoint 2" in out, out
     assert "Breakpoint 3, shell_start ()" in out, out
+
+
+def test_what_the_stub_runs_on_is_guarded_from_gdb():
+    """Regressions (review): a watchpoint on the debugger hook, which every #DB reads
+    before DR7 is cleared, made a step trap again and again down to a double fault; an
+    int3 could be put in the kernel's data, where it only corrupts what the kernel reads;
+    and the stub's own stack could be written through its second address in the physical
+    map. All three are refused now, and the kernel goes on under GDB."""
+    alias = "($rsp - 0x100 - 0xffffffff80000000 + 0xffff800000000000)"   # the boot stack
+    attempt = ["python", "try:", "    gdb.execute('continue')",
+               "except gdb.error as e:", "    print('refused:', e)", "end"]
+    out = run("ours", ["break executor_run", "continue",
+                       "python gdb.execute('maint packet Z2,%x,8' % int(gdb.parse_and_eval("
+                       "\"(unsigned long)&'trap.c'::debugger\")))",
+                       "stepi", "delete", "break *(long)&ticks"] + attempt + [
+                       "delete", "break shell_poll", "continue",
+                       "python", "for where in ('$rsp - 0x100', '%s'):" % alias,
+                       "    try:", "        gdb.execute('set var *(long *)(%s) = 0' % where)",
+                       "    except gdb.error as e:", "        print('refused:', e)", "end",
+                       "bt 1", "detach"])
+    assert 'received: "E0d"' in out, out
+    assert "Double fault" not in out and re.search(r"^0x[0-9a-f]+\s+\d+\s", out, re.M), out
+    assert re.search(r"Cannot insert breakpoint \d+", out), out
+    refusals = re.findall(r"refused: Cannot access memory at address (0x[0-9a-f]+)", out)
+    assert len(refusals) == 2 and refusals[1].startswith("0xffff8000"), out
+    assert re.search(r"Breakpoint \d+, shell_poll \(", out), out
+    assert re.search(r"#0\s+shell_poll \(", out), out
 
 
 def test_threads_monitor_and_detach():

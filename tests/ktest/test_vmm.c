@@ -25,7 +25,6 @@
 
 #define TEST_VA    0xffffd00000000000ull      /* kernel half, owned by nobody */
 
-extern char __text_start[], __rodata_start[], __kernel_end[];
 static char report[4096];
 static struct ktest_fault fault;
 static const uint64_t constant = 0x0123456789abcdefull;

@@ -270,9 +270,11 @@ static inline uint64_t cpu_read_dr7(void)
     return value;
 }
 
+/* A memory clobber: no load or store moves across a write to DR7, so what follows a
+ * clear is never watched. */
 static inline void cpu_write_dr7(uint64_t value)
 {
-    __asm__ __volatile__("mov %0, %%dr7" : : "r"(value));
+    __asm__ __volatile__("mov %0, %%dr7" : : "r"(value) : "memory");
 }
 
 /* DR0-DR3: `mov` to a debug register needs the number in the instruction. */

@@ -71,6 +71,10 @@ static inline void *phys_to_virt(uint64_t phys)
     return (void *)(uintptr_t)(phys + PHYS_MAP_BASE);
 }
 
+/* The kernel image's parts, from kernel.ld. */
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __bss_end[], __kernel_end[];
+
 /* Physical address of a symbol inside the kernel image. */
 static inline uint64_t kernel_virt_to_phys(const void *virt)
 {

@@ -17,7 +17,7 @@
 #include "user.h"
 
 static trap_recovery_fn recovery;                  /* IRQs off to change */
-static trap_debugger_fn debugger;                  /* set once at boot */
+static trap_debugger_fn debugger __debug_trap_data;    /* set once at boot */
 
 void trap_set_debugger(trap_debugger_fn fn)
 {

@@ -110,6 +110,12 @@ void trap_set_debugger(trap_debugger_fn fn);
 #define __debug_trap_path __section(".text.debugtrap")
 extern const char __debug_trap_start[], __debug_trap_end[];
 
+/* The data that same path reads before the debugger clears DR7 (the debugger hook
+ * itself): a watchpoint there would trap again on every #DB and #BP, down to a double
+ * fault, so the stub refuses one. kernel.ld gathers it between these two symbols. */
+#define __debug_trap_data __section(".data.debugtrap")
+extern const char __debug_trap_data_start[], __debug_trap_data_end[];
+
 /* Name of an exception vector ("#PF Page fault"); "reserved" for unassigned vectors. */
 const char *trap_exception_name(unsigned vector);
 
