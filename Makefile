@@ -351,8 +351,8 @@ debug-qemu-server: deps all
 # syscalls move to the kernel stack. initrd.tar is a ustar archive of the stripped
 # programs and user/files/*, byte-identical from build to build (fixed owner, mode,
 # mtime and order), so whatever embeds it changes only when a program or file did.
-USER_PROGRAMS := hello echo cat counter keys nullptr kernelptr privileged divide undefined \
-	spin badsys
+USER_PROGRAMS := hello echo cat counter keys flood nullptr kernelptr privileged divide undefined \
+	fpu spin badsys exitwith
 USER_FILES    := readme.txt
 USER_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \

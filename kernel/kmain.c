@@ -188,7 +188,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     idt_init();                            /* 32 exception vectors + 16 IRQ vectors */
     stage("IDT", "%u exception and %u IRQ vectors through one trap frame", EXCEPTION_VECTORS,
           IRQ_LINES);
-    user_init();                           /* syscall/sysret MSRs, SWAPGS base */
+    user_init();                           /* syscall/sysret MSRs, SWAPGS base, no FPU */
     stage("RING3", "syscall entry at LSTAR, sysretq back, STAR selectors %#x/%#x",
           GDT_KERNEL_CODE, GDT_USER_DATA - 8);
     frames_init();                         /* free frames: memory map minus image, info, modules */

@@ -64,6 +64,8 @@ static struct process *process_of(uint16_t pid)
 /* Everything a process holds goes back; its task then ends with its exit code. */
 static enum poll finish(struct task *task, struct process *p)
 {
+    if (p->exited && p->exit_code != 0)    /* a kill has said so already (kill) */
+        kprintf("[pid %u] exited with code %d\n", p->pid, p->exit_code);
     if (p->in_syscall)
         syscall_cancel(p);
     uspace_destroy(&p->space);

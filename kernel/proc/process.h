@@ -29,7 +29,7 @@
 
 #define PROCESS_FILES      8           /* fds 0-2 are the console; 3.. initrd files */
 #define PROCESS_INPUT_MAX  256         /* console input typed ahead of the program */
-#define PROCESS_EXIT_KILLED (-1)       /* the exit code of a killed program */
+#define PROCESS_EXIT_KILLED (-1)       /* a killed program's exit code (exit(-1) too) */
 
 struct process_file {
     const uint8_t *data;               /* NULL: the slot is free */

@@ -107,11 +107,7 @@ static void run_line(struct shell *s)
 static bool foreground_done(struct shell *s)
 {
     uint16_t pid = s->state.foreground;
-    int32_t code;
-    int joined = task_join_poll(pid, &code);
-    if (joined != 0) {
-        if (joined == 1 && code != 0 && code != PROCESS_EXIT_KILLED)
-            kprintf("[pid %u] exited with code %d\n", pid, code);
+    if (task_join_poll(pid, NULL) != 0) {  /* it said how it ended (process.c) */
         s->state.foreground = 0;
         return true;
     }

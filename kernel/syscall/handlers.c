@@ -12,6 +12,7 @@
 #include "string.h"
 
 #define WRITE_CHUNK  256               /* bytes copied in and written per step */
+#define WRITE_POLL   4096              /* bytes written per poll, then the others run */
 #define SLEEP_MS_MAX 86400000ull       /* one day: longer sleeps are refused (-EINVAL) */
 
 static bool done(struct syscall_call *call, int64_t result)
@@ -27,18 +28,30 @@ bool sys_exit(struct process *process, struct syscall_call *call)
     return done(call, 0);
 }
 
+/* A page per poll: a long write lets the other tasks (the shell's Ctrl+C among them)
+ * run between its pages, as a sleep would, instead of holding the CPU to its end. The
+ * program cannot change its buffer meanwhile: it runs only when the call returns. */
 bool sys_write(struct process *process, struct syscall_call *call)
 {
     uint64_t fd = call->args[0], buf = call->args[1], len = call->args[2];
     char chunk[WRITE_CHUNK];
     if (fd != 1 && fd != 2)
         return done(call, -EBADF);
-    if (uspace_check(&process->space, buf, len, false) != 0)
-        return done(call, -EFAULT);        /* checked whole: nothing half-written */
-    for (uint64_t at = 0; at < len; at += WRITE_CHUNK) {
+    if (!call->started) {
+        if (uspace_check(&process->space, buf, len, false) != 0)
+            return done(call, -EFAULT);    /* checked whole: nothing half-written */
+        call->started = true;
+    }
+    for (uint64_t step = 0; call->progress < len && step < WRITE_POLL; step += WRITE_CHUNK) {
+        uint64_t at = call->progress;
         size_t n = len - at < WRITE_CHUNK ? (size_t)(len - at) : WRITE_CHUNK;
         uspace_copy_in(&process->space, chunk, buf + at, n);
         console_write(chunk, n);
+        call->progress += n;
+    }
+    if (call->progress < len) {
+        task_yield_now();                  /* polled again after the other ready tasks */
+        return false;
     }
     return done(call, (int64_t)len);
 }

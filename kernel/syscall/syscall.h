@@ -19,6 +19,7 @@ struct syscall_call {
     uint64_t args[SYSCALL_ARGS_MAX];
     int64_t result;
     bool started;                      /* a waiting handler has set up its wait */
+    uint64_t progress;                 /* what one spanning several polls has done */
 };
 
 /* What the shell's `syscalls` command and docs print about each entry of the table. */

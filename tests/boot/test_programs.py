@@ -12,8 +12,8 @@ from conftest import ROOT
 from monitored import MonitoredKernel
 
 PROMPT = "\nlockstep> "
-PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "hello", "kernelptr", "keys",
-            "nullptr", "privileged", "spin", "undefined"]
+PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "exitwith", "flood", "fpu",
+            "hello", "kernelptr", "keys", "nullptr", "privileged", "spin", "undefined"]
 
 
 class Session:
@@ -108,6 +108,21 @@ def test_every_program_over_the_serial_console():
         out = s.run("undefined")
         assert re.search(r"^\[pid \d+\] killed: #UD Invalid opcode at rip 0x4[0-9a-f]+", out,
                          re.M), out
+        # No x87 or MMX in ring 3 (CR0.EM): their registers would go from one program to
+        # the next, since the kernel saves no FPU state.
+        out = s.run("fpu")
+        assert re.search(r"^\[pid \d+\] killed: #NM Device not available at rip 0x4[0-9a-f]+",
+                         out, re.M), out
+        out = s.run("fpu mmx")
+        assert re.search(r"^\[pid \d+\] killed: #UD Invalid opcode at rip 0x4[0-9a-f]+", out,
+                         re.M), out
+        # exit(-1) is an exit like any other, not taken for a kill and left unreported.
+        out = s.run("exitwith -1")
+        assert re.search(r"^\[pid \d+\] exited with code -1$", out, re.M), out
+        assert "killed" not in out and "exited" not in s.run("exitwith 0"), out
+        out = s.run("flood 8")                         # 8 KiB in one write(): 2 pages
+        assert len(re.findall(r"^([a-z])\1{62}$", out, re.M)) == 128, out
+        assert "flood: write returned 8192" in out, out
         out = s.run("kernelptr")
         for call in ("write", "read", "open"):
             assert "kernelptr: %s(kernel address) = -14 (EFAULT)" % call in out, out
@@ -127,6 +142,16 @@ def test_every_program_over_the_serial_console():
         out = s.run("tasks")
         assert task_polls(out, "uptime") >= uptime_polls + 2, out
         assert not re.search(r"^ +\d+ spin ", out, re.M), out
+
+        # A long write goes a page per poll, so the shell's Ctrl+C ends it part-way
+        # (it once held the CPU to its end: 164 s for 16 MiB).
+        s.child.send("flood 2048\r")
+        s.child.expect_exact("a" * 63)
+        s.child.sendcontrol("c")
+        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)", timeout=20)
+        assert len(s.child.before) < 1024 * 1024, len(s.child.before)
+        s.child.expect_exact(PROMPT)
+        assert "write returned" not in s.child.before, s.child.before
 
         assert re.search(r"^Hello from user space!", s.run("hello"), re.M)
         assert frames_in_use(s.run("mem")) == frames_before       # every page came back

@@ -101,6 +101,10 @@ KTEST(programs_run_to_their_exit_codes)
     KCHECK_EQ(ktest_run_to_exit(spawn("privileged", NULL), 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(ktest_run_to_exit(spawn("divide", NULL), 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(ktest_run_to_exit(spawn("undefined", NULL), 100), PROCESS_EXIT_KILLED);
+    KCHECK_EQ(ktest_run_to_exit(spawn("fpu", NULL), 100), PROCESS_EXIT_KILLED);   /* #NM */
+    KCHECK_EQ(ktest_run_to_exit(spawn("fpu", "mmx"), 100), PROCESS_EXIT_KILLED);  /* #UD */
+    KCHECK_EQ(ktest_run_to_exit(spawn("flood", "8"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "7"), 100), 7);
     KCHECK_EQ(free_frames(), before);
 }
 
@@ -136,6 +140,28 @@ KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
     KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(process_kill((uint16_t)pid, "again"), -ESRCH);
     KCHECK_EQ(process_input((uint16_t)pid, "x\n", 2), -ESRCH);
+}
+
+/* Regression (review): a long write ran to its end inside one poll, so nothing else ran
+ * and Ctrl+C waited for it (16 MiB: 164 s). It now writes a page per poll. */
+KTEST(a_long_write_lets_the_other_tasks_run_and_can_be_killed)
+{
+    int pid = spawn("flood", "64");                     /* 64 KiB in one write() */
+    KCHECK(pid > 0);
+    for (int i = 0; i < 6; i++)
+        executor_poll_one();                           /* start, then 5 pages */
+    const struct task *t = task_find((uint16_t)pid);
+    KCHECK(t && t->state == TASK_LIVE && t->polls >= 3);
+    KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
+    KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
+}
+
+/* Regression (review): x87 and MMX ran in ring 3 and their registers went from one
+ * program to the next, since the kernel saves no FPU state. */
+KTEST(ring3_has_no_fpu)
+{
+    KCHECK(cpu_read_cr0() & CR0_EM);
+    KCHECK(!(cpu_read_cr0() & CR0_MP));
 }
 
 KTEST(ring3_has_no_time_stamp_counter)

@@ -27,6 +27,7 @@
 
 /* CR0 (SDM Vol.3A 2.5). */
 #define CR0_PE              CPU_BIT(0)      /* protected mode */
+#define CR0_MP              CPU_BIT(1)      /* monitor coprocessor: WAIT obeys CR0.TS */
 #define CR0_EM              CPU_BIT(2)      /* x87 emulation: x87 and SSE instructions fault */
 #define CR0_TS              CPU_BIT(3)      /* task switched: the next x87 instruction #NMs */
 #define CR0_NE              CPU_BIT(5)      /* numeric error: x87 errors as #MF, not IRQ 13 */

@@ -32,6 +32,11 @@ void user_init(void)
     cpu_wrmsr(MSR_GS_BASE, 0);
     cpu_wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)&cpu_local);
     cpu_write_cr4(cpu_read_cr4() | CR4_TSD);
+    /* No x87 or MMX either (SSE is off: CR4.OSFXSR clear). The kernel saves no FPU
+     * state, so a program would read what the last one left in those registers. With
+     * CR0.EM set and MP clear, x87 instructions raise #NM and MMX ones #UD (SDM Vol.3A
+     * 2.5, 9.2.1, 12.1), and the program is killed like any other faulting one. */
+    cpu_write_cr0((cpu_read_cr0() | CR0_EM) & ~CR0_MP);
 }
 
 bool user_entry_data(uint64_t address, uint64_t len)
