@@ -63,6 +63,34 @@ static void deliver(const struct key_event *event)
     }
 }
 
+/* Decode one byte. A byte that broke off a prefix sequence refuses that sequence (its
+ * key_drop names the prefix byte) and is then decoded again on its own: the decoder
+ * cannot abandon twice in a row, so this runs at most twice. */
+static void decode(uint8_t byte)
+{
+    enum scancode_result result;
+    do {
+        struct key_event event;
+        uint8_t refusal = 0, pending = decoder.prefix;
+        result = scancode_decode(&decoder, byte, &event, &refusal);
+        switch (result) {
+        case SCANCODE_KEY:
+            deliver(&event);
+            break;
+        case SCANCODE_REFUSED:
+            stats.refused++;
+            TRACE(key_drop, .scancode = byte, .reason = refusal);
+            break;
+        case SCANCODE_ABANDONED:
+            stats.refused++;
+            TRACE(key_drop, .scancode = pending, .reason = refusal);
+            break;
+        case SCANCODE_MORE:
+            break;
+        }
+    } while (result == SCANCODE_ABANDONED);
+}
+
 static enum poll keyboard_poll(struct task *task)
 {
     (void)task;
@@ -71,19 +99,8 @@ static enum poll keyboard_poll(struct task *task)
         barrier();                             /* read the byte before freeing its slot */
         scan_tail = scan_tail + 1;
 
-        struct key_event event;
-        uint8_t refusal = 0, leds = scancode_leds(&decoder);
-        switch (scancode_decode(&decoder, byte, &event, &refusal)) {
-        case SCANCODE_KEY:
-            deliver(&event);
-            break;
-        case SCANCODE_REFUSED:
-            stats.refused++;
-            TRACE(key_drop, .scancode = byte, .reason = refusal);
-            break;
-        case SCANCODE_MORE:
-            break;
-        }
+        uint8_t leds = scancode_leds(&decoder);
+        decode(byte);
         if (scancode_leds(&decoder) != leds && leds_handler)
             leds_handler(scancode_leds(&decoder));
     }
