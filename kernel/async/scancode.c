@@ -155,11 +155,13 @@ static bool is_overrun(uint8_t byte)
     return byte == 0x00 || byte == 0xff;
 }
 
-/* Forget every held modifier: after a loss a release may be missing, and a key that reads
- * as released when it is held is the safe side of a key that reads as held forever. */
+/* Forget every held modifier and lock key: after a loss a release may be missing, and a
+ * key that reads as released when it is held is the safe side of a key that reads as held
+ * forever (a lock key held forever would never toggle again). */
 static void release_held(struct scancode_decoder *d)
 {
     d->held = 0;
+    d->locks_down = 0;                            /* the next press toggles */
 }
 
 enum scancode_result scancode_decode(struct scancode_decoder *d, uint8_t byte,
@@ -210,8 +212,13 @@ enum scancode_result scancode_decode(struct scancode_decoder *d, uint8_t byte,
     if (k->kind == MODIFIER) {
         uint8_t bit = held_bit(code);
         d->held = pressed ? (uint8_t)(d->held | bit) : (uint8_t)(d->held & ~bit);
-    } else if (k->kind == LOCK && pressed) {
-        d->locks ^= lock_bit(code);               /* toggles on press; repeat toggles too */
+    } else if (k->kind == LOCK) {
+        /* A held key repeats its make code; only the first make after a break toggles,
+         * or how long Caps Lock was held would decide whether it ends up on. */
+        uint8_t bit = lock_bit(code);
+        if (pressed && !(d->locks_down & bit))
+            d->locks ^= bit;
+        d->locks_down = (uint8_t)(pressed ? d->locks_down | bit : d->locks_down & ~bit);
     }
     uint8_t mods = modifiers(d);
     *event = (struct key_event){

@@ -60,6 +60,8 @@ struct scancode_decoder {
     uint8_t pause_index;              /* bytes of the Pause sequence seen */
     uint8_t held;                     /* left/right Shift, Ctrl, Alt held (bits below) */
     uint8_t locks;                    /* KEYMOD_CAPS | KEYMOD_NUM | KEYMOD_SCROLL */
+    uint8_t locks_down;               /* those lock keys held down (KEYMOD_ bits): the
+                                         typematic repeat of a held one does not toggle */
 };
 
 /* A decoder with nothing held and every lock off. */
@@ -69,7 +71,7 @@ void scancode_init(struct scancode_decoder *decoder);
  * pending (decoder->prefix is the byte a caller names when it records the refusal), and
  * the same byte fed again cannot be abandoned twice. The keyboard's overrun bytes (0x00,
  * 0xff: its buffer overflowed, releases may be lost) are refused as replies and also
- * release every held Shift, Ctrl and Alt. */
+ * release every held Shift, Ctrl, Alt and lock key. */
 enum scancode_result scancode_decode(struct scancode_decoder *decoder, uint8_t byte,
                                      struct key_event *event, uint8_t *refusal);
 

@@ -142,6 +142,35 @@ TEST(lock_keys_toggle_and_set_leds)
              KEYMOD_NUM | KEYMOD_SCROLL);
 }
 
+/* Regression (review): a held Caps Lock repeats its make code, and every repeat toggled
+ * it, so three makes and a break left it on and two left it off: whether Caps Lock ended
+ * up on depended on how long it was held. Only a make after a break toggles now. */
+TEST(a_held_caps_lock_toggles_once_not_on_every_repeat)
+{
+    const uint16_t locks[] = { KEY_CapsLock, KEY_NumLock, KEY_ScrollLock };
+    const uint8_t leds[] = { 4, 2, 1 };
+    for (size_t i = 0; i < 3; i++) {
+        for (int repeats = 1; repeats <= 4; repeats++) {
+            scancode_init(&d);
+            for (int r = 0; r < repeats; r++)
+                press(locks[i], true);
+            CHECK_EQ(scancode_leds(&d), leds[i]);
+            press(locks[i], false);
+            CHECK_EQ(scancode_leds(&d), leds[i]);
+            press(locks[i], true);                   /* a new press: off again */
+            press(locks[i], true);
+            press(locks[i], false);
+            CHECK_EQ(scancode_leds(&d), 0);
+        }
+    }
+    /* An overrun may have eaten the release: the next make toggles, as after a release. */
+    scancode_init(&d);
+    press(KEY_CapsLock, true);
+    CHECK_EQ(scancode_decode(&d, 0xff, &ev, &why), SCANCODE_REFUSED);
+    press(KEY_CapsLock, true);
+    CHECK_EQ(scancode_leds(&d), 0);
+}
+
 TEST(pause_is_six_bytes_and_one_key)
 {
     const uint8_t seq[] = { 0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5 };
