@@ -5,13 +5,24 @@
  * single consumer (the keyboard task). The producer writes the byte, then publishes
  * `scan_head`; the consumer reads the byte, then publishes `scan_tail`. Key queue: the
  * keyboard task produces, the reader consumes, both in task context.
+ *
+ * A full scancode queue drops the new byte and flags the newest queued entry
+ * (SCAN_LOST_AFTER): once the task has decoded that byte it releases every held key,
+ * because the lost bytes may hold a Shift or Ctrl release that would otherwise never come.
+ *
+ *   scan_tail: the oldest                        scan_head - 1: the newest
+ *   [ 2a Shift | 1e A | 9e | ... | 1e A | 9e | 30 B + LOST ]   full: b0, aa dropped
+ *   The task decodes left to right and, after the B, forgets the Shift whose release
+ *   (aa) was lost: the keys typed next are not shifted.
  */
 #include "keyboard.h"
 #include "executor.h"
 #include "machine.h"
 #include "trace.h"
 
-static uint8_t scancodes[KEYBOARD_SCANCODE_QUEUE];
+#define SCAN_LOST_AFTER 0x100                  /* entry flag: bytes were lost after it */
+
+static uint16_t scancodes[KEYBOARD_SCANCODE_QUEUE];  /* a byte, maybe | SCAN_LOST_AFTER */
 static volatile uint32_t scan_head;            /* the producer only */
 static volatile uint32_t scan_tail;            /* the keyboard task only */
 static struct key_event keys[KEYBOARD_KEY_QUEUE];
@@ -27,6 +38,9 @@ void keyboard_input(uint8_t scancode, uint16_t waker)
     uint32_t head = scan_head;
     stats.scancodes++;
     if (head - scan_tail == KEYBOARD_SCANCODE_QUEUE) {
+        /* The task reads only the oldest entry, and with the queue full that is not the
+         * newest: the flag cannot race with its read. */
+        scancodes[(head - 1) % KEYBOARD_SCANCODE_QUEUE] |= SCAN_LOST_AFTER;
         stats.queue_drops++;
         TRACE(key_drop, .scancode = scancode, .reason = SCANCODE_QUEUE_FULL);
         return;
@@ -63,6 +77,12 @@ static void deliver(const struct key_event *event)
     }
 }
 
+static void refused(uint8_t byte, uint8_t reason)
+{
+    stats.refused++;
+    TRACE(key_drop, .scancode = byte, .reason = reason);
+}
+
 /* Decode one byte. A byte that broke off a prefix sequence refuses that sequence (its
  * key_drop names the prefix byte) and is then decoded again on its own: the decoder
  * cannot abandon twice in a row, so this runs at most twice. */
@@ -78,12 +98,10 @@ static void decode(uint8_t byte)
             deliver(&event);
             break;
         case SCANCODE_REFUSED:
-            stats.refused++;
-            TRACE(key_drop, .scancode = byte, .reason = refusal);
+            refused(byte, refusal);
             break;
         case SCANCODE_ABANDONED:
-            stats.refused++;
-            TRACE(key_drop, .scancode = pending, .reason = refusal);
+            refused(pending, refusal);
             break;
         case SCANCODE_MORE:
             break;
@@ -95,12 +113,17 @@ static enum poll keyboard_poll(struct task *task)
 {
     (void)task;
     while (scan_tail != scan_head) {
-        uint8_t byte = scancodes[scan_tail % KEYBOARD_SCANCODE_QUEUE];
-        barrier();                             /* read the byte before freeing its slot */
+        uint16_t entry = scancodes[scan_tail % KEYBOARD_SCANCODE_QUEUE];
+        barrier();                             /* read the entry before freeing its slot */
         scan_tail = scan_tail + 1;
 
         uint8_t leds = scancode_leds(&decoder);
-        decode(byte);
+        decode((uint8_t)entry);
+        if (entry & SCAN_LOST_AFTER) {
+            if (decoder.prefix)                /* it cannot go on: refuse it, as decode does */
+                refused(decoder.prefix, SCANCODE_MALFORMED);
+            scancode_lost(&decoder);
+        }
         if (scancode_leds(&decoder) != leds && leds_handler)
             leds_handler(scancode_leds(&decoder));
     }

@@ -24,7 +24,9 @@ int keyboard_init(void (*set_leds)(uint8_t leds));
 
 /* A scancode arrived from a source; `waker` says who delivered it (TRACE_WAKER_IRQ(33)
  * for the PS/2 interrupt). Single producer at a time: IRQ context, or task context with
- * interrupts off (keyboard_inject does that). Never blocks; a full queue counts a drop. */
+ * interrupts off (keyboard_inject does that). Never blocks. A full queue drops the byte
+ * (counted in queue_drops, a key_drop with reason SCANCODE_QUEUE_FULL), and the keyboard
+ * task releases every held Shift, Ctrl, Alt and lock key where the loss happened. */
 void keyboard_input(uint8_t scancode, uint16_t waker);
 
 /* Feed scancodes from task context (tests, replay): interrupts are held off around each

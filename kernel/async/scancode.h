@@ -75,6 +75,13 @@ void scancode_init(struct scancode_decoder *decoder);
 enum scancode_result scancode_decode(struct scancode_decoder *decoder, uint8_t byte,
                                      struct key_event *event, uint8_t *refusal);
 
+/* Bytes were lost after the last one fed (a queue overflowed): a release may be among
+ * them. Every held Shift, Ctrl, Alt and lock key now reads as released (the safe side:
+ * one really still held reads as up until its next make; a lost break can no longer leave
+ * one stuck), and a pending prefix sequence is forgotten; the locks stay as they are.
+ * The caller records the forgotten prefix if it wants to. Cannot fail. */
+void scancode_lost(struct scancode_decoder *decoder);
+
 /* The lock LEDs as the PS/2 "set LEDs" command wants them: bit 0 Scroll, 1 Num, 2 Caps. */
 uint8_t scancode_leds(const struct scancode_decoder *decoder);
 

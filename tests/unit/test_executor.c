@@ -2,8 +2,9 @@
  * test_executor.c - the executor, the timer queue and the keyboard path on the host,
  * with a fake interrupt source (fake_machine.h): FIFO wake order, coalescing, wakes
  * during a poll, harmless stale wakes, spawn/exit/join and slot reuse, sleepers waking
- * at the right tick in deadline order, the idle step, what the trace records, and the
- * tasks as the GDB stub sees them (gdb_tasks.c).
+ * at the right tick in deadline order, the idle step, what the trace records, the
+ * keyboard's queues when nobody drains them, and the tasks as the GDB stub sees them
+ * (gdb_tasks.c).
  */
 #include "unit.h"
 #include "fake_machine.h"
@@ -359,6 +360,39 @@ TEST(a_full_scancode_queue_counts_drops)
     run_ready();
     keyboard_get_stats(&stats);
     CHECK_EQ(stats.keys, KEYBOARD_SCANCODE_QUEUE);
+}
+
+/* Regression (review): keys held across `busy` left Shift stuck. The keyboard task was
+ * starved, the scancode queue filled, Shift's release was one of the bytes dropped, and
+ * every key after read as shifted. Where bytes were lost the task now releases every
+ * held key: a still-held one reads as up (the safe side), a released one never as down. */
+TEST(a_shift_release_lost_to_a_full_scancode_queue_does_not_stick)
+{
+    setup();
+    keyboard_init(NULL);
+    keyboard_input(0x2a, TRACE_WAKER_IRQ(33));            /* Shift down */
+    for (int i = 1; i < KEYBOARD_SCANCODE_QUEUE - 1; i++)
+        keyboard_input(i % 2 ? 0x1e : 0x9e, TRACE_WAKER_IRQ(33));   /* A, pressed, up */
+    keyboard_input(0x30, TRACE_WAKER_IRQ(33));            /* B down: the queue is full */
+    keyboard_input(0xb0, TRACE_WAKER_IRQ(33));            /* dropped: B up */
+    keyboard_input(0xaa, TRACE_WAKER_IRQ(33));            /* dropped: Shift up */
+    struct keyboard_stats stats;
+    keyboard_get_stats(&stats);
+    CHECK_EQ(stats.queue_drops, 2);
+    run_ready();
+    struct key_event key;
+    for (int i = 0; i < KEYBOARD_SCANCODE_QUEUE; i++) {   /* every queued byte, shifted */
+        CHECK(keyboard_read_key(&key));
+        CHECK(key.modifiers & KEYMOD_SHIFT);
+    }
+    CHECK(key.key == KEY_B && key.ascii == 'B');
+    const uint8_t later[] = { 0x30, 0xb0 };               /* B typed after the loss */
+    keyboard_inject(later, sizeof(later));
+    run_ready();
+    CHECK(keyboard_read_key(&key));
+    CHECK(key.key == KEY_B && key.pressed);
+    CHECK_EQ(key.ascii, 'b');
+    CHECK_EQ(key.modifiers & KEYMOD_SHIFT, 0);
 }
 
 static enum poll busy_for_two_ticks(struct task *task)
