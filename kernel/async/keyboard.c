@@ -4,7 +4,9 @@
  * Scancode queue: single producer (the IRQ handler, or an injector with IRQs off),
  * single consumer (the keyboard task). The producer writes the byte, then publishes
  * `scan_head`; the consumer reads the byte, then publishes `scan_tail`. Key queue: the
- * keyboard task produces, the reader consumes, both in task context.
+ * keyboard task produces, the reader consumes, both in task context. When it is full the
+ * newest key is refused, never the oldest: a reader that comes back late (the shell after
+ * `sleep`) must get the start of what was typed, not a tail that reads as a command.
  *
  * A full scancode queue drops the new byte and flags the newest queued entry
  * (SCAN_LOST_AFTER): once the task has decoded that byte it releases every held key,
@@ -17,6 +19,7 @@
  */
 #include "keyboard.h"
 #include "executor.h"
+#include "kprintf.h"
 #include "machine.h"
 #include "trace.h"
 
@@ -32,6 +35,7 @@ static uint16_t reader;                        /* a task waiting in keyboard_rea
 static void (*leds_handler)(uint8_t leds);
 static struct scancode_decoder decoder;        /* the keyboard task only */
 static struct keyboard_stats stats;
+static bool keys_dropping;                     /* the key queue refused the last key */
 
 void keyboard_input(uint8_t scancode, uint16_t waker)
 {
@@ -60,14 +64,24 @@ void keyboard_inject(const uint8_t *codes, size_t count)
     }
 }
 
-static void deliver(const struct key_event *event)
+/* Queue a decoded key for the reader; `byte` is the scancode that ended it. */
+static void deliver(const struct key_event *event, uint8_t byte)
 {
     TRACE(key, .key = event->key, .pressed = event->pressed, .ascii = (uint8_t)event->ascii);
     stats.keys++;
     if (key_head - key_tail == KEYBOARD_KEY_QUEUE) {
-        stats.queue_drops++;                   /* nobody reads: forget the oldest */
-        key_tail++;
+        /* Nobody has read for a while. Refuse this key: what is queued is the start of
+         * what was typed, and keeping it whole is what makes the loss harmless. Said once
+         * a run of drops, as it starts, on the line the console is at then (the shell's
+         * own losses read the same way). */
+        stats.key_drops++;
+        TRACE(key_drop, .scancode = byte, .reason = SCANCODE_KEY_QUEUE_FULL);
+        if (!keys_dropping)
+            kprintf("(keyboard: key queue full: keys dropped)\n");
+        keys_dropping = true;
+        return;
     }
+    keys_dropping = false;
     keys[key_head % KEYBOARD_KEY_QUEUE] = *event;
     key_head++;
     if (reader) {
@@ -95,7 +109,7 @@ static void decode(uint8_t byte)
         result = scancode_decode(&decoder, byte, &event, &refusal);
         switch (result) {
         case SCANCODE_KEY:
-            deliver(&event);
+            deliver(&event, byte);
             break;
         case SCANCODE_REFUSED:
             refused(byte, refusal);
@@ -137,6 +151,7 @@ int keyboard_init(void (*set_leds)(uint8_t leds))
     scan_head = scan_tail = 0;
     key_head = key_tail = 0;
     stats = (struct keyboard_stats){ 0 };
+    keys_dropping = false;
     reader = 0;
     int id = task_spawn("keyboard", keyboard_poll, NULL);
     if (id > 0)

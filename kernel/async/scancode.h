@@ -41,6 +41,8 @@ enum scancode_refusal {
     SCANCODE_MALFORMED = 2,           /* a prefix sequence broken off (scancode: 0xe0/0xe1) */
     SCANCODE_QUEUE_FULL = 3,          /* (the keyboard task: no room for the byte) */
     SCANCODE_REPLY = 4,               /* a controller reply: ACK, resend, echo, error */
+    SCANCODE_KEY_QUEUE_FULL = 5,      /* (the keyboard: a key nobody read in time;
+                                         scancode: the byte that ended it) */
 };
 
 enum scancode_result {
