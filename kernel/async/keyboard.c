@@ -71,9 +71,10 @@ static void deliver(const struct key_event *event, uint8_t byte)
     stats.keys++;
     if (key_head - key_tail == KEYBOARD_KEY_QUEUE) {
         /* Nobody has read for a while. Refuse this key: what is queued is the start of
-         * what was typed, and keeping it whole is what makes the loss harmless. Said once
-         * a run of drops, as it starts, on the line the console is at then (the shell's
-         * own losses read the same way). */
+         * what was typed, and keeping it whole is what makes the loss harmless. The
+         * console hears of it once a run, as the run starts: the reader is elsewhere then
+         * (the shell asleep), so the line lands above its next prompt, worded as the
+         * shell words its own losses. */
         stats.key_drops++;
         TRACE(key_drop, .scancode = byte, .reason = SCANCODE_KEY_QUEUE_FULL);
         if (!keys_dropping)

@@ -39,9 +39,9 @@ struct key_event {
 enum scancode_refusal {
     SCANCODE_UNKNOWN = 1,             /* no key has this code */
     SCANCODE_MALFORMED = 2,           /* a prefix sequence broken off (scancode: 0xe0/0xe1) */
-    SCANCODE_QUEUE_FULL = 3,          /* (the keyboard task: no room for the byte) */
+    SCANCODE_QUEUE_FULL = 3,          /* (the keyboard's scancode queue: no room) */
     SCANCODE_REPLY = 4,               /* a controller reply: ACK, resend, echo, error */
-    SCANCODE_KEY_QUEUE_FULL = 5,      /* (the keyboard: a key nobody read in time;
+    SCANCODE_KEY_QUEUE_FULL = 5,      /* (the keyboard's key queue: no room for a key;
                                          scancode: the byte that ended it) */
 };
 
