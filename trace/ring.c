@@ -32,6 +32,8 @@ void trace_ring_set_enabled(struct trace_ring *ring, bool enabled)
     WRITE_ONCE(ring->enabled, enabled);
     barrier();
     open_gate(ring);
+    if (!enabled)
+        trace_ring_record_drops(ring);          /* the last record before the silence */
 }
 
 void trace_ring_release(struct trace_ring *ring, uint64_t tail)
@@ -40,6 +42,8 @@ void trace_ring_release(struct trace_ring *ring, uint64_t tail)
     WRITE_ONCE(ring->tail, tail);
     barrier();
     open_gate(ring);
+    if (!READ_ONCE(ring->enabled))
+        trace_ring_record_drops(ring);          /* no writer will come to do it */
 }
 
 /* Claim room for a drop record carrying the pending count, followed by `words` more for
@@ -87,6 +91,6 @@ void trace_ring_emit_slow(struct trace_ring *ring, unsigned id, const void *payl
 
 void trace_ring_record_drops(struct trace_ring *ring)
 {
-    if (READ_ONCE(ring->enabled) && READ_ONCE(ring->pending_drops))
+    if (READ_ONCE(ring->pending_drops))
         emit_with_drops(ring, 0, NULL, 0);
 }

@@ -94,11 +94,13 @@ void trace_init(const struct trace_backend *backend);
 void trace_set_enabled(bool enabled);
 
 /* Move recorded events to the backend, in order, framed as docs/trace-format.md says.
- * Task context only (never from an IRQ handler): it produces no events itself.
+ * Task context only (never from an IRQ handler): it produces no events itself (with
+ * recording off, it writes a pending drop count into the room it frees: ring.h).
  * Returns the number of records written. Never blocks beyond the backend's writes. */
 size_t trace_drain(void);
 
-/* End of a run (test exit, panic): record any pending drop count, then drain all. */
+/* End of a run (test exit, panic, reboot): drain all and record any pending drop count,
+ * recording on or off, so that the stream reports every loss. */
 size_t trace_flush(void);
 
 struct trace_stats {

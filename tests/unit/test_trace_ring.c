@@ -337,6 +337,47 @@ TEST(nested_emit_into_a_full_ring_is_counted)
     CHECK_EQ(records[31].payload[0], 77);
 }
 
+/* Regression: with drops pending, `trace off` (and trace_flush at reboot) wrote no drop
+ * record, since drop records were written only while recording was on: the kernel
+ * counted 3910 lost events and the host decoder reported none. */
+TEST(drops_pending_at_trace_off_are_recorded_before_the_silence)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32 + 5; i++)
+        mark(i);                                 /* 32 fill the ring, 5 dropped */
+    drain_all();                                 /* room, but no writer comes to use it */
+    clock_ticks = 9;
+    trace_ring_set_enabled(&ring, false);
+    CHECK_EQ(ring.pending_drops, 0);
+    mark(99);                                    /* off: neither recorded nor dropped */
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 33);
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 5);
+    CHECK_EQ(records[32].tick, 9);
+    CHECK_EQ(ring.dropped_total, 5);
+}
+
+/* The same with the ring still full at `trace off`: the drain writes the count into the
+ * first room it makes, and trace_ring_record_drops works with recording off. */
+TEST(drops_pending_at_trace_off_in_a_full_ring_are_recorded_by_the_drain)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32 + 5; i++)
+        mark(i);
+    trace_ring_set_enabled(&ring, false);
+    trace_ring_record_drops(&ring);              /* no room: the count stays pending */
+    CHECK_EQ(ring.pending_drops, 5);
+    trace_stream_drain(&stream, &ring, 2);       /* 4 words free: room for the drop */
+    CHECK_EQ(ring.pending_drops, 0);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 33);
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 5);
+}
+
 TEST(table_sizes_match_the_structs)
 {
     CHECK_EQ(trace_payload_words(TRACE_ID_mark), 1);
