@@ -45,6 +45,7 @@ TYPES = {
     "x32": (4, "hex"), "x64": (8, "hex"), "str16": (16, "str"),
     "waker": (2, "waker"), "result": (1, "result"),
     "sysno": (2, "sysno"), "sret": (8, "sret"), "sysarg": (8, "hex"),
+    "tick": (4, "dec"),                # the full tick: decode() takes it as the current one
 }
 STRUCT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
@@ -59,6 +60,9 @@ class Event:
         self.name = name
         self.fields = fields                       # [(type, name)]
         self.size = sum(TYPES[t][0] for t, _ in fields)
+        # The index of the `tick` field, or None: the full tick of records (drop, resume)
+        # that may come any number of ticks after the record before.
+        self.tick_field = next((n for n, (t, _) in enumerate(fields) if t == "tick"), None)
 
 
 class EventTable:
@@ -321,8 +325,10 @@ def decode(data, table):
             yield corrupt(pos, "a %s record runs into a frame" % event.name)
             continue
         tick += ((header >> 16) - tick) & 0xffff
-        payload = data[pos + 4:pos + 4 + event.size]
-        yield Record(seq, tick, event, unpack_fields(event, payload), pos)
+        values = unpack_fields(event, data[pos + 4:pos + 4 + event.size])
+        if event.tick_field is not None:
+            tick = values[event.tick_field]
+        yield Record(seq, tick, event, values, pos)
         seq += 1
         head += 1 + event.size // 4
         pos += 4 + event.size

@@ -32,6 +32,11 @@
  * effort: a panic inside an interrupt that stopped a writer between its compare-and-swap
  * and its store streams that one record unfinished.) Interrupts are never disabled here.
  *
+ * Ticks: a header holds 16 bits of tick, enough while recording is on and nothing is lost
+ * (the timer records every tick). A `drop` record (the loss may have lasted any number of
+ * ticks) and the `resume` record written when recording is switched on again carry the
+ * full tick too, which decoders take as theirs.
+ *
  * SMP: this ring is per CPU. With more CPUs each would own one ring (written only by
  * its own CPU, nesting as here) and the reader would merge them by tick, as Linux ftrace
  * does with its per-CPU buffers; a reader on another CPU would also need a commit count
@@ -54,6 +59,8 @@ struct trace_ring {
     uint64_t dropped_total;            /* writers: events lost since boot */
     const volatile uint64_t *clock;    /* tick counter; set at init */
     bool enabled;                      /* anyone, READ_ONCE/WRITE_ONCE */
+    bool was_enabled;                  /* trace_ring_set_enabled only: on once, so on
+                                          again records `resume` */
     uint32_t words[];                  /* capacity + TRACE_RING_SLACK words */
 };
 
@@ -75,7 +82,10 @@ void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
                      const volatile uint64_t *clock);
 
 /* Turn recording on or off. Off: a pending drop count is written as the last record if
- * there is room (else the reader writes it once it frees some). IRQ-safe. */
+ * there is room (else the reader writes it once it frees some). On again after having
+ * been off (not the first time): a `resume` record with the full tick goes before
+ * anything else. IRQ-safe; cannot fail (a resume that finds the ring full is counted as
+ * a drop, and the drop record carries the full tick instead). */
 void trace_ring_set_enabled(struct trace_ring *ring, bool enabled);
 
 /* The slow path: recording off, ring full, or drops to record first. Payloads of up

@@ -28,6 +28,7 @@ typedef uint8_t  trace_result;
 typedef uint16_t trace_sysno;
 typedef uint64_t trace_sret;
 typedef uint64_t trace_sysarg;
+typedef uint32_t trace_tick;                 /* the full tick: decoders rebase on it */
 
 /* One packed payload struct per event: struct trace_irq_enter { uint8_t vector; ... }. */
 #define FIELD(type, name) trace_##type name;
@@ -90,7 +91,8 @@ struct trace_backend {
  * Call once, early in boot, with IRQs off. Cannot fail. */
 void trace_init(const struct trace_backend *backend);
 
-/* Turn recording on or off (trace on|off). IRQ-safe. */
+/* Turn recording on or off (trace on|off); switched on again, it records `resume` first
+ * (ring.h). IRQ-safe. */
 void trace_set_enabled(bool enabled);
 
 /* Move recorded events to the backend, in order, framed as docs/trace-format.md says.

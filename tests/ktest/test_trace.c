@@ -9,6 +9,7 @@
  */
 #include "cpu.h"
 #include "ktest.h"
+#include "pit.h"
 #include "trace.h"
 #include "../trace_all_kinds.h"
 
@@ -21,7 +22,7 @@ KTEST(trace_all_kinds)
     trace_get_stats(&before);
     uint64_t flags = cpu_irq_save();
     TRACE(mark, .value = 0xa11c0000);               /* begin */
-    TRACE_ALL_KINDS();
+    TRACE_ALL_KINDS((uint32_t)pit_ticks());        /* the clock stands still: IRQs off */
     TRACE(mark, .value = 0xa11c00ff);               /* end */
     trace_flush();
     trace_get_stats(&after);                        /* no tick recorded in between */

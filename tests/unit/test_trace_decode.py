@@ -16,13 +16,25 @@ from trace_kinds import ALL_KINDS, check_all_kinds, fields
 
 GEN = os.path.join(BUILD, "unit", "trace_stream_gen")
 MARKS = 3000
+OFF_TICKS = 70000                      # more than a record header's 16 bits of tick span
+
+
+def generate(tmp_path_factory, *args):
+    path = str(tmp_path_factory.mktemp("trace") / "stream.bin")
+    subprocess.run([GEN, str(MARKS), path] + [str(a) for a in args], check=True)
+    with open(path, "rb") as f:
+        return f.read()
+
 
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("trace") / "stream.bin")
-    subprocess.run([GEN, str(MARKS), path], check=True)
-    with open(path, "rb") as f:
-        return f.read()
+    return generate(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def stream_with_trace_off(tmp_path_factory):
+    """Recording switched off for OFF_TICKS ticks after the first MARKS / 2 marks."""
+    return generate(tmp_path_factory, OFF_TICKS)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +61,22 @@ def test_marks_keep_sequence_and_tick(stream, table):
     assert [value(r, "value") for r in marks] == list(range(MARKS))
     assert [r.tick for r in marks] == [i // 4 for i in range(MARKS)]
     assert [r.seq for r in marks] == list(range(len(ALL_KINDS), len(ALL_KINDS) + MARKS))
+
+
+def test_ticks_after_tracing_was_off_for_70000_ticks_come_from_resume(
+        stream_with_trace_off, table):
+    # Regression: records carry 16 bits of tick, and after `trace off` for 65536 ticks or
+    # more every decoder placed every later record 65536 ticks early.
+    items = decoded(stream_with_trace_off, table)[len(ALL_KINDS):]
+    assert not [i for i in items if isinstance(i, tracetool.Note)]   # sync frames agree
+    marks = [r for r in items if r.name == "mark"]
+    half = MARKS // 2
+    assert [r.tick for r in marks] == [i // 4 + (OFF_TICKS if i >= half else 0)
+                                       for i in range(MARKS)]
+    [resume] = [r for r in items if r.name == "resume"]
+    assert resume.seq == marks[half].seq - 1
+    assert resume.tick == value(resume, "tick") == half // 4 + OFF_TICKS
+    assert resume.text().endswith(" %d resume tick=%d" % (resume.tick, resume.tick))
 
 
 def test_text_and_json_forms(stream, table):
