@@ -79,6 +79,40 @@ def test_ticks_after_tracing_was_off_for_70000_ticks_come_from_resume(
     assert resume.text().endswith(" %d resume tick=%d" % (resume.tick, resume.tick))
 
 
+def test_a_damaged_tick_is_reported_at_the_next_sync_frame(stream, table):
+    # Regression: a bit flipped in a record header's tick went unreported; every record
+    # up to the next sync frame was shown 32768 or 65536 ticks late.
+    good = decoded(stream, table)
+    first = stream.find(tracetool.SYNC_MAGIC)
+    second = stream.find(tracetool.SYNC_MAGIC, first + 1)
+    between = [r for r in good if first < r.offset < second]
+    damaged = bytearray(stream)
+    damaged[between[10].offset + 3] ^= 0x80          # bit 15 of the tick
+    items = decoded(bytes(damaged), table)
+    [note] = [i for i in items if isinstance(i, tracetool.Note)]
+    assert note.kind == "tick" and note.offset == second
+    assert note.message == ("sync frame says tick %d, expected %d: records %d-%d carried "
+                            "ticks that disagree with it; going on from the frame's"
+                            % (between[-1].tick, between[-1].tick + 65536, between[0].seq,
+                               between[-1].seq))
+    records = [i for i in items if isinstance(i, tracetool.Record)]
+    assert [r.text() for r in records if r.offset < between[10].offset or r.offset > second] \
+        == [r.text() for r in good if r.offset < between[10].offset or r.offset > second]
+
+
+def test_a_damaged_tick_field_is_reported_at_the_next_sync_frame(stream_with_trace_off,
+                                                                  table):
+    good = decoded(stream_with_trace_off, table)
+    [resume] = [r for r in good if r.name == "resume" and r.seq > len(ALL_KINDS)]
+    damaged = bytearray(stream_with_trace_off)
+    damaged[resume.offset + 6] ^= 0x01                 # the tick field, + 65536
+    items = decoded(bytes(damaged), table)
+    [note] = [i for i in items if isinstance(i, tracetool.Note)]
+    assert note.kind == "tick"
+    assert note.offset == stream_with_trace_off.find(tracetool.SYNC_MAGIC, resume.offset)
+    assert "records %d-" % resume.seq in note.message
+
+
 def test_text_and_json_forms(stream, table):
     first = decoded(stream, table)[2]
     assert first.text() == "      2         0 irq_enter vector=33 data=30"
