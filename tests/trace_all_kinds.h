@@ -3,11 +3,13 @@
  * host stream generator (tests/unit/trace_stream_gen.c) and by the in-kernel test
  * (tests/ktest/test_trace.c) through their own EMIT(name, fields...) macro, and expected
  * field by field by tests/trace_kinds.py. Add a line here when events.def grows.
+ * `tick` fields are the full tick, which decoders take as the current one: the caller
+ * passes the tick its clock shows, and keeps it from moving while these are recorded.
  */
-#define TRACE_ALL_KINDS()                                                             \
+#define TRACE_ALL_KINDS(now)                                                          \
     do {                                                                              \
         EMIT(boot, .version = 0x000100, .tick_hz = 100);                              \
-        EMIT(drop, .count = 3);                                                       \
+        EMIT(drop, .count = 3, .tick = (now));                                        \
         EMIT(irq_enter, .vector = 33, .data = 0x1e);                                  \
         EMIT(irq_exit, .vector = 33);                                                 \
         EMIT(exception, .vector = 14, .error_code = 0x2, .rip = 0xffffffff80101234);  \
@@ -27,4 +29,5 @@
         EMIT(mark, .value = 0xfeedf00d);                                              \
         EMIT(key, .key = 0x148, .pressed = 1, .ascii = 0);                            \
         EMIT(key_drop, .scancode = 0xfa, .reason = 1);                                \
+        EMIT(resume, .tick = (now));                                                  \
     } while (0)

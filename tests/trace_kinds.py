@@ -1,9 +1,10 @@
 """What TRACE_ALL_KINDS() in tests/trace_all_kinds.h must decode to, field by field."""
 import trace as tracetool
 
+NOW = "the tick of the records"        # a tick field: the tick the boot record carries
 ALL_KINDS = [
     ("boot", {"version": 0x100, "tick_hz": 100}),
-    ("drop", {"count": 3}),
+    ("drop", {"count": 3, "tick": NOW}),
     ("irq_enter", {"vector": 33, "data": 0x1e}),
     ("irq_exit", {"vector": 33}),
     ("exception", {"vector": 14, "error_code": 2, "rip": 0xffffffff80101234}),
@@ -22,6 +23,7 @@ ALL_KINDS = [
     ("mark", {"value": 0xfeedf00d}),
     ("key", {"key": 0x148, "pressed": 1, "ascii": 0}),
     ("key_drop", {"scancode": 0xfa, "reason": 1}),
+    ("resume", {"tick": NOW}),
 ]
 
 
@@ -38,7 +40,9 @@ def check_all_kinds(records, table):
     """Assert `records` (Record objects) are exactly ALL_KINDS, and that ALL_KINDS covers
     every event kind in the table."""
     assert [r.name for r in records] == [k for k, _ in ALL_KINDS]
+    assert len({r.tick for r in records}) == 1, "the clock moved, or a tick field moved it"
     for record, (_, expected) in zip(records, ALL_KINDS):
+        expected = {k: records[0].tick if v is NOW else v for k, v in expected.items()}
         assert fields(record) == expected, record.text()
     assert {k for k, _ in ALL_KINDS} == {e.name for e in table}, \
         "an event kind is missing from tests/trace_all_kinds.h"

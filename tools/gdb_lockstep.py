@@ -81,9 +81,11 @@ class Trace(gdb.Command):
             if event is None:
                 lines.append("(damaged record in the ring at word %d)" % tail)
                 break
-            words = list(struct.unpack("<%dI" % (1 + event.size // 4),
-                                       read(base + 4 * (tail & mask), 4 + event.size)))
+            raw = read(base + 4 * (tail & mask), 4 + event.size)
+            words = list(struct.unpack("<%dI" % (1 + event.size // 4), raw))
             tick += ((first >> 16) - tick) & 0xffff
+            if event.tick_field is not None:       # the full tick, as the drain takes it
+                tick = tracetool.unpack_fields(event, raw[4:])[event.tick_field]
             lines.append(self.text(table, words, seq, tick) + "   (not yet streamed)")
             seq += 1
             tail += 1 + event.size // 4

@@ -10,8 +10,8 @@
 The event table is parsed from trace/events.def, the same file the kernel is built from,
 and its hash must match the one in the stream, so a stream from another build is refused
 rather than misread. Text format (docs/trace-format.md): `SEQ TICK EVENT field=value...`;
-lines starting with '#' report drops, corruption, resynchronisation and truncation (an
-empty stream too).
+lines starting with '#' report drops, corruption, resynchronisation, a damaged tick and
+truncation (an empty stream too).
 
 Exit status: 0 once the stream is decoded, whatever notes it needed; 2 for an error (a
 file that cannot be read or written, a stream from another build, bad arguments).
@@ -45,6 +45,7 @@ TYPES = {
     "x32": (4, "hex"), "x64": (8, "hex"), "str16": (16, "str"),
     "waker": (2, "waker"), "result": (1, "result"),
     "sysno": (2, "sysno"), "sret": (8, "sret"), "sysarg": (8, "hex"),
+    "tick": (4, "dec"),                # the full tick: decode() takes it as the current one
 }
 STRUCT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
@@ -59,6 +60,9 @@ class Event:
         self.name = name
         self.fields = fields                       # [(type, name)]
         self.size = sum(TYPES[t][0] for t, _ in fields)
+        # The index of the `tick` field, or None: the full tick of records (drop, resume)
+        # that may come any number of ticks after the record before.
+        self.tick_field = next((n for n, (t, _) in enumerate(fields) if t == "tick"), None)
 
 
 class EventTable:
@@ -218,6 +222,7 @@ def decode(data, table):
         yield Note("truncated", 0, "the stream is empty (no header, no records)")
         return
     pos, seq, tick, head = 0, None, None, None   # head: word position of the next record
+    tick_from = None                   # first seq whose tick was worked out from `tick`
     lost_from = None                   # seq at the last corruption, to count the loss
     trusted = False                    # a frame with our table hash has been seen
     n = len(data)
@@ -268,7 +273,7 @@ def decode(data, table):
                 trusted = True
                 if seq is not None:
                     yield Note("restart", pos, "a new stream header (the kernel rebooted?)")
-                seq, tick, head, lost_from = 0, 0, 0, None
+                seq, tick, head, lost_from, tick_from = 0, 0, 0, None, 0
                 pos += FRAME_SIZE
                 continue
             if magic == SYNC_MAGIC:
@@ -288,7 +293,12 @@ def decode(data, table):
                 elif sync_seq != seq or sync_head != head:
                     yield Note("gap", pos, "sync frame says seq %d at word %d, expected %d at %d"
                                % (sync_seq, sync_head, seq, head))
+                elif sync_tick != tick:        # a damaged tick in a header or a tick field
+                    yield Note("tick", pos, "sync frame says tick %d, expected %d: records "
+                               "%d-%d carried ticks that disagree with it; going on from the "
+                               "frame's" % (sync_tick, tick, tick_from, seq - 1))
                 seq, tick, head, lost_from = sync_seq, sync_tick, sync_head, None
+                tick_from = seq
                 pos += FRAME_SIZE
                 continue
             yield corrupt(pos, "bad frame magic")
@@ -321,8 +331,10 @@ def decode(data, table):
             yield corrupt(pos, "a %s record runs into a frame" % event.name)
             continue
         tick += ((header >> 16) - tick) & 0xffff
-        payload = data[pos + 4:pos + 4 + event.size]
-        yield Record(seq, tick, event, unpack_fields(event, payload), pos)
+        values = unpack_fields(event, data[pos + 4:pos + 4 + event.size])
+        if event.tick_field is not None:
+            tick, tick_from = values[event.tick_field], seq
+        yield Record(seq, tick, event, values, pos)
         seq += 1
         head += 1 + event.size // 4
         pos += 4 + event.size

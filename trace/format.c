@@ -1,26 +1,18 @@
 /*
  * format.c - records as text inside the kernel, for the shell's `trace tail`: the same
  * "TICK EVENT field=value" form tools/trace.py prints (docs/trace-format.md), with the
- * field names and types taken from events.def through X-macros, syscall names from
+ * field names and types of events.def (table.h), syscall names from
  * kernel/syscall/syscalls.def (a table, not code: trace/ still depends on no subsystem).
+ * TICK is the full tick the drain worked out for the record (stream.c), which has already
+ * taken a `tick` field as the current tick; here a `tick` field is just a number.
  * One difference: a negated errno in a syscall result prints as a number (-14), where
  * the host decoder names it (-EFAULT). The drain keeps the last TRACE_RECENT records it
  * streamed, so this needs no second ring.
  */
-#include "trace.h"
+#include "table.h"
 #include "format.h"
 #include "string.h"
 #include "syscall.h"
-
-enum field_type {
-    FT_u8, FT_u16, FT_u32, FT_x32, FT_x64, FT_str16, FT_waker, FT_result, FT_sysno, FT_sret,
-    FT_sysarg,
-};
-
-static const uint8_t field_size[] = {
-    [FT_u8] = 1, [FT_u16] = 2, [FT_u32] = 4, [FT_x32] = 4, [FT_x64] = 8, [FT_str16] = 16,
-    [FT_waker] = 2, [FT_result] = 1, [FT_sysno] = 2, [FT_sret] = 8, [FT_sysarg] = 8,
-};
 
 /* Name and argument count of each syscall; a NULL name: no such number. */
 static const struct {
@@ -38,27 +30,6 @@ static const struct {
 #undef SYSCALL3
 };
 
-struct field_desc {
-    const char *name;              /* NULL ends the list */
-    uint8_t type;
-};
-
-#define FIELD(type, name) { #name, FT_##type },
-#define TRACE_EVENT(id, name, ...) \
-    static const struct field_desc fields_##name[] = { __VA_ARGS__ { NULL, 0 } };
-#include "events.def"
-#undef TRACE_EVENT
-#undef FIELD
-
-static const struct {
-    const char *name;
-    const struct field_desc *fields;
-} events[256] = {
-#define TRACE_EVENT(id, name, ...) [id] = { #name, fields_##name },
-#include "events.def"
-#undef TRACE_EVENT
-};
-
 static uint64_t read_le(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;
@@ -70,35 +41,37 @@ static uint64_t read_le(const uint8_t *p, size_t n)
 size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, size_t len)
 {
     unsigned id = (record[0] >> 8) & 0xff;
+    const struct trace_event_info *event = trace_event_info(id);
     size_t n = 0;
-    if (!events[id].name)
+    if (!event)
         return (size_t)ksnprintf(buf, len, "%9lu ?event%u", tick, id);
-    n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, "%9lu %s", tick, events[id].name);
+    n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, "%9lu %s", tick, event->name);
     const uint8_t *payload = (const uint8_t *)&record[1];
     unsigned args = SYSCALL_ARGS_MAX;      /* sysarg fields shown, set by a sysno field */
-    for (const struct field_desc *f = events[id].fields; f->name; f++) {
-        uint64_t v = read_le(payload, f->type == FT_str16 ? 0 : field_size[f->type]);
+    for (const struct trace_field *f = event->fields; f->name; f++) {
+        size_t size = trace_field_size[f->type];
+        uint64_t v = read_le(payload, f->type == TRACE_FIELD_str16 ? 0 : size);
         char value[24];
         bool known, shown = true;
         switch (f->type) {
-        case FT_x32:
-        case FT_x64:
+        case TRACE_FIELD_x32:
+        case TRACE_FIELD_x64:
             ksnprintf(value, sizeof(value), "0x%lx", v);
             break;
-        case FT_str16:
+        case TRACE_FIELD_str16:
             ksnprintf(value, sizeof(value), "%.16s", (const char *)payload);
             break;
-        case FT_waker:
+        case TRACE_FIELD_waker:
             if (v == 0)
                 ksnprintf(value, sizeof(value), "kernel");
             else
                 ksnprintf(value, sizeof(value), v & 0x8000 ? "irq%lu" : "task%lu",
                           v & 0x8000 ? v & 0xff : v);
             break;
-        case FT_result:
+        case TRACE_FIELD_result:
             ksnprintf(value, sizeof(value), "%s", v == 1 ? "ready" : v == 0 ? "pending" : "?");
             break;
-        case FT_sysno:
+        case TRACE_FIELD_sysno:
             known = v < ARRAY_SIZE(syscalls) && syscalls[v].name;
             args = known ? syscalls[v].args : SYSCALL_ARGS_MAX;
             if (known)
@@ -106,11 +79,11 @@ size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, siz
             else
                 ksnprintf(value, sizeof(value), "%lu", v);
             break;
-        case FT_sysarg:
+        case TRACE_FIELD_sysarg:
             ksnprintf(value, sizeof(value), "0x%lx", v);
             shown = args-- > 0;            /* not past the syscall's own arguments */
             break;
-        case FT_sret:
+        case TRACE_FIELD_sret:
             ksnprintf(value, sizeof(value), "%ld", (int64_t)v);
             break;
         default:
@@ -119,7 +92,7 @@ size_t trace_format_record(const uint32_t *record, uint64_t tick, char *buf, siz
         }
         if (f->name[0] != '_' && shown)
             n += (size_t)ksnprintf(buf + n, n < len ? len - n : 0, " %s=%s", f->name, value);
-        payload += field_size[f->type];
+        payload += size;
     }
     return n;
 }

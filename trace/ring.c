@@ -1,8 +1,8 @@
 /*
  * ring.c - the trace ring's slow paths (ring.h): recording off, a full ring, pending drop
- * records, and reopening the writers' gate (limit). Pure C with compiler atomics and no
- * hardware: tests/unit/test_trace_ring.c builds it on the host and nests emits into
- * every window of the fast path.
+ * records, the resume record, and reopening the writers' gate (limit). Pure C with
+ * compiler atomics and no hardware: tests/unit/test_trace_ring.c builds it on the host
+ * and nests emits into every window of the fast path.
  */
 #include "trace.h"
 
@@ -25,26 +25,13 @@ void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
     ring->dropped_total = 0;
     ring->clock = clock;
     ring->enabled = false;
-}
-
-void trace_ring_set_enabled(struct trace_ring *ring, bool enabled)
-{
-    WRITE_ONCE(ring->enabled, enabled);
-    barrier();
-    open_gate(ring);
-}
-
-void trace_ring_release(struct trace_ring *ring, uint64_t tail)
-{
-    barrier();                                  /* the records are copied out */
-    WRITE_ONCE(ring->tail, tail);
-    barrier();
-    open_gate(ring);
+    ring->was_enabled = false;
 }
 
 /* Claim room for a drop record carrying the pending count, followed by `words` more for
  * the event itself (0: the drop record alone). No room: the event is counted as dropped
- * too. */
+ * too. Drop and resume records carry the tick read inside the claim, so that their full
+ * tick agrees with their header and with the records around them. */
 static void emit_with_drops(struct trace_ring *ring, unsigned id, const void *payload,
                             uint32_t words)
 {
@@ -68,10 +55,13 @@ static void emit_with_drops(struct trace_ring *ring, unsigned id, const void *pa
     } while (!__atomic_compare_exchange_n(&ring->head, &head, head + need, false,
                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     if (drops) {
-        const struct trace_drop drop = { .count = drops };
+        const struct trace_drop drop = { .count = drops, .tick = tick };
         trace_ring_store(ring, head, TRACE_ID_drop, tick, &drop, drop_words);
         head += drop_words;
     }
+    const struct trace_resume resume = { .tick = tick };
+    if (id == TRACE_ID_resume)
+        payload = &resume;
     if (words)
         trace_ring_store(ring, head, id, tick, payload, words);
     open_gate(ring);
@@ -87,6 +77,30 @@ void trace_ring_emit_slow(struct trace_ring *ring, unsigned id, const void *payl
 
 void trace_ring_record_drops(struct trace_ring *ring)
 {
-    if (READ_ONCE(ring->enabled) && READ_ONCE(ring->pending_drops))
+    if (READ_ONCE(ring->pending_drops))
         emit_with_drops(ring, 0, NULL, 0);
+}
+
+void trace_ring_set_enabled(struct trace_ring *ring, bool enabled)
+{
+    /* Back on after a while off: the resume record goes in while the gate is still
+     * closed, so no writer gets ahead of it with a tick the decoders cannot place. */
+    if (enabled && !READ_ONCE(ring->enabled) && ring->was_enabled)
+        emit_with_drops(ring, TRACE_ID_resume, NULL, 1 + sizeof(struct trace_resume) / 4);
+    ring->was_enabled |= enabled;
+    WRITE_ONCE(ring->enabled, enabled);
+    barrier();
+    open_gate(ring);
+    if (!enabled)
+        trace_ring_record_drops(ring);          /* the last record before the silence */
+}
+
+void trace_ring_release(struct trace_ring *ring, uint64_t tail)
+{
+    barrier();                                  /* the records are copied out */
+    WRITE_ONCE(ring->tail, tail);
+    barrier();
+    open_gate(ring);
+    if (!READ_ONCE(ring->enabled))
+        trace_ring_record_drops(ring);          /* no writer will come to do it */
 }

@@ -24,11 +24,18 @@
  *
  * Full ring: the event is not written; pending_drops counts it, and the next writer that
  * finds room first writes a `drop` record with the count, so no loss is silent. (A writer
- * that slips in between a nested drop and its drop record is recorded before it.)
+ * that slips in between a nested drop and its drop record is recorded before it.) With
+ * recording off no writer comes, so switching it off, the reader freeing words and
+ * trace_ring_record_drops write the count themselves.
  * The reader runs only in task context, never inside a writer, so every record below
  * head is complete when it reads it. (The flush at a panic is the exception, and best
  * effort: a panic inside an interrupt that stopped a writer between its compare-and-swap
  * and its store streams that one record unfinished.) Interrupts are never disabled here.
+ *
+ * Ticks: a header holds 16 bits of tick, enough while recording is on and nothing is lost
+ * (the timer records every tick). A `drop` record (the loss may have lasted any number of
+ * ticks) and the `resume` record written when recording is switched on again carry the
+ * full tick too, which decoders take as theirs.
  *
  * SMP: this ring is per CPU. With more CPUs each would own one ring (written only by
  * its own CPU, nesting as here) and the reader would merge them by tick, as Linux ftrace
@@ -47,10 +54,13 @@ struct trace_ring {
     uint64_t limit;                    /* see above: writers, reader, trace_set_enabled */
     uint64_t tail;                     /* the reader only */
     uint32_t mask;                     /* capacity - 1 (capacity a power of two); init */
-    uint32_t pending_drops;            /* writers: +1 when full; taken by the next writer */
+    uint32_t pending_drops;            /* writers: +1 when full; taken by the next writer
+                                          (recording off: by the switch or the reader) */
     uint64_t dropped_total;            /* writers: events lost since boot */
     const volatile uint64_t *clock;    /* tick counter; set at init */
     bool enabled;                      /* anyone, READ_ONCE/WRITE_ONCE */
+    bool was_enabled;                  /* trace_ring_set_enabled only: on once, so on
+                                          again records `resume` */
     uint32_t words[];                  /* capacity + TRACE_RING_SLACK words */
 };
 
@@ -71,7 +81,11 @@ struct trace_ring {
 void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
                      const volatile uint64_t *clock);
 
-/* Turn recording on or off. IRQ-safe. */
+/* Turn recording on or off. Off: a pending drop count is written as the last record if
+ * there is room (else the reader writes it once it frees some). On again after having
+ * been off (not the first time): a `resume` record with the full tick goes before
+ * anything else. IRQ-safe; cannot fail (a resume that finds the ring full is counted as
+ * a drop, and the drop record carries the full tick instead). */
 void trace_ring_set_enabled(struct trace_ring *ring, bool enabled);
 
 /* The slow path: recording off, ring full, or drops to record first. Payloads of up
@@ -80,10 +94,12 @@ void trace_ring_set_enabled(struct trace_ring *ring, bool enabled);
 void trace_ring_emit_slow(struct trace_ring *ring, unsigned id, const void *payload,
                           uint32_t bytes, uint64_t small);
 
-/* Write a `drop` record now if drops are pending and there is room. */
+/* Write a `drop` record now if drops are pending and there is room, whether recording
+ * is on or off. IRQ-safe; with no room the count stays pending. */
 void trace_ring_record_drops(struct trace_ring *ring);
 
-/* Reader: `tail` has moved on; reopen the gate for writers. */
+/* Reader: `tail` has moved on; reopen the gate for writers (with recording off: write a
+ * pending drop count into the room just freed). */
 void trace_ring_release(struct trace_ring *ring, uint64_t tail);
 
 /* Copy the record that starts at word `head` in. */

@@ -2,9 +2,12 @@
  * stream.c - the drain: ring records -> framed byte stream (stream.h). It reads the ring
  * from tail to head, copies each whole record out, then releases the words to writers,
  * so they are never reused before they are copied. It records no events of its own.
+ * The full tick of each record (kept for `trace tail` and the sync frames) is the last
+ * one plus the 16-bit difference in the header, or the record's own `tick` field if it
+ * has one, as every decoder works it out (docs/trace-format.md).
  */
 #include "stream.h"
-#include "trace.h"
+#include "table.h"
 
 void trace_stream_init(struct trace_stream *s,
                        void (*write)(const void *bytes, size_t len, void *ctx), void *ctx,
@@ -93,6 +96,14 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
 
         uint32_t tick16 = record[0] >> 16;
         s->tick += (tick16 - s->tick) & 0xffff;   /* ticks only move forward */
+        int tick_at = trace_tick_offset((record[0] >> 8) & 0xff);
+        if (tick_at >= 0) {
+            /* A full tick (drop, resume): the records before may be any distance back,
+             * more than 16 bits of tick can span, so take it rather than the sum. */
+            uint32_t full;
+            __builtin_memcpy(&full, (const uint8_t *)&record[1] + tick_at, sizeof(full));
+            s->tick = full;
+        }
         s->seq++;
         size_t bytes = 4 * (1 + (size_t)payload);
         put(s, record, bytes);

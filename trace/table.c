@@ -1,9 +1,10 @@
 /*
- * table.c - tables derived from events.def at compile time: payload sizes for the
- * drain, and the table hash that ties a stream to the build that wrote it. Pure, so the
- * host tests link it too; tools/trace.py computes the same hash from the same file.
+ * table.c - tables derived from events.def at compile time: payload sizes and `tick`
+ * fields for the drain, names and field types for the formatter (table.h), and the
+ * table hash that ties a stream to the build that wrote it. Pure, so the host tests link
+ * it too; tools/trace.py computes the same hash from the same file.
  */
-#include "trace.h"
+#include "table.h"
 
 /* Payload words + 1 per event id; 0 marks ids the table does not define. */
 static const uint8_t payload_words_plus_one[256] = {
@@ -15,6 +16,44 @@ static const uint8_t payload_words_plus_one[256] = {
 int trace_payload_words(unsigned id)
 {
     return id < 256 ? (int)payload_words_plus_one[id] - 1 : -1;
+}
+
+const uint8_t trace_field_size[] = {
+#define FIELD_TYPE(type) [TRACE_FIELD_##type] = sizeof(trace_##type),
+    FIELD_TYPE(u8) FIELD_TYPE(u16) FIELD_TYPE(u32) FIELD_TYPE(x32) FIELD_TYPE(x64)
+    FIELD_TYPE(str16) FIELD_TYPE(waker) FIELD_TYPE(result) FIELD_TYPE(sysno)
+    FIELD_TYPE(sret) FIELD_TYPE(sysarg) FIELD_TYPE(tick)
+#undef FIELD_TYPE
+};
+
+#define FIELD(type, name) { #name, TRACE_FIELD_##type },
+#define TRACE_EVENT(id, name, ...) \
+    static const struct trace_field fields_##name[] = { __VA_ARGS__ { NULL, 0 } };
+#include "events.def"
+#undef TRACE_EVENT
+#undef FIELD
+
+static const struct trace_event_info events[256] = {
+#define TRACE_EVENT(id, name, ...) [id] = { #name, fields_##name },
+#include "events.def"
+#undef TRACE_EVENT
+};
+
+const struct trace_event_info *trace_event_info(unsigned id)
+{
+    return id < 256 && events[id].name ? &events[id] : NULL;
+}
+
+int trace_tick_offset(unsigned id)
+{
+    const struct trace_event_info *event = trace_event_info(id);
+    int offset = 0;
+    for (const struct trace_field *f = event ? event->fields : NULL; f && f->name; f++) {
+        if (f->type == TRACE_FIELD_tick)
+            return offset;
+        offset += trace_field_size[f->type];
+    }
+    return -1;
 }
 
 /* The table as text, "id:name:type field,type field,;" per event. */

@@ -48,8 +48,11 @@ size_t trace_drain(void)
 
 size_t trace_flush(void)
 {
+    /* Drain first: a pending count needs room, and the ring may be full. With recording
+     * off, the drain itself writes the count once it has made room. */
+    size_t n = trace_drain();
     trace_ring_record_drops(&trace_ring);
-    return trace_drain();
+    return n + trace_drain();
 }
 
 size_t trace_recent(size_t count, void (*fn)(const uint32_t *record, uint32_t seq,

@@ -28,6 +28,7 @@ typedef uint8_t  trace_result;
 typedef uint16_t trace_sysno;
 typedef uint64_t trace_sret;
 typedef uint64_t trace_sysarg;
+typedef uint32_t trace_tick;                 /* the full tick: decoders rebase on it */
 
 /* One packed payload struct per event: struct trace_irq_enter { uint8_t vector; ... }. */
 #define FIELD(type, name) trace_##type name;
@@ -90,15 +91,18 @@ struct trace_backend {
  * Call once, early in boot, with IRQs off. Cannot fail. */
 void trace_init(const struct trace_backend *backend);
 
-/* Turn recording on or off (trace on|off). IRQ-safe. */
+/* Turn recording on or off (trace on|off); switched on again, it records `resume` first
+ * (ring.h). IRQ-safe. */
 void trace_set_enabled(bool enabled);
 
 /* Move recorded events to the backend, in order, framed as docs/trace-format.md says.
- * Task context only (never from an IRQ handler): it produces no events itself.
+ * Task context only (never from an IRQ handler): it produces no events itself (with
+ * recording off, it writes a pending drop count into the room it frees: ring.h).
  * Returns the number of records written. Never blocks beyond the backend's writes. */
 size_t trace_drain(void);
 
-/* End of a run (test exit, panic): record any pending drop count, then drain all. */
+/* End of a run (test exit, panic, reboot): drain all and record any pending drop count,
+ * recording on or off, so that the stream reports every loss. */
 size_t trace_flush(void);
 
 struct trace_stats {

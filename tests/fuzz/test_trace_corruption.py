@@ -23,7 +23,7 @@ GEN = os.path.join(BUILD, "unit", "trace_stream_gen")
 TRIALS = 30                              # per stream and kind of damage
 KEEP_SYNCS = 3                           # streams are cut 2000 bytes past their 3rd sync
 HEADER = 32                              # the stream header frame
-NOTE_KINDS = {"corrupt", "resync", "gap", "truncated", "restart"}
+NOTE_KINDS = {"corrupt", "resync", "gap", "tick", "truncated", "restart"}
 
 
 @pytest.fixture(scope="module")

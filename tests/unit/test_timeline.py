@@ -173,7 +173,7 @@ def test_a_key_press_as_chrome_json(build):
 
 
 def test_every_record_is_in_the_json(build):
-    lines = BOOT + KEY_PRESS + ["90 drop count=3", "90 exception vector=14 error_code=0x2 "
+    lines = BOOT + KEY_PRESS + ["90 drop count=3 tick=90", "90 exception vector=14 error_code=0x2 "
                                 "rip=0xffffffff80101234", "91 mark value=7"]
     tl, doc = build(lines)
     events = check_trace_event_format(doc)
@@ -434,7 +434,7 @@ def test_report_self_wakes_long_polls_drops_and_notes(tmp_path, capsys):
                   "%d irq_exit vector=32" % (tick + 1)]
     lines = BOOT + ["1 poll_begin task=1", "1 wake task=1 waker=task1",
                     "1 poll_end task=1 result=pending", "1 poll_begin task=1"] + timer + \
-        ["9 poll_end task=1 result=pending", "9 drop count=17", "9 idle",
+        ["9 poll_end task=1 result=pending", "9 drop count=17 tick=9", "9 idle",
          "# corrupt at byte 900: unknown event id 153; skipping 40 bytes to the next sync "
          "frame", "12 idle"]
     out = report(lines, tmp_path, capsys)

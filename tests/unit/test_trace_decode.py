@@ -16,13 +16,25 @@ from trace_kinds import ALL_KINDS, check_all_kinds, fields
 
 GEN = os.path.join(BUILD, "unit", "trace_stream_gen")
 MARKS = 3000
+OFF_TICKS = 70000                      # more than a record header's 16 bits of tick span
+
+
+def generate(tmp_path_factory, *args):
+    path = str(tmp_path_factory.mktemp("trace") / "stream.bin")
+    subprocess.run([GEN, str(MARKS), path] + [str(a) for a in args], check=True)
+    with open(path, "rb") as f:
+        return f.read()
+
 
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("trace") / "stream.bin")
-    subprocess.run([GEN, str(MARKS), path], check=True)
-    with open(path, "rb") as f:
-        return f.read()
+    return generate(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def stream_with_trace_off(tmp_path_factory):
+    """Recording switched off for OFF_TICKS ticks after the first MARKS / 2 marks."""
+    return generate(tmp_path_factory, OFF_TICKS)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +61,56 @@ def test_marks_keep_sequence_and_tick(stream, table):
     assert [value(r, "value") for r in marks] == list(range(MARKS))
     assert [r.tick for r in marks] == [i // 4 for i in range(MARKS)]
     assert [r.seq for r in marks] == list(range(len(ALL_KINDS), len(ALL_KINDS) + MARKS))
+
+
+def test_ticks_after_tracing_was_off_for_70000_ticks_come_from_resume(
+        stream_with_trace_off, table):
+    # Regression: records carry 16 bits of tick, and after `trace off` for 65536 ticks or
+    # more every decoder placed every later record 65536 ticks early.
+    items = decoded(stream_with_trace_off, table)[len(ALL_KINDS):]
+    assert not [i for i in items if isinstance(i, tracetool.Note)]   # sync frames agree
+    marks = [r for r in items if r.name == "mark"]
+    half = MARKS // 2
+    assert [r.tick for r in marks] == [i // 4 + (OFF_TICKS if i >= half else 0)
+                                       for i in range(MARKS)]
+    [resume] = [r for r in items if r.name == "resume"]
+    assert resume.seq == marks[half].seq - 1
+    assert resume.tick == value(resume, "tick") == half // 4 + OFF_TICKS
+    assert resume.text().endswith(" %d resume tick=%d" % (resume.tick, resume.tick))
+
+
+def test_a_damaged_tick_is_reported_at_the_next_sync_frame(stream, table):
+    # Regression: a bit flipped in a record header's tick went unreported; every record
+    # up to the next sync frame was shown 32768 or 65536 ticks late.
+    good = decoded(stream, table)
+    first = stream.find(tracetool.SYNC_MAGIC)
+    second = stream.find(tracetool.SYNC_MAGIC, first + 1)
+    between = [r for r in good if first < r.offset < second]
+    damaged = bytearray(stream)
+    damaged[between[10].offset + 3] ^= 0x80          # bit 15 of the tick
+    items = decoded(bytes(damaged), table)
+    [note] = [i for i in items if isinstance(i, tracetool.Note)]
+    assert note.kind == "tick" and note.offset == second
+    assert note.message == ("sync frame says tick %d, expected %d: records %d-%d carried "
+                            "ticks that disagree with it; going on from the frame's"
+                            % (between[-1].tick, between[-1].tick + 65536, between[0].seq,
+                               between[-1].seq))
+    records = [i for i in items if isinstance(i, tracetool.Record)]
+    assert [r.text() for r in records if r.offset < between[10].offset or r.offset > second] \
+        == [r.text() for r in good if r.offset < between[10].offset or r.offset > second]
+
+
+def test_a_damaged_tick_field_is_reported_at_the_next_sync_frame(stream_with_trace_off,
+                                                                  table):
+    good = decoded(stream_with_trace_off, table)
+    [resume] = [r for r in good if r.name == "resume" and r.seq > len(ALL_KINDS)]
+    damaged = bytearray(stream_with_trace_off)
+    damaged[resume.offset + 6] ^= 0x01                 # the tick field, + 65536
+    items = decoded(bytes(damaged), table)
+    [note] = [i for i in items if isinstance(i, tracetool.Note)]
+    assert note.kind == "tick"
+    assert note.offset == stream_with_trace_off.find(tracetool.SYNC_MAGIC, resume.offset)
+    assert "records %d-" % resume.seq in note.message
 
 
 def test_text_and_json_forms(stream, table):

@@ -9,7 +9,7 @@
 
 static void nest_point(int where);
 #define TRACE_RING_NEST_POINT(where) nest_point(where)
-#include "trace.h"
+#include "table.h"
 #include "stream.h"
 
 static uint64_t clock_ticks;
@@ -111,6 +111,12 @@ static void parse(void)
         CHECK(pos + 4 + 4 * (size_t)payload <= out_len);
         CHECK_EQ(header & 0xff, head & 0xff);    /* the record is where it should be */
         uint64_t next_tick = tick + (((header >> 16) - tick) & 0xffff);
+        int tick_at = trace_tick_offset((header >> 8) & 0xff);
+        if (tick_at >= 0) {                      /* a full tick: take it (drop, resume) */
+            uint32_t full;
+            memcpy(&full, out + pos + 4 + tick_at, sizeof(full));
+            next_tick = full;
+        }
         CHECK(record_count < sizeof(records) / sizeof(records[0]));
         struct parsed *r = &records[record_count++];
         r->id = (header >> 8) & 0xff;
@@ -160,9 +166,9 @@ TEST(disabled_ring_records_nothing)
     trace_ring_set_enabled(&ring, false);
     mark(1);
     CHECK_EQ(ring.head, 0);
-    trace_ring_set_enabled(&ring, true);
+    trace_ring_set_enabled(&ring, true);         /* resume (2 words), then the mark */
     mark(2);
-    CHECK_EQ(ring.head, 2);
+    CHECK_EQ(ring.head, 4);
 }
 
 /* Records never split: one that starts near the end runs into the slack words. */
@@ -335,6 +341,128 @@ TEST(nested_emit_into_a_full_ring_is_counted)
     parse();
     CHECK_EQ(record_count, 32);
     CHECK_EQ(records[31].payload[0], 77);
+}
+
+/* Regression: with drops pending, `trace off` (and trace_flush at reboot) wrote no drop
+ * record, since drop records were written only while recording was on: the kernel
+ * counted 3910 lost events and the host decoder reported none. */
+TEST(drops_pending_at_trace_off_are_recorded_before_the_silence)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32 + 5; i++)
+        mark(i);                                 /* 32 fill the ring, 5 dropped */
+    drain_all();                                 /* room, but no writer comes to use it */
+    clock_ticks = 9;
+    trace_ring_set_enabled(&ring, false);
+    CHECK_EQ(ring.pending_drops, 0);
+    mark(99);                                    /* off: neither recorded nor dropped */
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 33);
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 5);
+    CHECK_EQ(records[32].tick, 9);
+    CHECK_EQ(ring.dropped_total, 5);
+}
+
+/* The same with the ring still full at `trace off`: the drain writes the count into the
+ * first room it makes, and trace_ring_record_drops works with recording off. */
+TEST(drops_pending_at_trace_off_in_a_full_ring_are_recorded_by_the_drain)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32 + 5; i++)
+        mark(i);
+    trace_ring_set_enabled(&ring, false);
+    trace_ring_record_drops(&ring);              /* no room: the count stays pending */
+    CHECK_EQ(ring.pending_drops, 5);
+    trace_stream_drain(&stream, &ring, 2);       /* 4 words free: room for the drop */
+    CHECK_EQ(ring.pending_drops, 0);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 33);
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 5);
+}
+
+/* Regression: records carry 16 bits of tick, and after `trace off` for 65536 ticks or
+ * more every decoder (the drain for its sync frames and `trace tail` too) placed every
+ * later record 65536 ticks early. Switching on again records `resume` with the full tick,
+ * which the drain takes; the first switch-on at boot records none. */
+TEST(resume_after_trace_off_carries_the_full_tick)
+{
+    setup(64);
+    clock_ticks = 5;
+    mark(1);
+    trace_ring_set_enabled(&ring, false);
+    clock_ticks = 5 + 70000;
+    trace_ring_set_enabled(&ring, true);
+    trace_ring_set_enabled(&ring, true);         /* already on: nothing more */
+    for (uint32_t i = 0; i < 600; i++) {         /* 4800 bytes: a sync frame among them */
+        mark(2);
+        drain_all();
+    }
+    parse();
+    CHECK_EQ(record_count, 602);
+    CHECK_EQ(records[0].id, TRACE_ID_mark);
+    CHECK_EQ(records[0].tick, 5);
+    CHECK_EQ(records[1].id, TRACE_ID_resume);
+    CHECK_EQ(records[1].payload[0], 70005);
+    CHECK_EQ(records[1].tick, 70005);
+    CHECK_EQ(records[601].tick, 70005);
+    CHECK(sync_count >= 1);                      /* parse() checked its tick: 70005 */
+    CHECK_EQ(stream.tick, 70005);
+    CHECK_EQ(stream.recent[(stream.recent_count - 1) % TRACE_RECENT].tick, 70005);
+}
+
+/* Regression, the same for a long loss: a ring full for 65536 ticks or more. The drop
+ * record carries the tick the loss ended at. */
+TEST(drop_after_a_long_loss_carries_the_full_tick)
+{
+    setup(64);
+    clock_ticks = 1;
+    for (uint32_t i = 0; i < 32 + 1; i++)
+        mark(i);                                 /* the last one dropped */
+    drain_all();
+    clock_ticks = 100000;                        /* 100000 & 0xffff = 34464 */
+    mark(7);
+    drain_all();
+    parse();
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 1);
+    CHECK_EQ(records[32].payload[1], 100000);
+    CHECK_EQ(records[32].tick, 100000);
+    CHECK_EQ(records[33].tick, 100000);
+    CHECK_EQ(stream.tick, 100000);
+}
+
+/* A resume that finds the ring full is lost like any event: the drop record that
+ * reports it carries the full tick instead. */
+TEST(resume_into_a_full_ring_is_a_drop_that_carries_the_tick)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 32; i++)
+        mark(i);
+    trace_ring_set_enabled(&ring, false);
+    clock_ticks = 70000;
+    trace_ring_set_enabled(&ring, true);
+    CHECK_EQ(ring.dropped_total, 1);
+    drain_all();
+    mark(8);
+    drain_all();
+    parse();
+    CHECK_EQ(record_count, 34);
+    CHECK_EQ(records[32].id, TRACE_ID_drop);
+    CHECK_EQ(records[32].payload[0], 1);
+    CHECK_EQ(records[33].tick, 70000);
+}
+
+TEST(tick_fields_are_found_in_the_table)
+{
+    CHECK_EQ(trace_tick_offset(TRACE_ID_drop), 4);
+    CHECK_EQ(trace_tick_offset(TRACE_ID_resume), 0);
+    CHECK_EQ(trace_tick_offset(TRACE_ID_mark), -1);
+    CHECK_EQ(trace_tick_offset(200), -1);
+    CHECK_EQ(trace_tick_offset(1000), -1);
 }
 
 TEST(table_sizes_match_the_structs)

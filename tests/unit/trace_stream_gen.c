@@ -2,7 +2,9 @@
  * trace_stream_gen.c - writes a trace stream with the kernel's own ring and drain code,
  * for tests/unit/test_trace_decode.py: one event of every kind (tests/trace_all_kinds.h),
  * then N marks whose value is their index and whose tick is index / 4, drained as the
- * ring fills. Usage: trace_stream_gen N OUT-FILE
+ * ring fills. Usage: trace_stream_gen N OUT-FILE [OFF-TICKS]
+ * With OFF-TICKS, recording is switched off after the first N / 2 marks for that many
+ * ticks (a `resume` record follows), so the later marks' ticks are index / 4 + OFF-TICKS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +32,12 @@ static void sink(const void *bytes, size_t len, void *file)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s MARKS OUT-FILE\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s MARKS OUT-FILE [OFF-TICKS]\n", argv[0]);
         return 2;
     }
     long marks = strtol(argv[1], NULL, 10);
+    uint64_t off_ticks = argc == 4 ? strtoull(argv[3], NULL, 10) : 0;
     FILE *out = fopen(argv[2], "wb");
     if (!out || marks < 0) {
         fprintf(stderr, "trace_stream_gen: cannot write %s\n", argv[2]);
@@ -44,9 +47,16 @@ int main(int argc, char **argv)
     trace_ring_set_enabled(&ring, true);
     trace_stream_init(&stream, sink, out, trace_table_hash(), 100);
 
-    TRACE_ALL_KINDS();
+    TRACE_ALL_KINDS((uint32_t)ticks);
+    uint64_t off = 0;                               /* ticks spent with recording off */
     for (long i = 0; i < marks; i++) {
-        ticks = (uint64_t)i / 4;
+        ticks = (uint64_t)i / 4 + off;
+        if (off_ticks && i == marks / 2) {
+            trace_ring_set_enabled(&ring, false);
+            off = off_ticks;
+            ticks += off;
+            trace_ring_set_enabled(&ring, true);    /* records resume */
+        }
         EMIT(mark, .value = (uint32_t)i);
         if (trace_ring_used(&ring) > 512)
             trace_stream_drain(&stream, &ring, SIZE_MAX);
