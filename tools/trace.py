@@ -34,6 +34,7 @@ EVENTS_DEF = os.path.join(ROOT, "trace", "events.def")
 
 HEADER_MAGIC = b"L\xffTRAC"
 SYNC_MAGIC = b"L\xffSYNC"
+FRAME_MAGICS = (HEADER_MAGIC, SYNC_MAGIC)
 FRAME_SIZE = 32
 FRAME_ID = 0xff                        # byte 1 of a frame; no event has this id
 STREAM_VERSION = 1
@@ -231,17 +232,19 @@ def decode(data, table):
         return "%s with a wrong table hash" % what
 
     def corrupt(at, why):
+        """Skip to the next frame: a sync frame goes on with this run, a header frame
+        starts another one (a restart)."""
         nonlocal pos, seq, lost_from
         lost_from = seq if seq is not None else lost_from
-        found = data.find(SYNC_MAGIC, at + 1)
+        found = find_frame(data, at + 1)
         seq = None
         if found < 0:
             pos = n
-            return Note("corrupt", at, "%s; no sync frame follows (%d bytes skipped)"
-                        % (why, n - at))
+            return Note("corrupt", at, "%s; no header or sync frame follows (%d bytes "
+                        "skipped)" % (why, n - at))
         pos = found
-        return Note("corrupt", at, "%s; skipping %d bytes to the next sync frame"
-                    % (why, found - at))
+        return Note("corrupt", at, "%s; skipping %d bytes to the next %s"
+                    % (why, found - at, frame_kind(data, found)))
 
     while pos < n:
         if pos + 1 < n and data[pos + 1] == FRAME_ID:
@@ -250,7 +253,7 @@ def decode(data, table):
                 yield Note("truncated", pos, "stream ends inside a frame")
                 return
             magic = frame[:6]
-            if magic in (HEADER_MAGIC, SYNC_MAGIC) and \
+            if magic in FRAME_MAGICS and \
                     struct.unpack_from("<H", frame, 6)[0] != fnv1a(frame[8:]) & 0xffff:
                 yield corrupt(pos, "damaged frame (check field does not match)")
                 continue
@@ -266,7 +269,7 @@ def decode(data, table):
                     yield corrupt(pos, bad)
                     continue
                 trusted = True
-                if seq is not None:
+                if seq is not None or lost_from is not None:   # in a run, or damage in one
                     yield Note("restart", pos, "a new stream header (the kernel rebooted?)")
                 seq, tick, head, lost_from = 0, 0, 0, None
                 pos += FRAME_SIZE
@@ -279,12 +282,16 @@ def decode(data, table):
                     continue
                 trusted = True
                 if seq is None:
-                    if lost_from is not None:
-                        yield Note("resync", pos, "seq %d, tick %d: %d events lost"
-                                   % (sync_seq, sync_tick, (sync_seq - lost_from) & 0xffffffff))
-                    else:
+                    if lost_from is None:
                         yield Note("resync", pos, "stream joined at seq %d, tick %d"
                                    % (sync_seq, sync_tick))
+                    elif sync_seq >= lost_from:
+                        yield Note("resync", pos, "seq %d, tick %d: %d events lost"
+                                   % (sync_seq, sync_tick, sync_seq - lost_from))
+                    else:                      # not this run: a lost header began another
+                        yield Note("resync", pos, "seq %d, tick %d: another run (seq went "
+                                   "back from %d; its header frame was lost)"
+                                   % (sync_seq, sync_tick, lost_from))
                 elif sync_seq != seq or sync_head != head:
                     yield Note("gap", pos, "sync frame says seq %d at word %d, expected %d at %d"
                                % (sync_seq, sync_head, seq, head))
@@ -295,10 +302,10 @@ def decode(data, table):
             continue
         if seq is None:
             if pos == 0:
-                found = data.find(SYNC_MAGIC)
+                found = find_frame(data, 0)
                 yield Note("truncated", 0, "stream starts without its header; %s" %
-                           ("skipping %d bytes to the first sync frame" % found if found >= 0
-                            else "no sync frame to start from"))
+                           ("skipping %d bytes to the first %s" % (found, frame_kind(data, found))
+                            if found >= 0 else "no header or sync frame to start from"))
                 pos = found if found >= 0 else n
             else:
                 yield corrupt(pos, "record where a frame was expected")
@@ -340,12 +347,23 @@ def impossible_header(size, ring):
     return None
 
 
+def find_frame(data, start):
+    """The offset of the first header or sync frame magic at or after `start`, or -1."""
+    found = [at for at in (data.find(magic, start) for magic in FRAME_MAGICS) if at >= 0]
+    return min(found) if found else -1
+
+
+def frame_kind(data, at):
+    """What find_frame found at `at`."""
+    return "header frame" if data.startswith(HEADER_MAGIC, at) else "sync frame"
+
+
 def frame_inside(data, start, end):
     """True if a header or sync frame begins in data[start:end]. The kernel never writes
     one inside a record, so a record that seems to hold one is damaged bytes misread (a
     lost piece of stream put the frame where a payload was due): the frame is where to
     resynchronise, not payload."""
-    for magic in (HEADER_MAGIC, SYNC_MAGIC):
+    for magic in FRAME_MAGICS:
         at = data.find(magic, start, end + len(magic) - 1)
         if 0 <= at < end:
             return True
