@@ -253,8 +253,7 @@ def decode(data, table):
                 yield Note("truncated", pos, "stream ends inside a frame")
                 return
             magic = frame[:6]
-            if magic in FRAME_MAGICS and \
-                    struct.unpack_from("<H", frame, 6)[0] != fnv1a(frame[8:]) & 0xffff:
+            if magic in FRAME_MAGICS and not frame_checks(frame):
                 yield corrupt(pos, "damaged frame (check field does not match)")
                 continue
             if magic == HEADER_MAGIC:
@@ -347,10 +346,28 @@ def impossible_header(size, ring):
     return None
 
 
-def find_frame(data, start):
-    """The offset of the first header or sync frame magic at or after `start`, or -1."""
-    found = [at for at in (data.find(magic, start) for magic in FRAME_MAGICS) if at >= 0]
-    return min(found) if found else -1
+def frame_checks(frame):
+    """True if `frame` (bytes from a frame magic on) is a whole frame whose check field is
+    the low 16 bits of FNV-1a over its bytes 8-31."""
+    return len(frame) >= FRAME_SIZE and \
+        struct.unpack_from("<H", frame, 6)[0] == fnv1a(frame[8:FRAME_SIZE]) & 0xffff
+
+
+def find_frame(data, start, end=None):
+    """The offset of the first header or sync frame that begins in data[start:end] (to the
+    end of data by default) and whose check verifies, or -1. Payloads carry any bytes, so a
+    record may spell a frame's magic (an `exception` rip of 0x....434e5953ff4c does):
+    only the check tells a frame from payload, with a 1/65536 chance of a false match."""
+    end = len(data) if end is None else end
+    found = -1
+    for magic in FRAME_MAGICS:
+        at = data.find(magic, start, end + len(magic) - 1)
+        while 0 <= at < end and (found < 0 or at < found):
+            if frame_checks(data[at:at + FRAME_SIZE]):
+                found = at
+                break
+            at = data.find(magic, at + 1, end + len(magic) - 1)
+    return found
 
 
 def frame_kind(data, at):
@@ -362,12 +379,8 @@ def frame_inside(data, start, end):
     """True if a header or sync frame begins in data[start:end]. The kernel never writes
     one inside a record, so a record that seems to hold one is damaged bytes misread (a
     lost piece of stream put the frame where a payload was due): the frame is where to
-    resynchronise, not payload."""
-    for magic in FRAME_MAGICS:
-        at = data.find(magic, start, end + len(magic) - 1)
-        if 0 <= at < end:
-            return True
-    return False
+    resynchronise, not payload. A magic whose check does not verify is payload."""
+    return find_frame(data, start, end) >= 0
 
 
 def check_hash(stream_hash, table):

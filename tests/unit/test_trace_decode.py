@@ -180,6 +180,22 @@ def test_a_truncated_start_joins_at_a_header_before_any_sync_frame(stream, table
     assert [r.text() for r in items[1:]] == [r.text() for r in decoded(stream, table)]
 
 
+def test_a_record_whose_payload_spells_a_frame_magic_is_not_damage(stream, table):
+    # Regression: an exception record with rip bytes 4c ff 53 59 4e 43 ("L\xffSYNC") was
+    # taken for a frame inside a record: two corrupt notes and 499 events thrown away on
+    # a valid stream. A frame is only believed when its check verifies.
+    exception = next(r for r in decoded(stream, table) if r.name == "exception")
+    rip = exception.offset + 4 + 12                          # vector, padding, error_code
+    assert stream[rip:rip + 8] == (0xffffffff80101234).to_bytes(8, "little")
+    for magic in (tracetool.SYNC_MAGIC, tracetool.HEADER_MAGIC):
+        spelled = bytearray(stream)
+        spelled[rip:rip + 8] = magic + b"\0\0"
+        items = decoded(bytes(spelled), table)
+        assert all(isinstance(i, tracetool.Record) for i in items)
+        assert len(items) == len(decoded(stream, table))
+        assert value(items[4], "rip") == int.from_bytes(magic + b"\0\0", "little")
+
+
 def with_header_fields(stream, size=32, ring=4096):
     """`stream` with its header's size and ring fields set, and a check that matches."""
     out = bytearray(stream)
