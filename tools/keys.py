@@ -6,8 +6,9 @@ kernel/async/keymap.def, parsed here as the kernel's decoder includes it, never 
 The format is described in docs/replay.md; in short, one input per line:
 
   @N ACTION    at timer tick N          +N ACTION    N ticks after the previous line
-  =B ACTION    at boundary B (recorded sessions: B poll_end + idle events from boot)
-  =B in-program ACTION   during the poll after boundary B, where a user program ran
+  =B ACTION    at boundary B (recorded sessions: B poll_end + idle events from boot, B >= 1)
+  =B in-program ACTION   during the poll after boundary B, where a user program ran: the
+               last input of boundary B (B >= 0)
   ACTION:  type TEXT | key NAME | key Mod+...+NAME | down NAME | up NAME | raw HEX...
            | wait (nothing; runs the clock on to this time) | tick [N] (=B lines only)
 
@@ -203,6 +204,7 @@ def decimal(digits):
 def parse(text, path, keymap):
     """Parse the text of a .keys file; raises KeysError naming path:line."""
     inputs, now, recorded, boundary, ticks = [], 0, None, 0, 0
+    ends_boundary = False              # the previous =B line was in-program: B is done
     for number, line in enumerate(text.split("\n"), 1):
         where = "%s:%d" % (path, number)
         line = line.rstrip("\r")
@@ -236,11 +238,20 @@ def parse(text, path, keymap):
                                               "recorded" if recorded else "timed"), parts[0])
         recorded = is_recorded
         if is_recorded:
+            # The kernel counts boundaries from 1: only the poll after boundary 0, the
+            # first, can take an input (in-program). A poll takes one in-program input,
+            # after the inputs of its boundary.
             if value < boundary:
                 fail("a boundary at or after %d (the previous line's)" % boundary, parts[0])
+            if value == boundary and ends_boundary:
+                fail("a boundary after %d (the previous line is in-program: the last input "
+                     "of its boundary)" % boundary, parts[0])
+            if value == 0 and not in_program:
+                fail("a boundary of 1 or more (boundaries count from 1; =0 only with %s)"
+                     % IN_PROGRAM_WORD, parts[0])
             if value >= AT_IDLE:
                 fail("a boundary below %d" % AT_IDLE, parts[0])
-            boundary = value
+            boundary, ends_boundary = value, in_program
         else:
             tick = value if sign == "@" else now + value
             if tick < now:

@@ -34,6 +34,7 @@ EVENTS_DEF = os.path.join(ROOT, "trace", "events.def")
 
 HEADER_MAGIC = b"L\xffTRAC"
 SYNC_MAGIC = b"L\xffSYNC"
+FRAME_MAGICS = (HEADER_MAGIC, SYNC_MAGIC)
 FRAME_SIZE = 32
 FRAME_ID = 0xff                        # byte 1 of a frame; no event has this id
 STREAM_VERSION = 1
@@ -236,17 +237,19 @@ def decode(data, table):
         return "%s with a wrong table hash" % what
 
     def corrupt(at, why):
+        """Skip to the next frame: a sync frame goes on with this run, a header frame
+        starts another one (a restart)."""
         nonlocal pos, seq, lost_from
         lost_from = seq if seq is not None else lost_from
-        found = data.find(SYNC_MAGIC, at + 1)
+        found = find_frame(data, at + 1)
         seq = None
         if found < 0:
             pos = n
-            return Note("corrupt", at, "%s; no sync frame follows (%d bytes skipped)"
-                        % (why, n - at))
+            return Note("corrupt", at, "%s; no header or sync frame follows (%d bytes "
+                        "skipped)" % (why, n - at))
         pos = found
-        return Note("corrupt", at, "%s; skipping %d bytes to the next sync frame"
-                    % (why, found - at))
+        return Note("corrupt", at, "%s; skipping %d bytes to the next %s"
+                    % (why, found - at, frame_kind(data, found)))
 
     while pos < n:
         if pos + 1 < n and data[pos + 1] == FRAME_ID:
@@ -255,8 +258,7 @@ def decode(data, table):
                 yield Note("truncated", pos, "stream ends inside a frame")
                 return
             magic = frame[:6]
-            if magic in (HEADER_MAGIC, SYNC_MAGIC) and \
-                    struct.unpack_from("<H", frame, 6)[0] != fnv1a(frame[8:]) & 0xffff:
+            if magic in FRAME_MAGICS and not frame_checks(frame):
                 yield corrupt(pos, "damaged frame (check field does not match)")
                 continue
             if magic == HEADER_MAGIC:
@@ -271,7 +273,7 @@ def decode(data, table):
                     yield corrupt(pos, bad)
                     continue
                 trusted = True
-                if seq is not None:
+                if seq is not None or lost_from is not None:   # in a run, or damage in one
                     yield Note("restart", pos, "a new stream header (the kernel rebooted?)")
                 seq, tick, head, lost_from, tick_from = 0, 0, 0, None, 0
                 pos += FRAME_SIZE
@@ -284,12 +286,16 @@ def decode(data, table):
                     continue
                 trusted = True
                 if seq is None:
-                    if lost_from is not None:
-                        yield Note("resync", pos, "seq %d, tick %d: %d events lost"
-                                   % (sync_seq, sync_tick, (sync_seq - lost_from) & 0xffffffff))
-                    else:
+                    if lost_from is None:
                         yield Note("resync", pos, "stream joined at seq %d, tick %d"
                                    % (sync_seq, sync_tick))
+                    elif sync_seq >= lost_from:
+                        yield Note("resync", pos, "seq %d, tick %d: %d events lost"
+                                   % (sync_seq, sync_tick, sync_seq - lost_from))
+                    else:                      # not this run: a lost header began another
+                        yield Note("resync", pos, "seq %d, tick %d: another run (seq went "
+                                   "back from %d; its header frame was lost)"
+                                   % (sync_seq, sync_tick, lost_from))
                 elif sync_seq != seq or sync_head != head:
                     yield Note("gap", pos, "sync frame says seq %d at word %d, expected %d at %d"
                                % (sync_seq, sync_head, seq, head))
@@ -305,10 +311,10 @@ def decode(data, table):
             continue
         if seq is None:
             if pos == 0:
-                found = data.find(SYNC_MAGIC)
+                found = find_frame(data, 0)
                 yield Note("truncated", 0, "stream starts without its header; %s" %
-                           ("skipping %d bytes to the first sync frame" % found if found >= 0
-                            else "no sync frame to start from"))
+                           ("skipping %d bytes to the first %s" % (found, frame_kind(data, found))
+                            if found >= 0 else "no header or sync frame to start from"))
                 pos = found if found >= 0 else n
             else:
                 yield corrupt(pos, "record where a frame was expected")
@@ -352,16 +358,41 @@ def impossible_header(size, ring):
     return None
 
 
+def frame_checks(frame):
+    """True if `frame` (bytes from a frame magic on) is a whole frame whose check field is
+    the low 16 bits of FNV-1a over its bytes 8-31."""
+    return len(frame) >= FRAME_SIZE and \
+        struct.unpack_from("<H", frame, 6)[0] == fnv1a(frame[8:FRAME_SIZE]) & 0xffff
+
+
+def find_frame(data, start, end=None):
+    """The offset of the first header or sync frame that begins in data[start:end] (to the
+    end of data by default) and whose check verifies, or -1. Payloads carry any bytes, so a
+    record may spell a frame's magic (an `exception` rip of 0x....434e5953ff4c does):
+    only the check tells a frame from payload, with a 1/65536 chance of a false match."""
+    end = len(data) if end is None else end
+    found = -1
+    for magic in FRAME_MAGICS:
+        at = data.find(magic, start, end + len(magic) - 1)
+        while 0 <= at < end and (found < 0 or at < found):
+            if frame_checks(data[at:at + FRAME_SIZE]):
+                found = at
+                break
+            at = data.find(magic, at + 1, end + len(magic) - 1)
+    return found
+
+
+def frame_kind(data, at):
+    """What find_frame found at `at`."""
+    return "header frame" if data.startswith(HEADER_MAGIC, at) else "sync frame"
+
+
 def frame_inside(data, start, end):
     """True if a header or sync frame begins in data[start:end]. The kernel never writes
     one inside a record, so a record that seems to hold one is damaged bytes misread (a
     lost piece of stream put the frame where a payload was due): the frame is where to
-    resynchronise, not payload."""
-    for magic in (HEADER_MAGIC, SYNC_MAGIC):
-        at = data.find(magic, start, end + len(magic) - 1)
-        if 0 <= at < end:
-            return True
-    return False
+    resynchronise, not payload. A magic whose check does not verify is payload."""
+    return find_frame(data, start, end) >= 0
 
 
 def check_hash(stream_hash, table):

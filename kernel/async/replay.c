@@ -94,6 +94,41 @@ static int refuse(const char *why)
     return -EINVAL;
 }
 
+/*
+ * Refuse a log the replay could only end with "diverged", before anything runs. Timer
+ * entries start ticks 1, 2, 3... in log order (the PIT is masked: only the log advances
+ * time), and their data is the trace's record of that tick. Positioned entries come in
+ * the order the boundaries pass: an in-program entry at B arrives in the poll after
+ * boundary B, so after B's other entries and alone (one interrupt ends a program's run);
+ * at_boundary never sees boundary 0, so only an in-program entry can be positioned there.
+ */
+static int check_entries(void)
+{
+    const struct replay_entry *last = NULL;    /* the previous positioned entry */
+    uint32_t ticks = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const struct replay_entry *e = &entries[i];
+        if (e->vector != IRQ_BASE_VECTOR + PIT_IRQ && e->vector != IRQ_BASE_VECTOR + PS2KBD_IRQ)
+            return refuse("the log has an entry for a vector other than 32 and 33");
+        if (e->flags & ~REPLAY_IN_PROGRAM || (e->flags && e->boundary == REPLAY_AT_IDLE))
+            return refuse("the log has an entry with unknown flags");
+        if (e->vector == IRQ_BASE_VECTOR + PIT_IRQ && e->data != (uint16_t)++ticks)
+            return refuse("the log has a timer entry whose data is not the tick it starts "
+                          "(1, 2, 3...)");
+        if (e->boundary == REPLAY_AT_IDLE)
+            continue;
+        if (e->boundary == 0 && !(e->flags & REPLAY_IN_PROGRAM))
+            return refuse("the log has an entry at boundary 0 (boundaries count from 1)");
+        if (last && e->boundary < last->boundary)
+            return refuse("the log's boundaries go backwards");
+        if (last && e->boundary == last->boundary && (last->flags & REPLAY_IN_PROGRAM))
+            return refuse("the log has an entry after an in-program entry at the same "
+                          "boundary");
+        last = e;
+    }
+    return 0;
+}
+
 int replay_start(const struct boot_info *boot)
 {
     if (boot->module_count < 1)
@@ -111,14 +146,9 @@ int replay_start(const struct boot_info *boot)
         return refuse("the log is longer than its entry count");
     entries = (const struct replay_entry *)(h + 1);
     count = h->count;
-    for (uint32_t i = 0; i < count; i++) {
-        if (entries[i].vector != IRQ_BASE_VECTOR + PIT_IRQ &&
-            entries[i].vector != IRQ_BASE_VECTOR + PS2KBD_IRQ)
-            return refuse("the log has an entry for a vector other than 32 and 33");
-        if (entries[i].flags & ~REPLAY_IN_PROGRAM ||
-            (entries[i].flags && entries[i].boundary == REPLAY_AT_IDLE))
-            return refuse("the log has an entry with unknown flags");
-    }
+    int err = check_entries();
+    if (err)
+        return err;
     irq_mask(PIT_IRQ);                         /* only the log drives the kernel now */
     irq_mask(PS2KBD_IRQ);
     irq_mask(COM1_IRQ);

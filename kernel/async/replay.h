@@ -45,9 +45,10 @@ ASSERT_SIZE(struct replay_entry, 8);
 
 /* Validate the log in the first boot module and switch the executor to it: mask the
  * live interrupt lines and install the boundary hooks. Returns the number of inputs in
- * the log, or -EINVAL (no module, bad magic, size mismatch, unknown vector) with the
- * reason printed on the console. Call with IRQs off, after the drivers registered their
- * handlers. */
+ * the log, or -EINVAL (no module, bad magic, size mismatch, unknown vector or flags,
+ * a timer entry that is not the next tick, positioned entries out of boundary order or
+ * at boundary 0) with the reason printed on the console. Call with IRQs off, after the
+ * drivers registered their handlers. */
 int replay_start(const struct boot_info *boot);
 
 /* Record mode: mask COM1 receive and let interrupts in only at boundaries, and while a

@@ -92,11 +92,12 @@ def check_damage(original, damaged, start, end, shift, table, what):
     # Records that end before the damage decode exactly as before.
     intact = [key(r) for r in original if r.offset + sizes[r.name] <= start]
     assert [key(r) for r in got[:len(intact)]] == intact, what
-    # Every reported corruption ends in a reported resynchronisation, or the stream's end.
+    # Every reported corruption ends in a reported resynchronisation (or a restart, at a
+    # header frame), or the stream's end.
     notes = [i for i in after if isinstance(i, tracetool.Note)]
     for n, note in enumerate(notes):
-        if note.kind == "corrupt" and "no sync frame follows" not in note.message:
-            assert any(later.kind == "resync" for later in notes[n + 1:]), \
+        if note.kind == "corrupt" and "no header or sync frame follows" not in note.message:
+            assert any(later.kind in ("resync", "restart") for later in notes[n + 1:]), \
                 "%s: %s, and no resync after it" % (what, note.text())
     return got
 

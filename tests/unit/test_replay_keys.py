@@ -112,6 +112,26 @@ def test_every_malformed_line_names_file_line_and_expectation(text, message):
     assert error(text) == message
 
 
+def test_an_input_at_boundary_0_is_refused_since_boundaries_count_from_1():
+    # Regression: `=0 raw 1e` compiled, and the kernel, which counts boundaries from 1,
+    # could only end the replay with "diverged" (exit status 39), naming no line. The
+    # poll after boundary 0 can still take an in-program input.
+    assert error("# recorded\n=0 raw 1e") == "case.keys:2: expected a boundary of 1 or " \
+        "more (boundaries count from 1; =0 only with in-program), got '=0'"
+    assert keysfile.entries(parse("=0 in-program raw 1e")) == [(0, 33, 0x1e,
+                                                                keysfile.IN_PROGRAM)]
+
+
+@pytest.mark.parametrize("second", ["=5 raw 9e", "=5 in-program tick"])
+def test_an_input_after_an_in_program_one_at_its_boundary_is_refused(second):
+    # Boundaries in order, as the kernel now requires: an in-program input arrives in the
+    # poll after its boundary, so after that boundary's other inputs, and a poll takes one.
+    # Such a log could only diverge (exit status 39).
+    assert error("=5 in-program raw 1e\n" + second) == "case.keys:2: expected a boundary " \
+        "after 5 (the previous line is in-program: the last input of its boundary), got '=5'"
+    assert parse("=5 raw 9e\n=5 in-program raw 1e").inputs[1].in_program
+
+
 def test_the_error_names_the_path_as_given():
     assert error("@1 key Enter\nbad", "tests/golden/x.keys").startswith(
         "tests/golden/x.keys:2: expected a time")
@@ -198,10 +218,10 @@ def test_recorded_files_compile_to_their_boundaries():
 
 def test_in_program_inputs_carry_their_flag_into_the_log():
     # A recorded interrupt that ended a user program's ring-3 run (docs/replay.md).
-    f = parse("=3 tick\n=4 in-program tick 2\n=4 in-program raw 2e\n=6 raw 1e")
+    f = parse("=3 tick\n=4 in-program tick 2\n=5 in-program raw 2e\n=6 raw 1e")
     flag = keysfile.IN_PROGRAM
     log = keysfile.entries(f)
-    assert log == [(3, 32, 1), (4, 32, 2, flag), (4, 33, 0x2e, flag), (6, 33, 0x1e)]
+    assert log == [(3, 32, 1), (4, 32, 2, flag), (5, 33, 0x2e, flag), (6, 33, 0x1e)]
     data = keysfile.encode_log(log)
     assert data[16 + 8 + 5] == flag and data[16 + 5] == 0       # the flags byte
     assert keysfile.decode_log(data) == log

@@ -5,6 +5,7 @@ end, a stream from another build, garbage. It never crashes and says what it ski
 import json
 import os
 import random
+import struct
 import subprocess
 import sys
 
@@ -184,6 +185,77 @@ def test_damaged_frame_is_not_believed(stream, table):
     assert notes[0].kind == "corrupt" and "check field" in notes[0].message
     assert notes[0].offset == sync
     assert notes[1].kind == "resync"
+
+
+def damaged_tail(stream, table):
+    """`stream` with an unknown id in a record header past its last sync frame, and that
+    record: run A of a reboot whose end was damaged."""
+    last_sync = stream.rfind(tracetool.SYNC_MAGIC)
+    at = next(r for r in decoded(stream, table) if r.offset > last_sync + 100)
+    damaged = bytearray(stream)
+    damaged[at.offset + 1] = 0xee
+    return bytes(damaged), at
+
+
+def test_damage_before_a_restart_resyncs_at_the_header_with_no_loss_count(stream, table):
+    # Regression: after damage the decoder searched only for a sync frame, so the second
+    # run's header and its first records were skipped and the note said "4294966583
+    # events lost" (run B's seq minus run A's, wrapped).
+    run_a, bad = damaged_tail(stream, table)
+    items = decoded(run_a + stream, table)
+    notes = [i for i in items if isinstance(i, tracetool.Note)]
+    assert [n.text() for n in notes] == [
+        "# corrupt at byte %d: unknown event id 238; skipping %d bytes to the next header "
+        "frame" % (bad.offset, len(run_a) - bad.offset),
+        "# restart at byte %d: a new stream header (the kernel rebooted?)" % len(run_a)]
+    run_b = items[items.index(notes[-1]) + 1:]
+    assert [r.text() for r in run_b] == [r.text() for r in decoded(stream, table)]
+
+
+def test_a_sync_frame_of_another_run_gives_no_loss_count(stream, table):
+    # Regression (with the one above): run B's header lost as well, its first sync frame
+    # has a lower seq than run A had reached; the loss count wrapped around.
+    run_a, bad = damaged_tail(stream, table)
+    run_b = bytearray(stream)
+    run_b[0] ^= 0xff                           # no frame magic left: bytes to skip
+    items = decoded(run_a + bytes(run_b), table)
+    notes = [i for i in items if isinstance(i, tracetool.Note)]
+    sync = stream.find(tracetool.SYNC_MAGIC)
+    first_sync = len(run_a) + sync
+    assert [n.kind for n in notes] == ["corrupt", "resync"]
+    assert "skipping %d bytes to the next sync frame" % (first_sync - bad.offset) \
+        in notes[0].message
+    sync_seq, _, sync_tick = struct.unpack_from("<IQQ", stream, sync + 12)
+    assert notes[1].text() == ("# resync at byte %d: seq %d, tick %d: another run (seq went "
+                               "back from %d; its header frame was lost)"
+                               % (first_sync, sync_seq, sync_tick, bad.seq))
+    assert bad.seq > sync_seq
+
+
+def test_a_truncated_start_joins_at_a_header_before_any_sync_frame(stream, table):
+    # Regression: a capture that began late in run A, past its last sync frame, skipped
+    # run B's header and joined at B's first sync frame.
+    tail = stream[stream.rfind(tracetool.SYNC_MAGIC) + 101:]
+    items = decoded(tail + stream, table)
+    assert items[0].text() == ("# truncated at byte 0: stream starts without its header; "
+                               "skipping %d bytes to the first header frame" % len(tail))
+    assert [r.text() for r in items[1:]] == [r.text() for r in decoded(stream, table)]
+
+
+def test_a_record_whose_payload_spells_a_frame_magic_is_not_damage(stream, table):
+    # Regression: an exception record with rip bytes 4c ff 53 59 4e 43 ("L\xffSYNC") was
+    # taken for a frame inside a record: two corrupt notes and 499 events thrown away on
+    # a valid stream. A frame is only believed when its check verifies.
+    exception = next(r for r in decoded(stream, table) if r.name == "exception")
+    rip = exception.offset + 4 + 12                          # vector, padding, error_code
+    assert stream[rip:rip + 8] == (0xffffffff80101234).to_bytes(8, "little")
+    for magic in (tracetool.SYNC_MAGIC, tracetool.HEADER_MAGIC):
+        spelled = bytearray(stream)
+        spelled[rip:rip + 8] = magic + b"\0\0"
+        items = decoded(bytes(spelled), table)
+        assert all(isinstance(i, tracetool.Record) for i in items)
+        assert len(items) == len(decoded(stream, table))
+        assert value(items[4], "rip") == int.from_bytes(magic + b"\0\0", "little")
 
 
 def with_header_fields(stream, size=32, ring=4096):
