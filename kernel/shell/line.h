@@ -85,7 +85,9 @@ enum line_result line_feed(struct line_editor *editor, enum line_key key, char c
 
 /* Turn one byte from a serial terminal into a key: printable characters, CR/LF (Enter),
  * DEL/BS (Backspace), TAB, ^A ^E ^U ^C, and ESC [ A B C D H F, ESC [ 1~ 3~ 4~, ESC O H F.
- * Returns LINE_KEY_NONE while a sequence is incomplete or for bytes it ignores. */
+ * Returns LINE_KEY_NONE while a sequence is incomplete or for bytes it ignores. A byte
+ * that cannot continue a sequence (a control byte, ESC included) ends it and counts as
+ * itself: nothing typed is lost to a half sequence. */
 enum line_key line_serial_key(struct line_serial *serial, uint8_t byte, char *c);
 
 /* Add a line to the history (blank lines and repeats of the last line are not). */
