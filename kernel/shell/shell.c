@@ -4,8 +4,10 @@
  * split into arguments and run from the command table. The prompt is "lockstep> ".
  * Output goes to every console (VGA and COM1 alike). While a user program runs in the
  * foreground, the shell is its terminal, as a tty's line discipline is: typed lines go
- * through a second editor (no prompt, its own history) to the program's read(0), and
- * Ctrl+C kills it.
+ * through a second editor (no prompt, its own history) into the terminal's queue
+ * (terminal.h), where the program's read(0) finds them, and Ctrl+C kills it. What the
+ * program leaves unread, and the rest of a line begun meanwhile, the shell takes at its
+ * next prompt as if typed there.
  */
 #include "shell.h"
 #include "commands.h"
@@ -18,6 +20,7 @@
 #include "process.h"
 #include "serial_input.h"
 #include "string.h"
+#include "terminal.h"
 #include "errno.h"
 
 #define PROMPT "lockstep> "
@@ -25,7 +28,7 @@
 struct shell {
     struct async async;
     struct line_editor editor;
-    struct line_editor program_editor;     /* input for the foreground program */
+    struct line_editor program_editor;     /* lines typed while a program runs */
     struct line_serial serial;             /* COM1's bytes, whichever editor takes them */
     struct shell_state state;
     struct key_event key;
@@ -102,8 +105,9 @@ static void run_line(struct shell *s)
         command_run(&s->state, args.argc, args.argv);
 }
 
-/* Future: the foreground program has ended. Until then, hand it each typed line and
- * kill it on Ctrl+C. */
+/* Future: the foreground program has ended. Until then, queue each typed line for it
+ * (the program reads what it wants; the rest is the shell's afterwards), and on Ctrl+C
+ * kill it and drop what was typed before, as a tty flushes its input on an interrupt. */
 static bool foreground_done(struct shell *s)
 {
     uint16_t pid = s->state.foreground;
@@ -113,15 +117,39 @@ static bool foreground_done(struct shell *s)
     }
     while (read_line(s, &s->program_editor)) {
         if (s->result == LINE_CANCELLED) {
+            terminal_flush();
             process_kill(pid, "interrupted (Ctrl+C)");
         } else {
             size_t len = strlen(s->program_editor.done);
             s->program_editor.done[len] = '\n';       /* done[] has room: LINE_MAX + 1 */
-            if (process_input(pid, s->program_editor.done, len + 1) == -ENOSPC)
+            if (terminal_input(s->program_editor.done, len + 1) == -ENOSPC)
                 kprintf("(%s: input buffer full: line dropped)\n", "shell");
         }
-        line_start(&s->program_editor);
     }
+    return false;
+}
+
+static void type_text(struct line_editor *editor, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        line_feed(editor, LINE_KEY_CHAR, text[i]);
+}
+
+/* Input typed ahead while a program ran, in the order it was typed: a whole line the
+ * program did not read is typed at the prompt and entered (true: run it); else the
+ * line begun meanwhile, if any, is typed and editing goes on (false: read keys). */
+static bool typed_ahead(struct shell *s)
+{
+    const char *text;
+    size_t len = terminal_line(&text);
+    if (len) {
+        type_text(&s->editor, text, len - 1);         /* without its '\n' */
+        terminal_consume(len);
+        s->result = line_feed(&s->editor, LINE_KEY_ENTER, 0);
+        return true;
+    }
+    type_text(&s->editor, s->program_editor.buf, s->program_editor.len);
+    line_start(&s->program_editor);                   /* no prompt: prints nothing */
     return false;
 }
 
@@ -131,13 +159,12 @@ static enum poll shell_poll(struct task *task)
     ASYNC_BEGIN(&s->async);
     for (;;) {
         line_start(&s->editor);
-        AWAIT(&s->async, read_line(s, &s->editor));
+        if (!typed_ahead(s))
+            AWAIT(&s->async, read_line(s, &s->editor));
         if (s->result == LINE_DONE)
             run_line(s);
-        if (s->state.foreground) {
-            line_start(&s->program_editor);
+        if (s->state.foreground)
             AWAIT(&s->async, foreground_done(s));
-        }
         if (s->state.sleeping) {
             AWAIT(&s->async, sleep_poll(&s->state.sleep));
             s->state.sleeping = false;

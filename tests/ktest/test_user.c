@@ -16,6 +16,7 @@
 #include "pit.h"
 #include "process.h"
 #include "string.h"
+#include "terminal.h"
 #include "user.h"
 
 static uint64_t free_frames(void)
@@ -127,19 +128,41 @@ KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
     KCHECK(pid > 0);
     run_until_quiet();                                 /* it waits in read(0) */
     KCHECK(task_find((uint16_t)pid)->state == TASK_LIVE);
-    KCHECK_EQ(process_input((uint16_t)pid, "one\n", 4), 0);
-    KCHECK_EQ(process_input((uint16_t)pid, "quit\n", 5), 0);
+    KCHECK_EQ(terminal_input("one\n", 4), 0);
+    KCHECK_EQ(terminal_input("quit\n", 5), 0);
     KCHECK_EQ(ktest_run_to_exit(pid, 100), 0);
 
     pid = spawn("keys", NULL);
     run_until_quiet();
-    char big[PROCESS_INPUT_MAX + 1];
+    char big[TERMINAL_INPUT_MAX + 1];
     memset(big, 'x', sizeof(big));
-    KCHECK_EQ(process_input((uint16_t)pid, big, sizeof(big)), -ENOSPC);
+    KCHECK_EQ(terminal_input(big, sizeof(big)), -ENOSPC);
     KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
     KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(process_kill((uint16_t)pid, "again"), -ESRCH);
-    KCHECK_EQ(process_input((uint16_t)pid, "x\n", 2), -ESRCH);
+    const char *text;
+    KCHECK_EQ(terminal_line(&text), 0);                /* nothing was left behind */
+}
+
+/* Regression (review): lines typed while a program ran were all handed to it, so a line
+ * typed ahead of a program that never reads (or typed after Ctrl+C) was lost. They wait
+ * in the terminal's queue now: the program takes what it reads, the shell the rest. */
+KTEST(input_a_program_does_not_read_stays_for_the_shell)
+{
+    const char *text;
+    KCHECK_EQ(terminal_input("echo typed-ahead\n", 17), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("hello", NULL), 100), 0);     /* never reads */
+    KCHECK_EQ(terminal_line(&text), 17);
+    KCHECK(memcmp(text, "echo typed-ahead\n", 17) == 0);
+    terminal_consume(17);
+
+    int pid = spawn("keys", NULL);                     /* reads up to "quit" only */
+    KCHECK_EQ(terminal_input("one\nquit\nafter\n", 15), 0);
+    KCHECK_EQ(ktest_run_to_exit(pid, 100), 0);
+    KCHECK_EQ(terminal_line(&text), 6);
+    KCHECK(memcmp(text, "after\n", 6) == 0);
+    terminal_flush();
+    KCHECK_EQ(terminal_line(&text), 0);
 }
 
 /* Regression (review): a long write ran to its end inside one poll, so nothing else ran
