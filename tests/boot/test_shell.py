@@ -5,6 +5,7 @@ match its patterns, and the two runs must print the same thing wherever the outp
 not depend on time."""
 import os
 import re
+import time
 
 import pexpect
 
@@ -123,3 +124,42 @@ def test_reboot_resets_the_machine():
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
+
+
+def boot_serial_console(line):
+    """As boot_and_type, with COM1 as `make run-serial` has it: a Ctrl+C typed reaches
+    the kernel rather than stopping QEMU."""
+    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), display="serial")
+    child = pexpect.spawn(argv[0], argv[1:], timeout=30, encoding="utf-8",
+                          codec_errors="replace")
+    child.expect_exact(NEW_PROMPT)
+    child.send(line + "\r")
+    return child
+
+
+def lines_of(child):
+    """The output before the last expect, one line each, CRs dropped."""
+    return child.before.replace("\r", "").split("\n")
+
+
+def test_a_lone_escape_does_not_swallow_enter_or_ctrl_c():
+    """Regression (review): on COM1 the byte after ESC or ESC [ was thrown away with the
+    sequence, so `spin`, the Escape key, Ctrl+C left spin running, and ESC CR was no
+    Enter. A byte that cannot continue a sequence now counts as itself."""
+    child = boot_serial_console("spin")
+    try:
+        child.expect_exact("spin: looping forever (Ctrl+C stops me)")
+        child.send("\x1b")
+        time.sleep(0.3)                                  # Escape alone, then Ctrl+C
+        child.sendcontrol("c")
+        child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        child.expect_exact(NEW_PROMPT)
+        child.send("echo a\x1b\r")
+        child.expect_exact(NEW_PROMPT)
+        assert "a" in lines_of(child), child.before
+        child.send("echo \x1bxyz\r")
+        child.expect_exact(NEW_PROMPT)
+        assert "xyz" in lines_of(child), child.before
+    finally:
+        child.close(force=True)
+
