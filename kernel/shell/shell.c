@@ -2,12 +2,12 @@
  * shell.c - the console task (shell.h): input from both sources (key events from the
  * keyboard task, bytes from COM1) goes through one line editor; a finished line is
  * split into arguments and run from the command table. The prompt is "lockstep> ".
- * Output goes to every console (VGA and COM1 alike). While a user program runs in the
- * foreground, the shell is its terminal, as a tty's line discipline is: typed lines go
- * through a second editor (no prompt, its own history) into the terminal's queue
- * (terminal.h), where the program's read(0) finds them, and Ctrl+C kills it. What the
- * program leaves unread, and the rest of a line begun meanwhile, the shell takes at its
- * next prompt as if typed there.
+ * Output goes to every console (VGA and COM1 alike). While a command runs in the
+ * foreground (a user program, or `sleep`), the shell is its terminal, as a tty's line
+ * discipline is: typed lines go through a second editor (no prompt, its own history)
+ * into the terminal's queue (terminal.h), where a program's read(0) finds them, and
+ * Ctrl+C kills the program or ends the sleep. What no program read, and the rest of a
+ * line begun meanwhile, the shell takes at its next prompt as if typed there.
  */
 #include "shell.h"
 #include "commands.h"
@@ -28,7 +28,7 @@
 struct shell {
     struct async async;
     struct line_editor editor;
-    struct line_editor program_editor;     /* lines typed while a program runs */
+    struct line_editor foreground_editor;  /* lines typed while a command runs */
     struct line_serial serial;             /* COM1's bytes, whichever editor takes them */
     struct shell_state state;
     struct key_event key;
@@ -105,24 +105,34 @@ static void run_line(struct shell *s)
         command_run(&s->state, args.argc, args.argv);
 }
 
-/* Future: the foreground program has ended. Until then, queue each typed line for it
- * (the program reads what it wants; the rest is the shell's afterwards), and on Ctrl+C
- * kill it and drop what was typed before, as a tty flushes its input on an interrupt. */
+/* Future: the command in the foreground is over: the program has ended, or the sleep.
+ * Until then, queue each typed line (a program reads what it wants; the rest is the
+ * shell's afterwards), and on Ctrl+C kill the program or end the sleep, dropping what
+ * was typed before, as a tty flushes its input on an interrupt. */
 static bool foreground_done(struct shell *s)
 {
     uint16_t pid = s->state.foreground;
-    if (task_join_poll(pid, NULL) != 0) {  /* it said how it ended (process.c) */
+    if (pid && task_join_poll(pid, NULL) != 0) {  /* it said how it ended (process.c) */
         s->state.foreground = 0;
         return true;
     }
-    while (read_line(s, &s->program_editor)) {
+    if (s->state.sleeping && sleep_poll(&s->state.sleep)) {
+        s->state.sleeping = false;
+        return true;
+    }
+    while (read_line(s, &s->foreground_editor)) {
         if (s->result == LINE_CANCELLED) {
             terminal_flush();
+            if (!pid) {
+                sleep_cancel(&s->state.sleep);     /* so that its timer wakes nobody */
+                s->state.sleeping = false;
+                return true;
+            }
             process_kill(pid, "interrupted (Ctrl+C)");
         } else {
-            size_t len = strlen(s->program_editor.done);
-            s->program_editor.done[len] = '\n';       /* done[] has room: LINE_MAX + 1 */
-            if (terminal_input(s->program_editor.done, len + 1) == -ENOSPC)
+            size_t len = strlen(s->foreground_editor.done);
+            s->foreground_editor.done[len] = '\n';    /* done[] has room: LINE_MAX + 1 */
+            if (terminal_input(s->foreground_editor.done, len + 1) == -ENOSPC)
                 kprintf("(%s: input buffer full: line dropped)\n", "shell");
         }
     }
@@ -135,9 +145,9 @@ static void type_text(struct line_editor *editor, const char *text, size_t len)
         line_feed(editor, LINE_KEY_CHAR, text[i]);
 }
 
-/* Input typed ahead while a program ran, in the order it was typed: a whole line the
- * program did not read is typed at the prompt and entered (true: run it); else the
- * line begun meanwhile, if any, is typed and editing goes on (false: read keys). */
+/* Input typed ahead while a command ran, in the order it was typed: a whole line no
+ * program read is typed at the prompt and entered (true: run it); else the line begun
+ * meanwhile, if any, is typed and editing goes on (false: read keys). */
 static bool typed_ahead(struct shell *s)
 {
     const char *text;
@@ -148,8 +158,8 @@ static bool typed_ahead(struct shell *s)
         s->result = line_feed(&s->editor, LINE_KEY_ENTER, 0);
         return true;
     }
-    type_text(&s->editor, s->program_editor.buf, s->program_editor.len);
-    line_start(&s->program_editor);                   /* no prompt: prints nothing */
+    type_text(&s->editor, s->foreground_editor.buf, s->foreground_editor.len);
+    line_start(&s->foreground_editor);                /* no prompt: prints nothing */
     return false;
 }
 
@@ -163,12 +173,8 @@ static enum poll shell_poll(struct task *task)
             AWAIT(&s->async, read_line(s, &s->editor));
         if (s->result == LINE_DONE)
             run_line(s);
-        if (s->state.foreground)
+        if (s->state.foreground || s->state.sleeping)
             AWAIT(&s->async, foreground_done(s));
-        if (s->state.sleeping) {
-            AWAIT(&s->async, sleep_poll(&s->state.sleep));
-            s->state.sleeping = false;
-        }
     }
     ASYNC_END(&s->async);
 }
@@ -182,6 +188,6 @@ int shell_start(void)
 {
     gdbstub_set_monitor(shell_monitor);
     line_init(&shell.editor, PROMPT, write_console, command_complete);
-    line_init(&shell.program_editor, "", write_console, NULL);
+    line_init(&shell.foreground_editor, "", write_console, NULL);
     return task_spawn("shell", shell_poll, &shell);
 }

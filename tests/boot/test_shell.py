@@ -163,3 +163,29 @@ def test_a_lone_escape_does_not_swallow_enter_or_ctrl_c():
     finally:
         child.close(force=True)
 
+
+def test_ctrl_c_ends_sleep_and_lines_typed_during_it_run_after_it():
+    """Regression (review): the shell's `sleep` ignored Ctrl+C, and five 66-byte lines
+    pasted during `sleep 2000` overflowed COM1's 256-byte ring, which dropped the rest
+    silently, so the next line ran joined to half of line 4. The shell now reads the
+    console while it sleeps: lines typed meanwhile are queued and run after the sleep,
+    and Ctrl+C ends it."""
+    child = boot_serial_console("sleep 60000")
+    try:
+        time.sleep(0.5)
+        started = time.time()
+        child.sendcontrol("c")
+        child.expect_exact(NEW_PROMPT, timeout=5)
+        assert time.time() - started < 5
+        child.send("sleep 2000\r")
+        time.sleep(0.3)
+        pasted = ["echo " + str(i) * 61 for i in range(1, 6)]
+        child.send("".join(line + "\r" for line in pasted))
+        for i in range(1, 6):
+            child.expect(r"lockstep> echo %s\r+\n%s\r+\n" % (str(i) * 61, str(i) * 61))
+        child.send("echo ok\r")
+        child.expect(r"lockstep> echo ok\r+\nok\r+\n")
+        assert "dropped" not in child.before, child.before
+    finally:
+        child.close(force=True)
+
