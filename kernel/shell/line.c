@@ -271,6 +271,15 @@ enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
 {
     bool after_cr = s->last_byte == '\r';
     s->last_byte = byte;
+    if (s->skip_line) {                            /* the rest of a line cut by a gap */
+        if (byte == '\r' || byte == '\n') {
+            s->skip_line = false;
+            return LINE_KEY_NONE;
+        }
+        if (byte != 0x03)
+            return LINE_KEY_NONE;
+        s->skip_line = false;                      /* Ctrl+C: abandon it as ever */
+    }
     switch (s->escape_state) {
     case ESCAPE_ESC:                               /* after ESC */
         if (byte == '[' || byte == 'O') {
@@ -303,7 +312,7 @@ enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
     default:
         break;
     }
-    s->escape_state = ESCAPE_NONE;                 /* none, or broken off: the byte as itself */
+    s->escape_state = ESCAPE_NONE;                 /* none, or broken off: as itself */
     *c = (char)byte;
     switch (byte) {
     case 0x1b:
@@ -329,4 +338,20 @@ enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
     default:
         return byte >= ' ' && byte < 0x7f ? LINE_KEY_CHAR : LINE_KEY_NONE;
     }
+}
+
+void line_serial_gap(struct line_serial *s, uint8_t last_lost)
+{
+    s->escape_state = ESCAPE_NONE;
+    s->last_byte = last_lost;                      /* a lost CR still pairs with its LF */
+    s->skip_line = last_lost != '\r' && last_lost != '\n';
+}
+
+void line_discard(struct line_editor *e)
+{
+    if (e->len || e->prompt[0])
+        out(e, "\n");
+    e->len = e->cursor = 0;
+    e->buf[0] = '\0';
+    e->browse = 0;
 }

@@ -78,9 +78,21 @@ static bool read_line(struct shell *s, struct line_editor *editor)
     for (;;) {
         char c = 0;
         enum line_key key = LINE_KEY_NONE;
+        uint64_t lost;
+        uint8_t last_lost;
         s->have_byte = serial_read_byte(&s->byte);
         if (s->have_byte) {
             key = line_serial_key(&s->serial, s->byte, &c);
+        } else if (serial_read_gap(&lost, &last_lost)) {
+            /* COM1's ring was full: the line that lost bytes must not run, nor be
+             * joined to the next one (line_serial_gap skips the rest of it). */
+            line_serial_gap(&s->serial, last_lost);
+            bool cut = editor->len > 0 || s->serial.skip_line;
+            line_discard(editor);
+            kprintf("(%lu input bytes dropped%s)\n", lost,
+                    cut ? ": the line they cut is discarded" : "");
+            line_start(editor);
+            continue;
         } else {
             s->have_key = keyboard_read_key(&s->key);
             if (!s->have_key)

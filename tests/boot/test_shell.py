@@ -189,3 +189,34 @@ def test_ctrl_c_ends_sleep_and_lines_typed_during_it_run_after_it():
     finally:
         child.close(force=True)
 
+
+def test_input_lost_to_a_full_ring_is_reported_and_never_joined_to_the_next_line():
+    """Regression (review): when COM1's ring overflowed, the lost bytes went unreported
+    and a line that lost its CR ran joined to the next one. `busy` reads no input, so
+    five 66-byte lines pasted during it overflow the ring: lines 1-3 run, the shell says
+    how many bytes it lost, line 4 (cut) and line 5 (lost) do not run, and the next line
+    runs alone. A line whose start was lost does not run either."""
+    child = boot_serial_console("busy 2000")
+    try:
+        time.sleep(0.3)
+        child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 6)))
+        child.expect(r"\((\d+) input bytes dropped: the line they cut is discarded\)")
+        assert int(child.match.group(1)) == 5 * 67 - 256, child.match.group(0)
+        ran = [line for line in lines_of(child) if re.fullmatch(r"(\d)\1{60}", line)]
+        assert ran == [str(i) * 61 for i in range(1, 4)], child.before
+        child.expect_exact(NEW_PROMPT)                  # the one after the report
+        child.send("echo ok\r")
+        child.expect_exact(NEW_PROMPT)
+        assert lines_of(child)[:2] == ["echo ok", "ok"], child.before
+
+        child.send("busy 2000\r")
+        time.sleep(0.3)                     # no CR at the end: line 5 is cut in two
+        child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 5)) +
+                   "echo " + "5" * 61)
+        child.expect(r"\(\d+ input bytes dropped: the line they cut is discarded\)")
+        child.expect_exact(NEW_PROMPT)
+        child.send("55\recho ok\r")        # the cut line's rest, then a fresh line
+        child.expect_exact(NEW_PROMPT)
+        assert lines_of(child)[:2] == ["echo ok", "ok"], child.before
+    finally:
+        child.close(force=True)

@@ -355,6 +355,43 @@ TEST(a_byte_that_breaks_off_an_escape_sequence_is_not_lost)
     CHECK_STR(ed.buf, "yx");
 }
 
+/* Regression (review): bytes COM1's full ring dropped went unnoticed, and a line that
+ * lost its CR was joined to the next one (`echo 4444...` ran with `echo ok` appended).
+ * The line that lost bytes is discarded, and after the gap the rest of a cut line gives
+ * no keys up to its line end. */
+TEST(a_line_cut_by_lost_bytes_is_not_joined_to_the_next)
+{
+    start();
+    ser = (struct line_serial){ 0 };
+    char c = 0;
+    CHECK_EQ(serial_line("echo 44"), LINE_EDITING);
+    line_serial_gap(&ser, '5');                /* lost: the rest, its CR, half a line */
+    line_discard(&ed);
+    CHECK_EQ(ed.len, 0);
+    CHECK_EQ(newlines, 1);                     /* the row ends; the caller says why */
+    fresh();
+    CHECK_EQ(serial_line("555\r"), LINE_EDITING);   /* the cut line's rest: no keys */
+    CHECK_EQ(ed.len, 0);
+    CHECK_EQ(serial_line("echo ok\r"), LINE_DONE);
+    CHECK_STR(ed.done, "echo ok");
+    fresh();
+
+    line_serial_gap(&ser, '\r');               /* the lost bytes ended a line */
+    CHECK_EQ(serial("\n", &c), LINE_KEY_NONE);  /* the LF of that lost CR */
+    CHECK_EQ(serial_line("echo x\r"), LINE_DONE);
+    CHECK_STR(ed.done, "echo x");
+    fresh();
+    line_discard(&ed);                         /* at an empty prompt: the row still ends */
+    CHECK_EQ(newlines, 1);
+
+    CHECK_EQ(serial("\x1b[", &c), LINE_KEY_NONE);
+    line_serial_gap(&ser, '\n');               /* a sequence cut by the gap is forgotten */
+    CHECK_EQ(serial("A", &c), LINE_KEY_CHAR);
+    line_serial_gap(&ser, 'x');
+    CHECK_EQ(serial("ab\x03", &c), LINE_KEY_CANCEL);   /* Ctrl+C still counts */
+    CHECK_EQ(serial("a", &c), LINE_KEY_CHAR);
+}
+
 /* Regression (found by tests/fuzz/fuzz_line.c): the CSI number was kept in a byte that
  * wrapped, so ESC [ 516 ~ read as ESC [ 4 ~ (End) and ESC [ 259 ~ as Delete. */
 TEST(a_long_escape_number_does_not_wrap_around_to_a_key)
