@@ -208,3 +208,29 @@ def test_lines_typed_while_a_program_runs_are_not_lost():
         assert "dropped" not in out, out
     finally:
         s.close()
+
+
+def test_bad_number_arguments_are_refused_with_exit_code_2():
+    """Regression (review): `counter abc` and `counter -5` ran once, `counter 99999999999`
+    100 times, `exitwith abc` exited 0, `exitwith 99999999999999999999` 999999999 and
+    `flood 3x` wrote 3 KiB. Now the whole argument must be a number in range, or the
+    program says so on stderr and exits 2."""
+    s = Session()
+    try:
+        for line, what, low, high in [
+                ("counter abc", "N", 1, 100), ("counter -5", "N", 1, 100),
+                ("counter 99999999999", "N", 1, 100),
+                ("exitwith abc", "CODE", -2**31, 2**31 - 1),
+                ("exitwith 99999999999999999999", "CODE", -2**31, 2**31 - 1),
+                ("flood 3x", "KIB", 1, 2048)]:
+            program, text = line.split(" ", 1)
+            out = s.run(line)
+            message = '%s: %s must be a whole number from %d to %d, not "%s"' % (
+                program, what, low, high, text)
+            assert out.split("\n")[1] == message, out      # [0] is the line typed
+            assert re.search(r"^\[pid \d+\] exited with code 2$", out, re.M), out
+            assert "counter: 1 of" not in out and "write returned" not in out, out
+        out = s.run("exitwith -2147483648")
+        assert re.search(r"^\[pid \d+\] exited with code -2147483648$", out, re.M), out
+    finally:
+        s.close()

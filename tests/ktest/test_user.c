@@ -109,6 +109,30 @@ KTEST(programs_run_to_their_exit_codes)
     KCHECK_EQ(free_frames(), before);
 }
 
+/* Regression (review): the programs took what digits they found, so `counter abc` and
+ * `counter -5` ran once, `counter 99999999999` ran 100 times, `exitwith abc` exited 0,
+ * `exitwith 99999999999999999999` 999999999 and `flood 3x` wrote 3 KiB. A number
+ * argument must now be all digits and in range, or the program exits 2 (ulib.c,
+ * number_argument). */
+KTEST(programs_refuse_bad_number_arguments_with_exit_code_2)
+{
+    static const char *const bad[][2] = {
+        { "counter", "abc" }, { "counter", "-5" }, { "counter", "99999999999" },
+        { "counter", "0" }, { "counter", "101" }, { "counter", "" }, { "counter", "3x" },
+        { "exitwith", "abc" }, { "exitwith", "99999999999999999999" },
+        { "exitwith", "2147483648" }, { "exitwith", "-2147483649" }, { "exitwith", "-" },
+        { "exitwith", "+3" }, { "exitwith", "7 " },
+        { "flood", "3x" }, { "flood", "0" }, { "flood", "2049" }, { "flood", "-1" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        KCHECK_EQ(ktest_run_to_exit(spawn(bad[i][0], bad[i][1]), 100), 2);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "-2147483648"), 100), -2147483647 - 1);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "2147483647"), 100), 2147483647);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "-0"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "007"), 100), 7);
+    KCHECK_EQ(ktest_run_to_exit(spawn("counter", "1"), 100), 0);
+}
+
 KTEST(spawn_refuses_what_is_not_a_program)
 {
     char *many[USPACE_ARGS_MAX + 2];
