@@ -84,9 +84,11 @@ def test_the_same_session_on_the_ps2_keyboard():
             assert a == b, "step %r differs:\nserial: %r\nPS/2:   %r" % (step_name(keys), a, b)
 
 
-def boot_and_type(line):
-    """Boot the kernel with COM1 on a pty, type `line`, and return the pexpect child."""
-    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"))
+def boot_and_type(line, display="none"):
+    """Boot the kernel with COM1 on a pty, type `line`, and return the pexpect child.
+    display="serial" wires COM1 as `make run-serial` does, so that a Ctrl+C typed reaches
+    the kernel rather than stopping QEMU."""
+    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), display=display)
     child = pexpect.spawn(argv[0], argv[1:], timeout=30, encoding="utf-8",
                           codec_errors="replace")
     child.expect_exact(NEW_PROMPT)
@@ -126,17 +128,6 @@ def test_reboot_resets_the_machine():
     assert child.exitstatus == 0
 
 
-def boot_serial_console(line):
-    """As boot_and_type, with COM1 as `make run-serial` has it: a Ctrl+C typed reaches
-    the kernel rather than stopping QEMU."""
-    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), display="serial")
-    child = pexpect.spawn(argv[0], argv[1:], timeout=30, encoding="utf-8",
-                          codec_errors="replace")
-    child.expect_exact(NEW_PROMPT)
-    child.send(line + "\r")
-    return child
-
-
 def lines_of(child):
     """The output before the last expect, one line each, CRs dropped."""
     return child.before.replace("\r", "").split("\n")
@@ -146,7 +137,7 @@ def test_a_lone_escape_does_not_swallow_enter_or_ctrl_c():
     """Regression (review): on COM1 the byte after ESC or ESC [ was thrown away with the
     sequence, so `spin`, the Escape key, Ctrl+C left spin running, and ESC CR was no
     Enter. A byte that cannot continue a sequence now counts as itself."""
-    child = boot_serial_console("spin")
+    child = boot_and_type("spin", display="serial")
     try:
         child.expect_exact("spin: looping forever (Ctrl+C stops me)")
         child.send("\x1b")
@@ -170,7 +161,7 @@ def test_ctrl_c_ends_sleep_and_lines_typed_during_it_run_after_it():
     silently, so the next line ran joined to half of line 4. The shell now reads the
     console while it sleeps: lines typed meanwhile are queued and run after the sleep,
     and Ctrl+C ends it."""
-    child = boot_serial_console("sleep 60000")
+    child = boot_and_type("sleep 60000", display="serial")
     try:
         time.sleep(0.5)
         started = time.time()
@@ -196,7 +187,7 @@ def test_input_lost_to_a_full_ring_is_reported_and_never_joined_to_the_next_line
     five 66-byte lines pasted during it overflow the ring: lines 1-3 run, the shell says
     how many bytes it lost, line 4 (cut) and line 5 (lost) do not run, and the next line
     runs alone. A line whose start was lost does not run either."""
-    child = boot_serial_console("busy 2000")
+    child = boot_and_type("busy 2000", display="serial")
     try:
         time.sleep(0.3)
         child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 6)))
