@@ -150,7 +150,8 @@ UNIT_SRC_test_exception  := kernel/arch/x86_64/exception.c kernel/lib/format.c
 UNIT_SRC_test_trace_ring := trace/ring.c trace/stream.c trace/table.c
 ASYNC_SRC := kernel/async/executor.c kernel/async/timer.c kernel/async/keyboard.c \
 	kernel/async/scancode.c trace/ring.c trace/table.c
-UNIT_SRC_test_executor := $(ASYNC_SRC) kernel/async/gdb_tasks.c
+UNIT_SRC_test_executor := $(ASYNC_SRC) kernel/async/gdb_tasks.c kernel/lib/kprintf.c \
+	kernel/lib/format.c kernel/lib/ksyms.c
 UNIT_SRC_test_scancode := kernel/async/scancode.c
 UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/format.c
 UNIT_SRC_test_gdbstub := debug/gdbstub/rsp.c debug/gdbstub/gdbstub.c kernel/lib/format.c

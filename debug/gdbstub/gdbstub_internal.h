@@ -1,9 +1,9 @@
 /*
  * gdbstub_internal.h - between the parts of the GDB stub (gdbstub.h is the kernel's
  * view of it). The protocol side (gdbstub.c, rsp.c) is arch-neutral and reaches the
- * machine only through struct gdb_target; x86_64.c implements it (registers in GDB's
- * amd64 order, int3 breakpoints, debug registers, single-step with TF, tasks as threads),
- * and serial.c carries the bytes. The host unit tests and the fuzzer drive the protocol
+ * machine only through struct gdb_target; x86_64.c implements it (int3 breakpoints,
+ * debug registers, single-step with TF, tasks as threads, the ways in), on the register
+ * block of x86_64_registers.c (GDB's amd64 order), and serial.c carries the bytes. The host unit tests and the fuzzer drive the protocol
  * side through this header with a fake target.
  */
 #ifndef LOCKSTEP_GDBSTUB_INTERNAL_H

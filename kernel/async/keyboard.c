@@ -4,14 +4,28 @@
  * Scancode queue: single producer (the IRQ handler, or an injector with IRQs off),
  * single consumer (the keyboard task). The producer writes the byte, then publishes
  * `scan_head`; the consumer reads the byte, then publishes `scan_tail`. Key queue: the
- * keyboard task produces, the reader consumes, both in task context.
+ * keyboard task produces, the reader consumes, both in task context. When it is full the
+ * newest key is refused, never the oldest: a reader that comes back late (the shell after
+ * `sleep`) must get the start of what was typed, not a tail that reads as a command.
+ *
+ * A full scancode queue drops the new byte and flags the newest queued entry
+ * (SCAN_LOST_AFTER): once the task has decoded that byte it releases every held key,
+ * because the lost bytes may hold a Shift or Ctrl release that would otherwise never come.
+ *
+ *   scan_tail: the oldest                        scan_head - 1: the newest
+ *   [ 2a Shift | 1e A | 9e | ... | 1e A | 9e | 30 B + LOST ]   full: b0, aa dropped
+ *   The task decodes left to right and, after the B, forgets the Shift whose release
+ *   (aa) was lost: the keys typed next are not shifted.
  */
 #include "keyboard.h"
 #include "executor.h"
+#include "kprintf.h"
 #include "machine.h"
 #include "trace.h"
 
-static uint8_t scancodes[KEYBOARD_SCANCODE_QUEUE];
+#define SCAN_LOST_AFTER 0x100                  /* entry flag: bytes were lost after it */
+
+static uint16_t scancodes[KEYBOARD_SCANCODE_QUEUE];  /* a byte, maybe | SCAN_LOST_AFTER */
 static volatile uint32_t scan_head;            /* the producer only */
 static volatile uint32_t scan_tail;            /* the keyboard task only */
 static struct key_event keys[KEYBOARD_KEY_QUEUE];
@@ -21,12 +35,16 @@ static uint16_t reader;                        /* a task waiting in keyboard_rea
 static void (*leds_handler)(uint8_t leds);
 static struct scancode_decoder decoder;        /* the keyboard task only */
 static struct keyboard_stats stats;
+static bool keys_dropping;                     /* the key queue refused the last key */
 
 void keyboard_input(uint8_t scancode, uint16_t waker)
 {
     uint32_t head = scan_head;
     stats.scancodes++;
     if (head - scan_tail == KEYBOARD_SCANCODE_QUEUE) {
+        /* The task reads only the oldest entry, and with the queue full that is not the
+         * newest: the flag cannot race with its read. */
+        scancodes[(head - 1) % KEYBOARD_SCANCODE_QUEUE] |= SCAN_LOST_AFTER;
         stats.queue_drops++;
         TRACE(key_drop, .scancode = scancode, .reason = SCANCODE_QUEUE_FULL);
         return;
@@ -46,14 +64,25 @@ void keyboard_inject(const uint8_t *codes, size_t count)
     }
 }
 
-static void deliver(const struct key_event *event)
+/* Queue a decoded key for the reader; `byte` is the scancode that ended it. */
+static void deliver(const struct key_event *event, uint8_t byte)
 {
     TRACE(key, .key = event->key, .pressed = event->pressed, .ascii = (uint8_t)event->ascii);
     stats.keys++;
     if (key_head - key_tail == KEYBOARD_KEY_QUEUE) {
-        stats.queue_drops++;                   /* nobody reads: forget the oldest */
-        key_tail++;
+        /* Nobody has read for a while. Refuse this key: what is queued is the start of
+         * what was typed, and keeping it whole is what makes the loss harmless. The
+         * console hears of it once a run, as the run starts: the reader is elsewhere then
+         * (the shell asleep), so the line lands above its next prompt, worded as the
+         * shell words its own losses. */
+        stats.key_drops++;
+        TRACE(key_drop, .scancode = byte, .reason = SCANCODE_KEY_QUEUE_FULL);
+        if (!keys_dropping)
+            kprintf("(keyboard: key queue full: keys dropped)\n");
+        keys_dropping = true;
+        return;
     }
+    keys_dropping = false;
     keys[key_head % KEYBOARD_KEY_QUEUE] = *event;
     key_head++;
     if (reader) {
@@ -63,26 +92,52 @@ static void deliver(const struct key_event *event)
     }
 }
 
+static void refused(uint8_t byte, uint8_t reason)
+{
+    stats.refused++;
+    TRACE(key_drop, .scancode = byte, .reason = reason);
+}
+
+/* Decode one byte. A byte that broke off a prefix sequence refuses that sequence (its
+ * key_drop names the prefix byte) and is then decoded again on its own: the decoder
+ * cannot abandon twice in a row, so this runs at most twice. */
+static void decode(uint8_t byte)
+{
+    enum scancode_result result;
+    do {
+        struct key_event event;
+        uint8_t refusal = 0, pending = decoder.prefix;
+        result = scancode_decode(&decoder, byte, &event, &refusal);
+        switch (result) {
+        case SCANCODE_KEY:
+            deliver(&event, byte);
+            break;
+        case SCANCODE_REFUSED:
+            refused(byte, refusal);
+            break;
+        case SCANCODE_ABANDONED:
+            refused(pending, refusal);
+            break;
+        case SCANCODE_MORE:
+            break;
+        }
+    } while (result == SCANCODE_ABANDONED);
+}
+
 static enum poll keyboard_poll(struct task *task)
 {
     (void)task;
     while (scan_tail != scan_head) {
-        uint8_t byte = scancodes[scan_tail % KEYBOARD_SCANCODE_QUEUE];
-        barrier();                             /* read the byte before freeing its slot */
+        uint16_t entry = scancodes[scan_tail % KEYBOARD_SCANCODE_QUEUE];
+        barrier();                             /* read the entry before freeing its slot */
         scan_tail = scan_tail + 1;
 
-        struct key_event event;
-        uint8_t refusal = 0, leds = scancode_leds(&decoder);
-        switch (scancode_decode(&decoder, byte, &event, &refusal)) {
-        case SCANCODE_KEY:
-            deliver(&event);
-            break;
-        case SCANCODE_REFUSED:
-            stats.refused++;
-            TRACE(key_drop, .scancode = byte, .reason = refusal);
-            break;
-        case SCANCODE_MORE:
-            break;
+        uint8_t leds = scancode_leds(&decoder);
+        decode((uint8_t)entry);
+        if (entry & SCAN_LOST_AFTER) {
+            if (decoder.prefix)                /* it cannot go on: refuse it, as decode does */
+                refused(decoder.prefix, SCANCODE_MALFORMED);
+            scancode_lost(&decoder);
         }
         if (scancode_leds(&decoder) != leds && leds_handler)
             leds_handler(scancode_leds(&decoder));
@@ -97,6 +152,7 @@ int keyboard_init(void (*set_leds)(uint8_t leds))
     scan_head = scan_tail = 0;
     key_head = key_tail = 0;
     stats = (struct keyboard_stats){ 0 };
+    keys_dropping = false;
     reader = 0;
     int id = task_spawn("keyboard", keyboard_poll, NULL);
     if (id > 0)

@@ -24,7 +24,9 @@ int keyboard_init(void (*set_leds)(uint8_t leds));
 
 /* A scancode arrived from a source; `waker` says who delivered it (TRACE_WAKER_IRQ(33)
  * for the PS/2 interrupt). Single producer at a time: IRQ context, or task context with
- * interrupts off (keyboard_inject does that). Never blocks; a full queue counts a drop. */
+ * interrupts off (keyboard_inject does that). Never blocks. A full queue drops the byte
+ * (counted in queue_drops, a key_drop with reason SCANCODE_QUEUE_FULL), and the keyboard
+ * task releases every held Shift, Ctrl, Alt and lock key where the loss happened. */
 void keyboard_input(uint8_t scancode, uint16_t waker);
 
 /* Feed scancodes from task context (tests, replay): interrupts are held off around each
@@ -32,11 +34,18 @@ void keyboard_input(uint8_t scancode, uint16_t waker);
 void keyboard_inject(const uint8_t *scancodes, size_t count);
 
 /* Future: the next key event. True with *event filled in; false after registering the
- * current task to be woken when one arrives. One reader at a time. Task context. */
+ * current task to be woken when one arrives. One reader at a time. Task context. Keys
+ * decoded while KEYBOARD_KEY_QUEUE wait unread are refused (key_drops, a key_drop with
+ * reason SCANCODE_KEY_QUEUE_FULL, and one console line per run of drops): the reader
+ * gets the oldest keys, in order, with the loss at the end. */
 bool keyboard_read_key(struct key_event *event);
 
 struct keyboard_stats {
-    uint64_t scancodes, keys, refused, queue_drops;
+    uint64_t scancodes;               /* bytes from every source */
+    uint64_t keys;                    /* key events decoded */
+    uint64_t refused;                 /* bytes (or prefix sequences) the decoder refused */
+    uint64_t queue_drops;             /* bytes lost to a full scancode queue */
+    uint64_t key_drops;               /* keys lost to a full key queue (the newest) */
     uint8_t leds;
 };
 void keyboard_get_stats(struct keyboard_stats *stats);

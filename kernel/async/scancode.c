@@ -5,6 +5,11 @@
  * E1 1D 45 E1 9D C5 for Pause, which has no break. E0 2A / E0 AA / E0 36 / E0 B6 are
  * "fake shifts" the keyboard wraps around some E0 keys (Print Screen, the arrows with
  * Num Lock on): they carry no key and are skipped.
+ *
+ * Recovery: a byte that cannot continue a pending E0 or E1 sequence ends it. Only the
+ * sequence is refused; the byte itself is decoded afresh (SCANCODE_ABANDONED), because
+ * throwing it away too would lose a real key, or worse a release, and a lost release of
+ * Ctrl or Shift leaves it held for every key after.
  */
 #include "scancode.h"
 
@@ -121,6 +126,14 @@ static enum scancode_result refuse(struct scancode_decoder *d, uint8_t *refusal,
     return SCANCODE_REFUSED;
 }
 
+/* The pending sequence cannot go on with this byte: refuse the sequence, not the byte,
+ * which the caller feeds again to a clean decoder. */
+static enum scancode_result abandon(struct scancode_decoder *d, uint8_t *refusal)
+{
+    refuse(d, refusal, SCANCODE_MALFORMED);
+    return SCANCODE_ABANDONED;
+}
+
 static bool is_reply(uint8_t byte)
 {
     /* ACK, resend, echo, self-test passed/failed, key detection error/overrun. */
@@ -128,12 +141,46 @@ static bool is_reply(uint8_t byte)
            byte == 0x00 || byte == 0xff;
 }
 
+/* ACK and resend answer a command (the LED update), and the keyboard sends one as soon as
+ * the command arrives, which may be between E0 and its code: skipped, the sequence goes on. */
+static bool is_command_reply(uint8_t byte)
+{
+    return byte == 0xfa || byte == 0xfe;
+}
+
+/* Key detection error or internal buffer overrun (0x00 or 0xff, depending on the
+ * keyboard): the keyboard itself dropped bytes, perhaps a release. */
+static bool is_overrun(uint8_t byte)
+{
+    return byte == 0x00 || byte == 0xff;
+}
+
+/* Forget every held modifier and lock key: after a loss a release may be missing, and a
+ * key that reads as released when it is held is the safe side of a key that reads as held
+ * forever (a lock key held forever would never toggle again). */
+static void release_held(struct scancode_decoder *d)
+{
+    d->held = 0;
+    d->locks_down = 0;                            /* the next press toggles */
+}
+
+void scancode_lost(struct scancode_decoder *d)
+{
+    release_held(d);
+    d->prefix = 0;                                /* its continuation may be lost too */
+    d->pause_index = 0;
+}
+
 enum scancode_result scancode_decode(struct scancode_decoder *d, uint8_t byte,
                                      struct key_event *event, uint8_t *refusal)
 {
+    if (d->prefix && is_command_reply(byte)) {
+        *refusal = SCANCODE_REPLY;                /* the sequence stays pending */
+        return SCANCODE_REFUSED;
+    }
     if (d->prefix == 0xe1) {                      /* inside Pause: all six bytes or none */
         if (byte != pause_sequence[d->pause_index])
-            return refuse(d, refusal, SCANCODE_MALFORMED);
+            return abandon(d, refusal);
         if (++d->pause_index < sizeof(pause_sequence))
             return SCANCODE_MORE;
         d->prefix = 0;
@@ -144,13 +191,18 @@ enum scancode_result scancode_decode(struct scancode_decoder *d, uint8_t byte,
     }
     if (byte == 0xe0 || byte == 0xe1) {
         if (d->prefix)                            /* a prefix after a prefix */
-            return refuse(d, refusal, SCANCODE_MALFORMED);
+            return abandon(d, refusal);           /* the second one starts afresh */
         d->prefix = byte;
         d->pause_index = 1;
         return SCANCODE_MORE;
     }
-    if (!d->prefix && is_reply(byte))
+    if (is_reply(byte)) {
+        if (d->prefix)
+            return abandon(d, refusal);
+        if (is_overrun(byte))
+            release_held(d);
         return refuse(d, refusal, SCANCODE_REPLY);
+    }
 
     bool extended = d->prefix == 0xe0;
     d->prefix = 0;
@@ -167,8 +219,13 @@ enum scancode_result scancode_decode(struct scancode_decoder *d, uint8_t byte,
     if (k->kind == MODIFIER) {
         uint8_t bit = held_bit(code);
         d->held = pressed ? (uint8_t)(d->held | bit) : (uint8_t)(d->held & ~bit);
-    } else if (k->kind == LOCK && pressed) {
-        d->locks ^= lock_bit(code);               /* toggles on press; repeat toggles too */
+    } else if (k->kind == LOCK) {
+        /* A held key repeats its make code; only the first make after a break toggles,
+         * or how long Caps Lock was held would decide whether it ends up on. */
+        uint8_t bit = lock_bit(code);
+        if (pressed && !(d->locks_down & bit))
+            d->locks ^= bit;
+        d->locks_down = (uint8_t)(pressed ? d->locks_down | bit : d->locks_down & ~bit);
     }
     uint8_t mods = modifiers(d);
     *event = (struct key_event){

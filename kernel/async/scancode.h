@@ -3,7 +3,8 @@
  * codes, E0-prefixed keys, the six-byte Pause sequence, Shift/Ctrl/Alt, the three lock
  * keys and their LEDs, and US-layout characters (kernel/async/keymap.def). Bytes that are
  * not keys (controller replies, garbage, broken sequences) are refused with a reason,
- * never a crash. Used by the keyboard task; host tests drive it directly.
+ * never a crash. A broken sequence costs only its prefix: the byte that broke it is
+ * decoded afresh. Used by the keyboard task; host tests drive it directly.
  */
 #ifndef LOCKSTEP_ASYNC_SCANCODE_H
 #define LOCKSTEP_ASYNC_SCANCODE_H
@@ -33,18 +34,27 @@ struct key_event {
     char ascii;                       /* the character typed (presses only), or 0 */
 };
 
-/* Why a byte was refused (also the key_drop trace reason). */
+/* Why a byte was refused: the key_drop trace reason, a u8 (the values are the record's
+ * wire format: append only, never renumber). */
 enum scancode_refusal {
     SCANCODE_UNKNOWN = 1,             /* no key has this code */
-    SCANCODE_MALFORMED = 2,           /* a prefix sequence broken off */
-    SCANCODE_QUEUE_FULL = 3,          /* (the keyboard task: no room for the byte) */
+    SCANCODE_MALFORMED = 2,           /* a prefix sequence broken off (scancode: 0xe0/0xe1) */
+    SCANCODE_QUEUE_FULL = 3,          /* (the keyboard's scancode queue: no room) */
     SCANCODE_REPLY = 4,               /* a controller reply: ACK, resend, echo, error */
+    SCANCODE_KEY_QUEUE_FULL = 5,      /* (the keyboard's key queue: no room for a key;
+                                         scancode: the byte that ended it) */
 };
 
 enum scancode_result {
     SCANCODE_MORE,                    /* part of a sequence: nothing yet */
     SCANCODE_KEY,                     /* *event is a key event */
-    SCANCODE_REFUSED,                 /* *refusal says why; the decoder is reset */
+    SCANCODE_REFUSED,                 /* *refusal says why; the decoder is reset, except
+                                         that an ACK or resend (0xfa, 0xfe) inside a
+                                         prefix sequence leaves the sequence pending */
+    SCANCODE_ABANDONED,               /* this byte cannot continue the pending prefix
+                                         sequence: the sequence is refused (*refusal:
+                                         SCANCODE_MALFORMED), the decoder reset, and the
+                                         byte NOT used: feed it again */
 };
 
 struct scancode_decoder {
@@ -52,14 +62,27 @@ struct scancode_decoder {
     uint8_t pause_index;              /* bytes of the Pause sequence seen */
     uint8_t held;                     /* left/right Shift, Ctrl, Alt held (bits below) */
     uint8_t locks;                    /* KEYMOD_CAPS | KEYMOD_NUM | KEYMOD_SCROLL */
+    uint8_t locks_down;               /* those lock keys held down (KEYMOD_ bits): the
+                                         typematic repeat of a held one does not toggle */
 };
 
 /* A decoder with nothing held and every lock off. */
 void scancode_init(struct scancode_decoder *decoder);
 
-/* Feed one byte. Cannot fail; pure. */
+/* Feed one byte. Cannot fail; pure. SCANCODE_ABANDONED comes only while a prefix is
+ * pending (decoder->prefix is the byte a caller names when it records the refusal), and
+ * the same byte fed again cannot be abandoned twice. The keyboard's overrun bytes (0x00,
+ * 0xff: its buffer overflowed, releases may be lost) are refused as replies and also
+ * release every held Shift, Ctrl, Alt and lock key. */
 enum scancode_result scancode_decode(struct scancode_decoder *decoder, uint8_t byte,
                                      struct key_event *event, uint8_t *refusal);
+
+/* Bytes were lost after the last one fed (a queue overflowed): a release may be among
+ * them. Every held Shift, Ctrl, Alt and lock key now reads as released (the safe side:
+ * one really still held reads as up until its next make; a lost break can no longer leave
+ * one stuck), and a pending prefix sequence is forgotten; the locks stay as they are.
+ * The caller records the forgotten prefix if it wants to. Cannot fail. */
+void scancode_lost(struct scancode_decoder *decoder);
 
 /* The lock LEDs as the PS/2 "set LEDs" command wants them: bit 0 Scroll, 1 Num, 2 Caps. */
 uint8_t scancode_leds(const struct scancode_decoder *decoder);

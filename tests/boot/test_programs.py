@@ -99,23 +99,14 @@ def test_every_program_over_the_serial_console():
         out = s.run("nullptr")
         assert re.search(r"^\[pid \d+\] killed: page fault at 0x0 \(read, not mapped; "
                          r"rip 0x4[0-9a-f]+\)$", out, re.M), out
-        out = s.run("privileged")
-        assert re.search(r"^\[pid \d+\] killed: #GP General protection at rip 0x4[0-9a-f]+",
-                         out, re.M), out
-        out = s.run("divide")
-        assert re.search(r"^\[pid \d+\] killed: #DE Divide error at rip 0x4[0-9a-f]+", out,
-                         re.M), out
-        out = s.run("undefined")
-        assert re.search(r"^\[pid \d+\] killed: #UD Invalid opcode at rip 0x4[0-9a-f]+", out,
-                         re.M), out
-        # No x87 or MMX in ring 3 (CR0.EM): their registers would go from one program to
-        # the next, since the kernel saves no FPU state.
-        out = s.run("fpu")
-        assert re.search(r"^\[pid \d+\] killed: #NM Device not available at rip 0x4[0-9a-f]+",
-                         out, re.M), out
-        out = s.run("fpu mmx")
-        assert re.search(r"^\[pid \d+\] killed: #UD Invalid opcode at rip 0x4[0-9a-f]+", out,
-                         re.M), out
+        # fpu: no x87 or MMX in ring 3 (CR0.EM), whose registers would otherwise go from
+        # one program to the next, since the kernel saves no FPU state.
+        for line, report in [("privileged", "#GP General protection"),
+                             ("divide", "#DE Divide error"), ("undefined", "#UD Invalid opcode"),
+                             ("fpu", "#NM Device not available"), ("fpu mmx", "#UD Invalid opcode")]:
+            out = s.run(line)
+            assert re.search(r"^\[pid \d+\] killed: %s at rip 0x4[0-9a-f]+" % report, out,
+                             re.M), out
         # exit(-1) is an exit like any other, not taken for a kill and left unreported.
         out = s.run("exitwith -1")
         assert re.search(r"^\[pid \d+\] exited with code -1$", out, re.M), out

@@ -4,7 +4,10 @@
  * Beyond "never crashes", each result is checked against a model kept here from the
  * events alone: every key event names a key of keymap.def, a release carries no
  * character, and the modifiers it reports are exactly the modifier keys the events so far
- * left held plus the locks they toggled. Refusals leave the decoder reset.
+ * left held plus the locks they toggled, a lock only on a make after its break (a
+ * keyboard overrun, 0x00 or 0xff, releases every key). Refusals leave the decoder reset, but for an ACK or resend inside a sequence; a
+ * byte that abandons a sequence is fed again, as the keyboard task does, and is never
+ * abandoned twice.
  */
 #include "fuzz.h"
 #include "scancode.h"
@@ -35,7 +38,16 @@ static int kind_of(uint16_t code)
 struct model {
     bool shift[2], ctrl[2], alt[2];
     uint8_t locks;
+    uint8_t locks_down;                /* lock keys down: their repeats do not toggle */
 };
+
+/* A lock key toggles on a make that follows its break (or a start), not on a repeat. */
+static void model_lock(struct model *m, uint8_t bit, bool pressed)
+{
+    if (pressed && !(m->locks_down & bit))
+        m->locks ^= bit;
+    m->locks_down = (uint8_t)(pressed ? m->locks_down | bit : m->locks_down & ~bit);
+}
 
 static void model_apply(struct model *m, const struct key_event *ev)
 {
@@ -46,9 +58,9 @@ static void model_apply(struct model *m, const struct key_event *ev)
     case KEY_RightCtrl:  m->ctrl[1] = ev->pressed; break;
     case KEY_Alt:        m->alt[0] = ev->pressed; break;
     case KEY_RightAlt:   m->alt[1] = ev->pressed; break;
-    case KEY_CapsLock:   m->locks ^= ev->pressed ? KEYMOD_CAPS : 0; break;
-    case KEY_NumLock:    m->locks ^= ev->pressed ? KEYMOD_NUM : 0; break;
-    case KEY_ScrollLock: m->locks ^= ev->pressed ? KEYMOD_SCROLL : 0; break;
+    case KEY_CapsLock:   model_lock(m, KEYMOD_CAPS, ev->pressed); break;
+    case KEY_NumLock:    model_lock(m, KEYMOD_NUM, ev->pressed); break;
+    case KEY_ScrollLock: model_lock(m, KEYMOD_SCROLL, ev->pressed); break;
     default: break;
     }
 }
@@ -70,19 +82,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct scancode_decoder d;
     struct model m = { 0 };
     scancode_init(&d);
-    for (size_t i = 0; i < size; i++) {
+    bool again = false;                            /* data[i] abandoned a sequence */
+    for (size_t i = 0; i < size; i += !again) {
         struct key_event ev = { 0 };
-        uint8_t why = 0;
+        uint8_t why = 0, pending = d.prefix;
         enum scancode_result r = scancode_decode(&d, data[i], &ev, &why);
         FUZZ_CHECK(d.prefix == 0 || d.prefix == 0xe0 || d.prefix == 0xe1);
         FUZZ_CHECK(d.pause_index < 6);
+        FUZZ_CHECK(!again || r != SCANCODE_ABANDONED);
+        again = r == SCANCODE_ABANDONED;
         switch (r) {
         case SCANCODE_MORE:
             break;
-        case SCANCODE_REFUSED:
-            FUZZ_CHECK(why == SCANCODE_UNKNOWN || why == SCANCODE_MALFORMED ||
-                       why == SCANCODE_REPLY);
+        case SCANCODE_ABANDONED:
+            FUZZ_CHECK(pending != 0 && why == SCANCODE_MALFORMED);
             FUZZ_CHECK(d.prefix == 0 && d.pause_index == 0);
+            break;
+        case SCANCODE_REFUSED:
+            FUZZ_CHECK(why == SCANCODE_UNKNOWN || why == SCANCODE_REPLY);
+            if (pending && (data[i] == 0xfa || data[i] == 0xfe))
+                FUZZ_CHECK(d.prefix == pending);           /* the sequence goes on */
+            else
+                FUZZ_CHECK(d.prefix == 0 && d.pause_index == 0);
+            if (data[i] == 0x00 || data[i] == 0xff) {      /* overrun: all released */
+                FUZZ_CHECK(why == SCANCODE_REPLY);
+                m.shift[0] = m.shift[1] = m.ctrl[0] = m.ctrl[1] = m.alt[0] = m.alt[1] = false;
+                m.locks_down = 0;
+            }
             break;
         case SCANCODE_KEY: {
             int kind = kind_of(ev.key);

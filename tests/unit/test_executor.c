@@ -2,11 +2,13 @@
  * test_executor.c - the executor, the timer queue and the keyboard path on the host,
  * with a fake interrupt source (fake_machine.h): FIFO wake order, coalescing, wakes
  * during a poll, harmless stale wakes, spawn/exit/join and slot reuse, sleepers waking
- * at the right tick in deadline order, the idle step, what the trace records, and the
- * tasks as the GDB stub sees them (gdb_tasks.c).
+ * at the right tick in deadline order, the idle step, what the trace records, the
+ * keyboard's queues when nobody drains them, and the tasks as the GDB stub sees them
+ * (gdb_tasks.c).
  */
 #include "unit.h"
 #include "fake_machine.h"
+#include "host_kernel.h"
 #include "errno.h"
 #include "executor.h"
 #include "gdb_tasks.h"
@@ -359,6 +361,107 @@ TEST(a_full_scancode_queue_counts_drops)
     run_ready();
     keyboard_get_stats(&stats);
     CHECK_EQ(stats.keys, KEYBOARD_SCANCODE_QUEUE);
+}
+
+/* Regression (review): keys held across `busy` left Shift stuck. The keyboard task was
+ * starved, the scancode queue filled, Shift's release was one of the bytes dropped, and
+ * every key after read as shifted. Where bytes were lost the task now releases every
+ * held key: a still-held one reads as up (the safe side), a released one never as down. */
+TEST(a_shift_release_lost_to_a_full_scancode_queue_does_not_stick)
+{
+    setup();
+    keyboard_init(NULL);
+    keyboard_input(0x2a, TRACE_WAKER_IRQ(33));            /* Shift down */
+    for (int i = 1; i < KEYBOARD_SCANCODE_QUEUE - 1; i++)
+        keyboard_input(i % 2 ? 0x1e : 0x9e, TRACE_WAKER_IRQ(33));   /* A, pressed, up */
+    keyboard_input(0x30, TRACE_WAKER_IRQ(33));            /* B down: the queue is full */
+    keyboard_input(0xb0, TRACE_WAKER_IRQ(33));            /* dropped: B up */
+    keyboard_input(0xaa, TRACE_WAKER_IRQ(33));            /* dropped: Shift up */
+    struct keyboard_stats stats;
+    keyboard_get_stats(&stats);
+    CHECK_EQ(stats.queue_drops, 2);
+    run_ready();
+    struct key_event key;
+    for (int i = 0; i < KEYBOARD_SCANCODE_QUEUE; i++) {   /* every queued byte, shifted */
+        CHECK(keyboard_read_key(&key));
+        CHECK(key.modifiers & KEYMOD_SHIFT);
+    }
+    CHECK(key.key == KEY_B && key.ascii == 'B');
+    const uint8_t later[] = { 0x30, 0xb0 };               /* B typed after the loss */
+    keyboard_inject(later, sizeof(later));
+    run_ready();
+    CHECK(keyboard_read_key(&key));
+    CHECK(key.key == KEY_B && key.pressed);
+    CHECK_EQ(key.ascii, 'b');
+    CHECK_EQ(key.modifiers & KEYMOD_SHIFT, 0);
+}
+
+/* Make codes of the letters along the rows, Q to M (keymap.def). */
+static const uint8_t letter_codes[] = {
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1e, 0x1f, 0x20,
+    0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32,
+};
+
+/* Type `count` letters, each pressed and released, the keyboard task decoding each byte
+ * as it comes (it runs; the reader does not). */
+static void type_letters(unsigned first, unsigned count)
+{
+    for (unsigned i = first; i < first + count; i++) {
+        uint8_t make = letter_codes[i % sizeof(letter_codes)];
+        const uint8_t press_release[] = { make, (uint8_t)(make | 0x80) };
+        keyboard_inject(press_release, sizeof(press_release));
+        run_ready();
+    }
+}
+
+/* Regression (review): typing while the shell was not reading (`sleep 5000`) ran another
+ * command. A full key queue dropped its OLDEST keys, so the typed line lost its start,
+ * and `echo hello panic at the disco is a song ok` ran `panic at the disco...`. Now the
+ * newest keys are refused: counted, traced, and said once on the console. */
+TEST(a_line_typed_while_nobody_reads_loses_its_end_not_its_start)
+{
+    enum { KEPT = KEYBOARD_KEY_QUEUE / 2, LOST = 8 };         /* letters: 2 keys each */
+    static char ev[1024][32];
+    setup();
+    host_console_reset();
+    keyboard_init(NULL);
+    type_letters(0, KEPT + LOST);
+    struct keyboard_stats stats;
+    keyboard_get_stats(&stats);
+    CHECK_EQ(stats.keys, 2 * (KEPT + LOST));
+    CHECK_EQ(stats.key_drops, 2 * LOST);
+    CHECK_EQ(stats.queue_drops, 0);
+    CHECK_STR(host_console_text, "(keyboard: key queue full: keys dropped)\n");
+
+    size_t n = fake_trace_events(ev, 1024), drops = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned scancode_and_reason;
+        if (sscanf(ev[i], "key_drop %u", &scancode_and_reason) != 1)
+            continue;
+        unsigned letter = KEPT + (unsigned)drops / 2, byte = letter_codes[letter % 26];
+        CHECK_EQ(scancode_and_reason, (SCANCODE_KEY_QUEUE_FULL << 8) | byte | (drops % 2) << 7);
+        drops++;
+    }
+    CHECK_EQ(drops, 2 * LOST);
+
+    struct key_event key;                                     /* the start, in order */
+    for (unsigned i = 0; i < 2 * KEPT; i++) {
+        CHECK(keyboard_read_key(&key));
+        CHECK_EQ(key.key, letter_codes[(i / 2) % 26]);
+        CHECK_EQ(key.pressed, i % 2 == 0);
+    }
+    CHECK(!keyboard_read_key(&key));
+
+    type_letters(0, 1);                                       /* room again: taken */
+    CHECK(keyboard_read_key(&key));
+    CHECK(keyboard_read_key(&key));
+    type_letters(0, KEPT + 1);                                /* a second run of drops */
+    keyboard_get_stats(&stats);
+    CHECK_EQ(stats.key_drops, 2 * LOST + 2);
+    CHECK_STR(host_console_text, "(keyboard: key queue full: keys dropped)\n"
+                                 "(keyboard: key queue full: keys dropped)\n");
+    while (keyboard_read_key(&key))
+        ;
 }
 
 static enum poll busy_for_two_ticks(struct task *task)
