@@ -101,6 +101,7 @@ KERNEL_OBJS := \
 	kernel/proc/initrd.o \
 	kernel/proc/uspace.o \
 	kernel/proc/process.o \
+	kernel/proc/terminal.o \
 	kernel/syscall/syscall.o \
 	kernel/syscall/handlers.o \
 	kernel/shell/line.o \

@@ -30,3 +30,8 @@ bool serial_read_byte(uint8_t *byte)
     barrier();
     return port && uart_read_byte(port, byte);
 }
+
+bool serial_read_gap(uint64_t *lost, uint8_t *last_lost)
+{
+    return port && uart_read_gap(port, lost, last_lost);
+}

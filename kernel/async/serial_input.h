@@ -15,4 +15,9 @@ void serial_input_init(struct uart *uart, uint16_t waker);
  * current task to be woken when one arrives. One reader at a time. Task context. */
 bool serial_read_byte(uint8_t *byte);
 
+/* After serial_read_byte returned false: true if the stream has a gap there (the
+ * UART's ring was full), with the number of bytes lost and the last of them; their
+ * line is damaged. Never blocks; the same reader. */
+bool serial_read_gap(uint64_t *lost, uint8_t *last_lost);
+
 #endif

@@ -100,11 +100,16 @@ int uart_console_init(struct uart *uart)
     return console_register(&uart->console);
 }
 
+/* Once a byte is lost, the ones after it are lost too until the reader has caught up
+ * with the gap: then the ring never holds bytes from both sides of one, the reader meets
+ * each gap at the ring's end, and a line cut by lost bytes is never joined to the next. */
 static void rx_store(struct uart *uart, uint8_t byte)
 {
     uint32_t head = uart->rx_head;
-    if (head - uart->rx_tail == UART_RX_RING) {
+    if (uart->rx_gap || head - uart->rx_tail == UART_RX_RING) {
         uart->rx_dropped++;
+        uart->rx_lost_last = byte;
+        uart->rx_gap = true;
         return;
     }
     uart->rx[head % UART_RX_RING] = byte;
@@ -181,4 +186,19 @@ bool uart_read_byte(struct uart *uart, uint8_t *byte)
     barrier();                        /* read the byte before giving the slot back */
     uart->rx_tail = tail + 1;
     return true;
+}
+
+bool uart_read_gap(struct uart *uart, uint64_t *lost, uint8_t *last_lost)
+{
+    bool gap = false;
+    uint64_t flags = cpu_irq_save();      /* count and last byte of the same gap */
+    if (uart->rx_gap && uart->rx_tail == uart->rx_head) {
+        *lost = uart->rx_dropped - uart->rx_reported;
+        *last_lost = uart->rx_lost_last;
+        uart->rx_reported = uart->rx_dropped;
+        uart->rx_gap = false;
+        gap = true;
+    }
+    cpu_irq_restore(flags);
+    return gap;
 }

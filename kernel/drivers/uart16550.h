@@ -30,7 +30,13 @@ struct uart {
     uint8_t rx[UART_RX_RING];
     volatile uint32_t rx_head;
     volatile uint32_t rx_tail;
-    volatile uint64_t rx_dropped;   /* bytes lost because the ring was full */
+    volatile uint64_t rx_dropped;   /* bytes lost because the ring was full (IRQ adds) */
+    /* A gap: bytes were lost at the ring's head. The IRQ handler sets it and then stores
+     * nothing more; uart_read_gap clears it once the reader has taken every byte before
+     * it (IRQs off), so a gap's place in the stream is always the end of the ring. */
+    volatile bool rx_gap;
+    volatile uint8_t rx_lost_last;  /* the last byte lost (IRQ context writes it) */
+    uint64_t rx_reported;           /* rx_dropped at the last gap reported (reader only) */
     /* Called in IRQ context after received bytes were stored (e.g. to wake a task). */
     void (*on_receive)(struct uart *uart);
 };
@@ -69,6 +75,12 @@ void uart_set_rx_trigger(struct uart *uart, unsigned bytes);
 /* Take one received byte. Returns true and stores it, or false if the ring is empty.
  * Never blocks; single reader. */
 bool uart_read_byte(struct uart *uart, uint8_t *byte);
+
+/* Once the reader has taken every byte before a gap (uart_read_byte returned false):
+ * true, with how many bytes were lost there and the last of them, and bytes are stored
+ * again from then on. False if there is no gap to report yet. Never blocks; the same
+ * single reader as uart_read_byte. */
+bool uart_read_gap(struct uart *uart, uint64_t *lost, uint8_t *last_lost);
 
 /* The three ports (port map above): COM1 the console, initialised first thing in kmain;
  * COM2 the trace stream; COM3 the GDB stub. */

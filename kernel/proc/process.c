@@ -1,10 +1,10 @@
 /*
  * process.c - user programs as executor tasks (process.h): spawning one from the initrd,
- * its task's poll (run to the next trap, handle it), killing, console input, and the
- * end of a program, which gives back every page, its kernel stack and its state.
+ * its task's poll (run to the next trap, handle it), killing, and the end of a program,
+ * which gives back every page, its kernel stack and its state.
  * A process belongs to its task: only its own poll changes it, except for the shell's
- * process_kill and process_input, which run in the shell's task (never concurrently:
- * one executor, one CPU) and then wake it.
+ * process_kill, which runs in the shell's task (never concurrently: one executor, one
+ * CPU) and then wakes it. Console input is the terminal's (terminal.h), not a process's.
  */
 #include "process.h"
 #include "errno.h"
@@ -218,19 +218,5 @@ int process_kill(uint16_t pid, const char *reason)
         return -ESRCH;
     p->kill_reason = reason;
     task_wake(pid, TRACE_WAKER_TASK(task_current_id()));
-    return 0;
-}
-
-int process_input(uint16_t pid, const char *text, size_t len)
-{
-    struct process *p = process_of(pid);
-    if (!p)
-        return -ESRCH;
-    if (len > sizeof(p->input) - p->input_len)
-        return -ENOSPC;
-    memcpy(p->input + p->input_len, text, len);
-    p->input_len += len;
-    if (p->input_waiting)
-        task_wake(pid, TRACE_WAKER_TASK(task_current_id()));
     return 0;
 }

@@ -28,7 +28,6 @@
 #include "uspace.h"
 
 #define PROCESS_FILES      8           /* fds 0-2 are the console; 3.. initrd files */
-#define PROCESS_INPUT_MAX  256         /* console input typed ahead of the program */
 #define PROCESS_EXIT_KILLED (-1)       /* a killed program's exit code (exit(-1) too) */
 
 struct process_file {
@@ -47,9 +46,6 @@ struct process {
     bool exited;                       /* exit() was called: exit_code is set */
     int32_t exit_code;
     const char *kill_reason;           /* non-NULL: kill it at its next poll */
-    char input[PROCESS_INPUT_MAX];     /* console lines for read(0): the shell appends */
-    size_t input_len;
-    bool input_waiting;                /* a read(0) waits: wake the task on input */
     struct sleep sleep;                /* sleep_ms */
     struct process_file files[PROCESS_FILES];
 };
@@ -71,11 +67,6 @@ int process_spawn(int argc, char *const argv[]);
 /* Kill process `pid` at its next poll, printing "[pid N] killed: <reason>"; a syscall
  * it waits in ends with -EINTR. Returns 0, or -ESRCH if `pid` is not a live process. */
 int process_kill(uint16_t pid, const char *reason);
-
-/* Give process `pid` console input (a typed line, '\n' included), waking a read(0).
- * Returns 0, -ESRCH, or -ENOSPC when its input buffer cannot take all `len` bytes
- * (then none are taken). */
-int process_input(uint16_t pid, const char *text, size_t len);
 
 /* The process running now (in a syscall handler), or NULL. */
 struct process *process_current(void);

@@ -57,7 +57,7 @@ static const struct command commands[] = {
     { "panic",   "panic MESSAGE...",        "stop the kernel with a panic report", cmd_panic },
     { "fault",   "fault page|divide|opcode|breakpoint|stack",
       "provoke a CPU exception and see its report", cmd_fault },
-    { "sleep",   "sleep MILLISECONDS",      "wait (the shell task sleeps; others run)",
+    { "sleep",   "sleep MILLISECONDS",      "wait (the shell task sleeps; others run; Ctrl+C ends it)",
       cmd_sleep },
     { "busy",    "busy MILLISECONDS",       "spin without yielding: other tasks starve",
       cmd_busy },

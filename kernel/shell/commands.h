@@ -4,6 +4,8 @@
  * one-line error; for -EINVAL (bad arguments) the shell then prints the usage. A handler that has to wait (sleep)
  * leaves a sleep armed in the shell state, and the shell awaits it before the next
  * prompt; `run` leaves the pid of the program it started, and the shell waits for that.
+ * Either way the command runs in the foreground: the shell queues lines typed meanwhile
+ * and ends it on Ctrl+C (shell.c).
  */
 #ifndef LOCKSTEP_SHELL_COMMANDS_H
 #define LOCKSTEP_SHELL_COMMANDS_H

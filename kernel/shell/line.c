@@ -260,18 +260,40 @@ static enum line_key escape_key(uint8_t param, uint8_t final)
     }
 }
 
+/*
+ * A sequence goes on only with the bytes ECMA-48 (5.4) allows in it: after ESC, '[' or
+ * 'O'; after ESC O, one final byte (0x40-0x7e); after ESC [, parameter and intermediate
+ * bytes (0x20-0x3f) up to a final byte. Any other byte breaks it off and then counts as
+ * itself, so a lone Escape key never swallows the Enter or Ctrl+C typed after it, and an
+ * ESC starts a new sequence (ESC ESC [ A is Up).
+ */
 enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
 {
     bool after_cr = s->last_byte == '\r';
     s->last_byte = byte;
+    if (s->skip_line) {                            /* the rest of a line cut by a gap */
+        if (byte == '\r' || byte == '\n') {
+            s->skip_line = false;
+            return LINE_KEY_NONE;
+        }
+        if (byte != 0x03)
+            return LINE_KEY_NONE;
+        s->skip_line = false;                      /* Ctrl+C: abandon it as ever */
+    }
     switch (s->escape_state) {
     case ESCAPE_ESC:                               /* after ESC */
-        s->escape_state = byte == '[' ? ESCAPE_CSI : byte == 'O' ? ESCAPE_SS3 : ESCAPE_NONE;
-        s->escape_param = 0;
-        return LINE_KEY_NONE;
-    case ESCAPE_SS3:                               /* ESC O x */
-        s->escape_state = ESCAPE_NONE;
-        return escape_key(0, byte);
+        if (byte == '[' || byte == 'O') {
+            s->escape_state = byte == '[' ? ESCAPE_CSI : ESCAPE_SS3;
+            s->escape_param = 0;
+            return LINE_KEY_NONE;
+        }
+        break;
+    case ESCAPE_SS3:                               /* ESC O final */
+        if (byte >= 0x40 && byte <= 0x7e) {
+            s->escape_state = ESCAPE_NONE;
+            return escape_key(0, byte);
+        }
+        break;
     case ESCAPE_CSI:                               /* ESC [ digits ; ... final */
         if (byte >= '0' && byte <= '9') {
             if (s->escape_param < 25)              /* so that it stays below 255 */
@@ -284,12 +306,13 @@ enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
             s->escape_state = ESCAPE_NONE;
             return escape_key(s->escape_param, byte);
         }
-        if (byte < 0x20 || byte > 0x7e)            /* not part of a sequence: give up */
-            s->escape_state = ESCAPE_NONE;
-        return LINE_KEY_NONE;                      /* ';' and other intermediates */
+        if (byte >= 0x20 && byte <= 0x3f)
+            return LINE_KEY_NONE;                  /* ';' and the other intermediates */
+        break;
     default:
         break;
     }
+    s->escape_state = ESCAPE_NONE;                 /* none, or broken off: as itself */
     *c = (char)byte;
     switch (byte) {
     case 0x1b:
@@ -315,4 +338,20 @@ enum line_key line_serial_key(struct line_serial *s, uint8_t byte, char *c)
     default:
         return byte >= ' ' && byte < 0x7f ? LINE_KEY_CHAR : LINE_KEY_NONE;
     }
+}
+
+void line_serial_gap(struct line_serial *s, uint8_t last_lost)
+{
+    s->escape_state = ESCAPE_NONE;
+    s->last_byte = last_lost;                      /* a lost CR still pairs with its LF */
+    s->skip_line = last_lost != '\r' && last_lost != '\n';
+}
+
+void line_discard(struct line_editor *e)
+{
+    if (e->len || e->prompt[0])
+        out(e, "\n");
+    e->len = e->cursor = 0;
+    e->buf[0] = '\0';
+    e->browse = 0;
 }

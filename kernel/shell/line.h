@@ -71,6 +71,7 @@ struct line_serial {
     uint8_t escape_state;                          /* where in an escape sequence */
     uint8_t escape_param;                          /* its number so far */
     uint8_t last_byte;                             /* the previous byte */
+    bool skip_line;                                /* after lost bytes: up to a line end */
 };
 
 /* Set up an editor. Cannot fail. */
@@ -85,8 +86,22 @@ enum line_result line_feed(struct line_editor *editor, enum line_key key, char c
 
 /* Turn one byte from a serial terminal into a key: printable characters, CR/LF (Enter),
  * DEL/BS (Backspace), TAB, ^A ^E ^U ^C, and ESC [ A B C D H F, ESC [ 1~ 3~ 4~, ESC O H F.
- * Returns LINE_KEY_NONE while a sequence is incomplete or for bytes it ignores. */
+ * Returns LINE_KEY_NONE while a sequence is incomplete or for bytes it ignores. A byte
+ * that cannot continue a sequence (a control byte, ESC included) ends it and counts as
+ * itself: nothing typed is lost to a half sequence. */
 enum line_key line_serial_key(struct line_serial *serial, uint8_t byte, char *c);
+
+/* Bytes from the terminal were lost before the next one, the last of them `last_lost`
+ * (the UART's ring was full). An escape sequence they cut is forgotten; unless they
+ * ended with a line end, the bytes after them up to the next CR or LF are the rest of a
+ * line that lost its middle, and give no keys (a Ctrl+C among them still counts), so
+ * that no half line is ever joined to the next. Cannot fail. */
+void line_serial_gap(struct line_serial *serial, uint8_t last_lost);
+
+/* Abandon the line being typed without running it (its input was lost): end the row,
+ * unless it is empty, and clear the line. The caller says why, then calls line_start.
+ * Cannot fail. */
+void line_discard(struct line_editor *editor);
 
 /* Add a line to the history (blank lines and repeats of the last line are not). */
 void line_history_add(struct line_editor *editor, const char *line);

@@ -2,10 +2,12 @@
  * shell.c - the console task (shell.h): input from both sources (key events from the
  * keyboard task, bytes from COM1) goes through one line editor; a finished line is
  * split into arguments and run from the command table. The prompt is "lockstep> ".
- * Output goes to every console (VGA and COM1 alike). While a user program runs in the
- * foreground, the shell is its terminal, as a tty's line discipline is: typed lines go
- * through a second editor (no prompt, its own history) to the program's read(0), and
- * Ctrl+C kills it.
+ * Output goes to every console (VGA and COM1 alike). While a command runs in the
+ * foreground (a user program, or `sleep`), the shell is its terminal, as a tty's line
+ * discipline is: typed lines go through a second editor (no prompt, its own history)
+ * into the terminal's queue (terminal.h), where a program's read(0) finds them, and
+ * Ctrl+C kills the program or ends the sleep. What no program read, and the rest of a
+ * line begun meanwhile, the shell takes at its next prompt as if typed there.
  */
 #include "shell.h"
 #include "commands.h"
@@ -18,6 +20,7 @@
 #include "process.h"
 #include "serial_input.h"
 #include "string.h"
+#include "terminal.h"
 #include "errno.h"
 
 #define PROMPT "lockstep> "
@@ -25,7 +28,7 @@
 struct shell {
     struct async async;
     struct line_editor editor;
-    struct line_editor program_editor;     /* input for the foreground program */
+    struct line_editor foreground_editor;  /* lines typed while a command runs */
     struct line_serial serial;             /* COM1's bytes, whichever editor takes them */
     struct shell_state state;
     struct key_event key;
@@ -75,9 +78,21 @@ static bool read_line(struct shell *s, struct line_editor *editor)
     for (;;) {
         char c = 0;
         enum line_key key = LINE_KEY_NONE;
+        uint64_t lost;
+        uint8_t last_lost;
         s->have_byte = serial_read_byte(&s->byte);
         if (s->have_byte) {
             key = line_serial_key(&s->serial, s->byte, &c);
+        } else if (serial_read_gap(&lost, &last_lost)) {
+            /* COM1's ring was full: the line that lost bytes must not run, nor be
+             * joined to the next one (line_serial_gap skips the rest of it). */
+            line_serial_gap(&s->serial, last_lost);
+            bool cut = editor->len > 0 || s->serial.skip_line;
+            line_discard(editor);
+            kprintf("(%lu input bytes dropped%s)\n", lost,
+                    cut ? ": the line they cut is discarded" : "");
+            line_start(editor);
+            continue;
         } else {
             s->have_key = keyboard_read_key(&s->key);
             if (!s->have_key)
@@ -102,26 +117,61 @@ static void run_line(struct shell *s)
         command_run(&s->state, args.argc, args.argv);
 }
 
-/* Future: the foreground program has ended. Until then, hand it each typed line and
- * kill it on Ctrl+C. */
+/* Future: the command in the foreground is over: the program has ended, or the sleep.
+ * Until then, queue each typed line (a program reads what it wants; the rest is the
+ * shell's afterwards), and on Ctrl+C kill the program or end the sleep, dropping what
+ * was typed before, as a tty flushes its input on an interrupt. */
 static bool foreground_done(struct shell *s)
 {
     uint16_t pid = s->state.foreground;
-    if (task_join_poll(pid, NULL) != 0) {  /* it said how it ended (process.c) */
+    if (pid && task_join_poll(pid, NULL) != 0) {  /* it said how it ended (process.c) */
         s->state.foreground = 0;
         return true;
     }
-    while (read_line(s, &s->program_editor)) {
+    if (s->state.sleeping && sleep_poll(&s->state.sleep)) {
+        s->state.sleeping = false;
+        return true;
+    }
+    while (read_line(s, &s->foreground_editor)) {
         if (s->result == LINE_CANCELLED) {
+            terminal_flush();
+            if (!pid) {
+                sleep_cancel(&s->state.sleep);     /* so that its timer wakes nobody */
+                s->state.sleeping = false;
+                return true;
+            }
             process_kill(pid, "interrupted (Ctrl+C)");
         } else {
-            size_t len = strlen(s->program_editor.done);
-            s->program_editor.done[len] = '\n';       /* done[] has room: LINE_MAX + 1 */
-            if (process_input(pid, s->program_editor.done, len + 1) == -ENOSPC)
+            size_t len = strlen(s->foreground_editor.done);
+            s->foreground_editor.done[len] = '\n';    /* done[] has room: LINE_MAX + 1 */
+            if (terminal_input(s->foreground_editor.done, len + 1) == -ENOSPC)
                 kprintf("(%s: input buffer full: line dropped)\n", "shell");
         }
-        line_start(&s->program_editor);
     }
+    return false;
+}
+
+static void type_text(struct line_editor *editor, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        line_feed(editor, LINE_KEY_CHAR, text[i]);
+}
+
+/* Input typed ahead while a command ran, in the order it was typed: a whole line no
+ * program read is typed at the prompt and entered (true: run it); else the line begun
+ * meanwhile, if any, is typed and editing goes on (false: read keys). */
+static bool typed_ahead(struct shell *s)
+{
+    const char *text;
+    size_t len = terminal_line(&text);
+    if (len) {
+        type_text(&s->editor, text, len - 1);         /* without its '\n' */
+        terminal_consume(len);
+        s->result = line_feed(&s->editor, LINE_KEY_ENTER, 0);
+        return true;
+    }
+    type_text(&s->editor, s->foreground_editor.buf, s->foreground_editor.len);
+    line_start(&s->foreground_editor);                /* no prompt: prints nothing */
     return false;
 }
 
@@ -131,17 +181,12 @@ static enum poll shell_poll(struct task *task)
     ASYNC_BEGIN(&s->async);
     for (;;) {
         line_start(&s->editor);
-        AWAIT(&s->async, read_line(s, &s->editor));
+        if (!typed_ahead(s))
+            AWAIT(&s->async, read_line(s, &s->editor));
         if (s->result == LINE_DONE)
             run_line(s);
-        if (s->state.foreground) {
-            line_start(&s->program_editor);
+        if (s->state.foreground || s->state.sleeping)
             AWAIT(&s->async, foreground_done(s));
-        }
-        if (s->state.sleeping) {
-            AWAIT(&s->async, sleep_poll(&s->state.sleep));
-            s->state.sleeping = false;
-        }
     }
     ASYNC_END(&s->async);
 }
@@ -155,6 +200,6 @@ int shell_start(void)
 {
     gdbstub_set_monitor(shell_monitor);
     line_init(&shell.editor, PROMPT, write_console, command_complete);
-    line_init(&shell.program_editor, "", write_console, NULL);
+    line_init(&shell.foreground_editor, "", write_console, NULL);
     return task_spawn("shell", shell_poll, &shell);
 }

@@ -10,6 +10,7 @@
 #include "kprintf.h"
 #include "process.h"
 #include "string.h"
+#include "terminal.h"
 
 #define WRITE_CHUNK  256               /* bytes copied in and written per step */
 #define WRITE_POLL   4096              /* bytes written per poll, then the others run */
@@ -56,25 +57,25 @@ bool sys_write(struct process *process, struct syscall_call *call)
     return done(call, (int64_t)len);
 }
 
-/* fd 0: the first line of the console input the shell has handed over. */
+/* fd 0: the first line typed at the console (terminal.h); what is not taken stays
+ * queued for the next reader, the shell included once this program has ended. */
 static bool read_console(struct process *process, struct syscall_call *call)
 {
     uint64_t buf = call->args[1], len = call->args[2];
-    const char *newline = memchr(process->input, '\n', process->input_len);
+    const char *text;
+    size_t line = terminal_line(&text);
     if (uspace_check(&process->space, buf, len, true) != 0)
         return done(call, -EFAULT);
     if (len == 0)
         return done(call, 0);
-    if (!newline) {
-        process->input_waiting = true;     /* process_input wakes us */
+    if (!line) {
+        terminal_wait(process->pid);       /* terminal_input wakes us */
         return false;
     }
-    size_t line = (size_t)(newline - process->input) + 1;
     size_t n = len < line ? (size_t)len : line;
-    uspace_copy_out(&process->space, buf, process->input, n);
-    memmove(process->input, process->input + n, process->input_len - n);
-    process->input_len -= n;
-    process->input_waiting = false;
+    uspace_copy_out(&process->space, buf, text, n);
+    terminal_consume(n);
+    terminal_stop_waiting(process->pid);
     return done(call, (int64_t)n);
 }
 

@@ -7,6 +7,7 @@
 #include "syscall.h"
 #include "errno.h"
 #include "process.h"
+#include "terminal.h"
 #include "trace.h"
 
 typedef bool (*syscall_handler)(struct process *process, struct syscall_call *call);
@@ -98,7 +99,7 @@ bool syscall_poll(struct process *process)
 void syscall_cancel(struct process *process)
 {
     sleep_cancel(&process->sleep);
-    process->input_waiting = false;
+    terminal_stop_waiting(process->pid);
     process->call.result = -EINTR;
     finish(process);
 }

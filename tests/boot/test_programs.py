@@ -162,3 +162,66 @@ def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
         kernel.wait_for(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
     finally:
         kernel.close()
+
+
+def test_lines_typed_while_a_program_runs_are_not_lost():
+    """Regression (review): every line typed while a program ran was handed to it, so a
+    line typed ahead of a program that never reads, or typed after Ctrl+C, was lost. Now
+    the program reads what it wants and the shell runs the rest, as if typed at its
+    prompt; Ctrl+C drops only what was typed before it, as a tty flushes its input."""
+    s = Session()
+    try:
+        s.child.send("hello\recho typed-ahead\r")            # hello never reads
+        s.child.expect(r"Hello from user space! I am pid \d+\.")
+        s.child.expect(r"lockstep> echo typed-ahead\r+\ntyped-ahead\r+\n")
+        s.child.expect_exact("lockstep> ")
+
+        s.child.send("spin\r\x03echo after-kill\r")          # one burst, Ctrl+C inside
+        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.child.expect(r"lockstep> echo after-kill\r+\nafter-kill\r+\n")
+        s.child.expect_exact("lockstep> ")
+
+        s.child.send("keys\rone\rquit\recho after-quit\r")   # keys reads up to quit
+        s.child.expect_exact("keys: got 4 bytes: one")
+        s.child.expect_exact("keys: got 5 bytes: quit")
+        s.child.expect(r"lockstep> echo after-quit\r+\nafter-quit\r+\n")
+        s.child.expect_exact("lockstep> ")
+
+        s.child.send("spin\r")
+        s.child.expect_exact("spin: looping forever (Ctrl+C stops me)")
+        s.child.send("echo dropped\r")
+        s.child.expect_exact("echo dropped")                 # echoed as typed, queued
+        s.child.sendcontrol("c")
+        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.child.expect_exact("lockstep> ")
+        out = s.run("echo next")
+        assert out.startswith("echo next\nnext"), out        # the dropped line never ran
+        assert "dropped" not in out, out
+    finally:
+        s.close()
+
+
+def test_bad_number_arguments_are_refused_with_exit_code_2():
+    """Regression (review): `counter abc` and `counter -5` ran once, `counter 99999999999`
+    100 times, `exitwith abc` exited 0, `exitwith 99999999999999999999` 999999999 and
+    `flood 3x` wrote 3 KiB. Now the whole argument must be a number in range, or the
+    program says so on stderr and exits 2."""
+    s = Session()
+    try:
+        for line, what, low, high in [
+                ("counter abc", "N", 1, 100), ("counter -5", "N", 1, 100),
+                ("counter 99999999999", "N", 1, 100),
+                ("exitwith abc", "CODE", -2**31, 2**31 - 1),
+                ("exitwith 99999999999999999999", "CODE", -2**31, 2**31 - 1),
+                ("flood 3x", "KIB", 1, 2048)]:
+            program, text = line.split(" ", 1)
+            out = s.run(line)
+            message = '%s: %s must be a whole number from %d to %d, not "%s"' % (
+                program, what, low, high, text)
+            assert out.split("\n")[1] == message, out      # [0] is the line typed
+            assert re.search(r"^\[pid \d+\] exited with code 2$", out, re.M), out
+            assert "counter: 1 of" not in out and "write returned" not in out, out
+        out = s.run("exitwith -2147483648")
+        assert re.search(r"^\[pid \d+\] exited with code -2147483648$", out, re.M), out
+    finally:
+        s.close()

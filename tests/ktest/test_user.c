@@ -16,6 +16,7 @@
 #include "pit.h"
 #include "process.h"
 #include "string.h"
+#include "terminal.h"
 #include "user.h"
 
 static uint64_t free_frames(void)
@@ -108,6 +109,30 @@ KTEST(programs_run_to_their_exit_codes)
     KCHECK_EQ(free_frames(), before);
 }
 
+/* Regression (review): the programs took what digits they found, so `counter abc` and
+ * `counter -5` ran once, `counter 99999999999` ran 100 times, `exitwith abc` exited 0,
+ * `exitwith 99999999999999999999` 999999999 and `flood 3x` wrote 3 KiB. A number
+ * argument must now be all digits and in range, or the program exits 2 (ulib.c,
+ * number_argument). */
+KTEST(programs_refuse_bad_number_arguments_with_exit_code_2)
+{
+    static const char *const bad[][2] = {
+        { "counter", "abc" }, { "counter", "-5" }, { "counter", "99999999999" },
+        { "counter", "0" }, { "counter", "101" }, { "counter", "" }, { "counter", "3x" },
+        { "exitwith", "abc" }, { "exitwith", "99999999999999999999" },
+        { "exitwith", "2147483648" }, { "exitwith", "-2147483649" }, { "exitwith", "-" },
+        { "exitwith", "+3" }, { "exitwith", "7 " },
+        { "flood", "3x" }, { "flood", "0" }, { "flood", "2049" }, { "flood", "-1" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        KCHECK_EQ(ktest_run_to_exit(spawn(bad[i][0], bad[i][1]), 100), 2);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "-2147483648"), 100), -2147483647 - 1);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "2147483647"), 100), 2147483647);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "-0"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("exitwith", "007"), 100), 7);
+    KCHECK_EQ(ktest_run_to_exit(spawn("counter", "1"), 100), 0);
+}
+
 KTEST(spawn_refuses_what_is_not_a_program)
 {
     char *many[USPACE_ARGS_MAX + 2];
@@ -127,19 +152,41 @@ KTEST(console_input_and_kill_reach_a_program_waiting_in_read)
     KCHECK(pid > 0);
     run_until_quiet();                                 /* it waits in read(0) */
     KCHECK(task_find((uint16_t)pid)->state == TASK_LIVE);
-    KCHECK_EQ(process_input((uint16_t)pid, "one\n", 4), 0);
-    KCHECK_EQ(process_input((uint16_t)pid, "quit\n", 5), 0);
+    KCHECK_EQ(terminal_input("one\n", 4), 0);
+    KCHECK_EQ(terminal_input("quit\n", 5), 0);
     KCHECK_EQ(ktest_run_to_exit(pid, 100), 0);
 
     pid = spawn("keys", NULL);
     run_until_quiet();
-    char big[PROCESS_INPUT_MAX + 1];
+    char big[TERMINAL_INPUT_MAX + 1];
     memset(big, 'x', sizeof(big));
-    KCHECK_EQ(process_input((uint16_t)pid, big, sizeof(big)), -ENOSPC);
+    KCHECK_EQ(terminal_input(big, sizeof(big)), -ENOSPC);
     KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
     KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
     KCHECK_EQ(process_kill((uint16_t)pid, "again"), -ESRCH);
-    KCHECK_EQ(process_input((uint16_t)pid, "x\n", 2), -ESRCH);
+    const char *text;
+    KCHECK_EQ(terminal_line(&text), 0);                /* nothing was left behind */
+}
+
+/* Regression (review): lines typed while a program ran were all handed to it, so a line
+ * typed ahead of a program that never reads (or typed after Ctrl+C) was lost. They wait
+ * in the terminal's queue now: the program takes what it reads, the shell the rest. */
+KTEST(input_a_program_does_not_read_stays_for_the_shell)
+{
+    const char *text;
+    KCHECK_EQ(terminal_input("echo typed-ahead\n", 17), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("hello", NULL), 100), 0);     /* never reads */
+    KCHECK_EQ(terminal_line(&text), 17);
+    KCHECK(memcmp(text, "echo typed-ahead\n", 17) == 0);
+    terminal_consume(17);
+
+    int pid = spawn("keys", NULL);                     /* reads up to "quit" only */
+    KCHECK_EQ(terminal_input("one\nquit\nafter\n", 15), 0);
+    KCHECK_EQ(ktest_run_to_exit(pid, 100), 0);
+    KCHECK_EQ(terminal_line(&text), 6);
+    KCHECK(memcmp(text, "after\n", 6) == 0);
+    terminal_flush();
+    KCHECK_EQ(terminal_line(&text), 0);
 }
 
 /* Regression (review): a long write ran to its end inside one poll, so nothing else ran

@@ -295,10 +295,101 @@ TEST(serial_bytes_and_escape_sequences)
     CHECK_EQ(line_serial_key(&ser, '\n', &c), LINE_KEY_ENTER);
     CHECK_EQ(serial("\x1b[99999~", &c), LINE_KEY_NONE);        /* garbage: dropped */
     CHECK_EQ(serial("\x1b[1;5C", &c), LINE_KEY_RIGHT);          /* Ctrl+Right: right */
-    CHECK_EQ(serial("\x1bx", &c), LINE_KEY_NONE);
+    CHECK_EQ(serial("\x1bx", &c), LINE_KEY_CHAR);              /* not a sequence: x */
+    CHECK_EQ(c, 'x');
     CHECK_EQ(serial("b", &c), LINE_KEY_CHAR);                  /* and back in step */
     CHECK_EQ(serial("\x1b[5~", &c), LINE_KEY_NONE);            /* PageUp: unused */
     CHECK_EQ(serial("\x02", &c), LINE_KEY_NONE);
+}
+
+/* Feed serial bytes to the editor as the shell does; the result of the last byte. */
+static enum line_result serial_line(const char *bytes)
+{
+    enum line_result r = LINE_EDITING;
+    for (; *bytes; bytes++) {
+        char c = 0;
+        enum line_key k = line_serial_key(&ser, (uint8_t)*bytes, &c);   /* c first */
+        r = line_feed(&ed, k, c);
+        if (r == LINE_EDITING)
+            check_screen();
+    }
+    return r;
+}
+
+/* Regression (review): a byte that broke off an escape sequence was thrown away, so the
+ * Escape key swallowed the Enter or Ctrl+C typed next (`spin`, Escape, Ctrl+C: spin went
+ * on), ESC ESC [ A inserted "[A" and "echo ESC xyz" printed "yz". Such a byte now ends
+ * the sequence and then counts as itself. */
+TEST(a_byte_that_breaks_off_an_escape_sequence_is_not_lost)
+{
+    start();
+    ser = (struct line_serial){ 0 };
+    char c = 0;
+    CHECK_EQ(serial("\x1b\r", &c), LINE_KEY_ENTER);
+    CHECK_EQ(serial("\x1b[\r", &c), LINE_KEY_ENTER);
+    CHECK_EQ(serial("\x1bO\r", &c), LINE_KEY_ENTER);
+    CHECK_EQ(serial("\x1b[12;\r", &c), LINE_KEY_ENTER);      /* mid-parameters too */
+    CHECK_EQ(serial("\x1b\x03", &c), LINE_KEY_CANCEL);
+    CHECK_EQ(serial("\x1b[\x03", &c), LINE_KEY_CANCEL);
+    CHECK_EQ(serial("\x1bO\x03", &c), LINE_KEY_CANCEL);
+    CHECK_EQ(serial("\x1b[\x7f", &c), LINE_KEY_BACKSPACE);     /* DEL cannot continue it */
+    CHECK_EQ(serial("\x1b\x1b[A", &c), LINE_KEY_UP);          /* ESC starts a new one */
+    CHECK_EQ(serial("\x1b[\x1b[B", &c), LINE_KEY_DOWN);
+    CHECK_EQ(serial("\x1bO\x1bOH", &c), LINE_KEY_HOME);
+    CHECK_EQ(serial("\x1bO ", &c), LINE_KEY_CHAR);             /* ESC O needs a final */
+    CHECK_EQ(c, ' ');
+    CHECK_EQ(serial("\x1b[\x80", &c), LINE_KEY_NONE);          /* ignored, as alone */
+    CHECK_EQ(ser.escape_state, ESCAPE_NONE);
+    CHECK_EQ(serial("a", &c), LINE_KEY_CHAR);                  /* in step afterwards */
+
+    /* The reviewer's lines, through the editor. */
+    CHECK_EQ(serial_line("echo a\x1b\r"), LINE_DONE);
+    CHECK_STR(ed.done, "echo a");
+    fresh();
+    CHECK_EQ(serial_line("echo c\x1b[\x03"), LINE_CANCELLED);
+    fresh();
+    CHECK_EQ(serial_line("echo \x1bxyz\r"), LINE_DONE);
+    CHECK_STR(ed.done, "echo xyz");
+    fresh();
+    CHECK_EQ(serial_line("x\x1b\x1b[D\x1b\x1b[Dy"), LINE_EDITING);   /* no "[D" typed */
+    CHECK_STR(ed.buf, "yx");
+}
+
+/* Regression (review): bytes COM1's full ring dropped went unnoticed, and a line that
+ * lost its CR was joined to the next one (`echo 4444...` ran with `echo ok` appended).
+ * The line that lost bytes is discarded, and after the gap the rest of a cut line gives
+ * no keys up to its line end. */
+TEST(a_line_cut_by_lost_bytes_is_not_joined_to_the_next)
+{
+    start();
+    ser = (struct line_serial){ 0 };
+    char c = 0;
+    CHECK_EQ(serial_line("echo 44"), LINE_EDITING);
+    line_serial_gap(&ser, '5');                /* lost: the rest, its CR, half a line */
+    line_discard(&ed);
+    CHECK_EQ(ed.len, 0);
+    CHECK_EQ(newlines, 1);                     /* the row ends; the caller says why */
+    fresh();
+    CHECK_EQ(serial_line("555\r"), LINE_EDITING);   /* the cut line's rest: no keys */
+    CHECK_EQ(ed.len, 0);
+    CHECK_EQ(serial_line("echo ok\r"), LINE_DONE);
+    CHECK_STR(ed.done, "echo ok");
+    fresh();
+
+    line_serial_gap(&ser, '\r');               /* the lost bytes ended a line */
+    CHECK_EQ(serial("\n", &c), LINE_KEY_NONE);  /* the LF of that lost CR */
+    CHECK_EQ(serial_line("echo x\r"), LINE_DONE);
+    CHECK_STR(ed.done, "echo x");
+    fresh();
+    line_discard(&ed);                         /* at an empty prompt: the row still ends */
+    CHECK_EQ(newlines, 1);
+
+    CHECK_EQ(serial("\x1b[", &c), LINE_KEY_NONE);
+    line_serial_gap(&ser, '\n');               /* a sequence cut by the gap is forgotten */
+    CHECK_EQ(serial("A", &c), LINE_KEY_CHAR);
+    line_serial_gap(&ser, 'x');
+    CHECK_EQ(serial("ab\x03", &c), LINE_KEY_CANCEL);   /* Ctrl+C still counts */
+    CHECK_EQ(serial("a", &c), LINE_KEY_CHAR);
 }
 
 /* Regression (found by tests/fuzz/fuzz_line.c): the CSI number was kept in a byte that

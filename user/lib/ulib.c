@@ -1,6 +1,6 @@
 /*
  * ulib.c - the user runtime (see ulib.h): print/printf over sys_write, errno names,
- * exit. Linked into every program after its own object, with start.S first.
+ * number arguments, exit. Linked into every program after its own object, with start.S first.
  * printf formats into one stack buffer and writes it with a single syscall, flushing
  * early only when the buffer fills, so each call costs one kernel entry in the common case.
  */
@@ -199,6 +199,46 @@ const char *errno_name(long negated_errno)
     if (number < ARRAY_SIZE(errno_names) && errno_names[number])
         return errno_names[number];
     return "E?";
+}
+
+/* ---- number arguments ---- */
+
+int parse_long(const char *text, long min, long max, long *value)
+{
+    bool negative = *text == '-';
+    const char *p = text + negative;
+    /* The largest magnitude the range allows on this side of zero, as unsigned: -LONG_MIN
+     * does not fit in a long. */
+    unsigned long limit = negative ? (min < 0 ? -(unsigned long)min : 0)
+                                   : (max > 0 ? (unsigned long)max : 0);
+    unsigned long magnitude = 0;
+    if (!*p)
+        return -EINVAL;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        unsigned digit = (unsigned)(*p - '0');
+        if (digit > limit || magnitude > (limit - digit) / 10)   /* limit - digit: no wrap */
+            return -EINVAL;
+        magnitude = magnitude * 10 + digit;
+    }
+    long v = !negative ? (long)magnitude : magnitude ? -(long)(magnitude - 1) - 1 : 0;
+    if (v < min || v > max)
+        return -EINVAL;
+    *value = v;
+    return 0;
+}
+
+long number_argument(const char *program, const char *what, const char *text, long min,
+                     long max)
+{
+    long value;
+    if (parse_long(text, min, max, &value) != 0) {
+        dprintf(2, "%s: %s must be a whole number from %ld to %ld, not \"%s\"\n", program,
+                what, min, max, text);
+        exit(2);
+    }
+    return value;
 }
 
 void exit(int code)

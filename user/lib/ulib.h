@@ -1,6 +1,6 @@
 /*
  * ulib.h - the tiny runtime every user program links with (ulib.c): print and a small
- * printf over sys_write, errno names, exit; memory and string functions are the
+ * printf over sys_write, errno names, number arguments, exit; memory and string functions are the
  * kernel's own (kernel/lib/string.c, built a second time for user space). No heap, no
  * buffering across calls: one print or printf is one write syscall (for up to
  * ULIB_PRINTF_BUFFER bytes), so output from two programs interleaves only at call
@@ -39,6 +39,17 @@ int vdprintf(int fd, const char *fmt, va_list args);
 /* The name of a negated errno as a syscall returns it: errno_name(-EFAULT) is "EFAULT".
  * Returns "OK" for values >= 0 and "E?" for numbers errno.h does not define. */
 const char *errno_name(long negated_errno);
+
+/* The decimal integer `text`, all of it: an optional '-', then digits only, the value
+ * within [min, max]. Returns 0 and sets *value, or -EINVAL (nothing stored) for an empty
+ * text, a sign alone, any other character, or a value out of range, however long. */
+int parse_long(const char *text, long min, long max, long *value);
+
+/* A program's number argument: parse_long(text, min, max), or, when that fails,
+ * "PROGRAM: WHAT must be a whole number from MIN to MAX, not "TEXT"" on fd 2 and
+ * exit(2), the code for a usage error. */
+long number_argument(const char *program, const char *what, const char *text, long min,
+                     long max);
 
 /* End the program with `code` (sys_exit). Never returns. */
 __attribute__((noreturn)) void exit(int code);
