@@ -365,6 +365,11 @@ def recorded_keys(records, keymap):
     lines, boundary, ticks, prefix, in_poll = [RECORDED_HEADER], 0, 0, [], False
     by_code = {key.code: key for key in keymap.keys.values()}
     for r in records:
+        if r.name == "resume":
+            raise ReplayError("event %d (tick %d): tracing was switched off during the "
+                              "recording (`trace off`), so the inputs meanwhile are not in "
+                              "the trace and the session cannot be rebuilt; record it with "
+                              "tracing on throughout" % (r.seq, r.tick))
         if r.name in ("poll_end", "idle"):
             boundary += 1
         if r.name in ("poll_begin", "poll_end"):

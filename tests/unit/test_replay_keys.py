@@ -373,6 +373,17 @@ def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():
         replay.recorded_keys([record(0, "irq_enter", vector=36)], KEYMAP)
 
 
+def test_a_recording_with_tracing_switched_off_is_refused_clearly():
+    # Regression: the inputs of a `trace off` stretch are not in the trace; the rebuild
+    # then failed on the first timer interrupt after it, naming a tick, not the cause.
+    events = [("boot", {}), ("idle", {}), ("irq_enter", {"vector": 32, "data": 1}),
+              ("resume", {"tick": 70000}), ("irq_enter", {"vector": 32, "data": 70001})]
+    with pytest.raises(replay.ReplayError, match=r"event 3 \(tick 0\): tracing was switched "
+                                                 r"off during the recording"):
+        replay.recorded_keys([record(n, name, **v) for n, (name, v) in enumerate(events)],
+                             KEYMAP)
+
+
 def test_an_empty_live_trace_is_called_empty_not_damaged():
     # The decoder now notes an empty stream; a recording must still say what happened.
     with pytest.raises(replay.ReplayError, match=r"the live trace is empty \(did the kernel"):
