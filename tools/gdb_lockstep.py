@@ -83,9 +83,8 @@ class Trace(gdb.Command):
                 break
             raw = read(base + 4 * (tail & mask), 4 + event.size)
             words = list(struct.unpack("<%dI" % (1 + event.size // 4), raw))
-            tick += ((first >> 16) - tick) & 0xffff
-            if event.tick_field is not None:       # the full tick, as the drain takes it
-                tick = tracetool.unpack_fields(event, raw[4:])[event.tick_field]
+            tick = tracetool.next_tick(tick, first, event,
+                                       tracetool.unpack_fields(event, raw[4:]))
             lines.append(self.text(table, words, seq, tick) + "   (not yet streamed)")
             seq += 1
             tail += 1 + event.size // 4

@@ -206,6 +206,15 @@ SYSCALL_ARGS = _cached(lambda: {s.number: len(s.args) for s in syscalls.load()})
 ERRNO_NAMES = _cached(syscalls.errno_names)
 
 
+def next_tick(tick, header, event, values):
+    """A record's full tick, as every decoder works it out (the drain, trace tail,
+    lockstep-trace): its own `tick` field if it has one (drop, resume: they may follow a
+    gap of any length), else the last tick plus the 16-bit difference in its header."""
+    if event.tick_field is not None:
+        return values[event.tick_field]
+    return tick + (((header >> 16) - tick) & 0xffff)
+
+
 def unpack_fields(event, payload):
     values, offset = [], 0
     for field_type, _ in event.fields:
@@ -333,13 +342,16 @@ def decode(data, table):
         if pos + 4 + event.size > n:
             yield Note("truncated", pos, "stream ends inside a %s record" % event.name)
             return
-        if frame_inside(data, pos + 1, pos + 4 + event.size):
+        # The kernel never writes a frame inside a record, so a record that holds one
+        # (whose check verifies: a magic alone may be payload) is damaged bytes misread, a
+        # lost piece of stream having put the frame where a payload was due.
+        if find_frame(data, pos + 1, pos + 4 + event.size) >= 0:
             yield corrupt(pos, "a %s record runs into a frame" % event.name)
             continue
-        tick += ((header >> 16) - tick) & 0xffff
         values = unpack_fields(event, data[pos + 4:pos + 4 + event.size])
+        tick = next_tick(tick, header, event, values)
         if event.tick_field is not None:
-            tick, tick_from = values[event.tick_field], seq
+            tick_from = seq
         yield Record(seq, tick, event, values, pos)
         seq += 1
         head += 1 + event.size // 4
@@ -385,14 +397,6 @@ def find_frame(data, start, end=None):
 def frame_kind(data, at):
     """What find_frame found at `at`."""
     return "header frame" if data.startswith(HEADER_MAGIC, at) else "sync frame"
-
-
-def frame_inside(data, start, end):
-    """True if a header or sync frame begins in data[start:end]. The kernel never writes
-    one inside a record, so a record that seems to hold one is damaged bytes misread (a
-    lost piece of stream put the frame where a payload was due): the frame is where to
-    resynchronise, not payload. A magic whose check does not verify is payload."""
-    return find_frame(data, start, end) >= 0
 
 
 def check_hash(stream_hash, table):

@@ -30,8 +30,8 @@ void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
 
 /* Claim room for a drop record carrying the pending count, followed by `words` more for
  * the event itself (0: the drop record alone). No room: the event is counted as dropped
- * too. Drop and resume records carry the tick read inside the claim, so that their full
- * tick agrees with their header and with the records around them. */
+ * too. A drop record carries the tick read inside the claim, so that its full tick
+ * agrees with its header and with the records around it. */
 static void emit_with_drops(struct trace_ring *ring, unsigned id, const void *payload,
                             uint32_t words)
 {
@@ -59,9 +59,6 @@ static void emit_with_drops(struct trace_ring *ring, unsigned id, const void *pa
         trace_ring_store(ring, head, TRACE_ID_drop, tick, &drop, drop_words);
         head += drop_words;
     }
-    const struct trace_resume resume = { .tick = tick };
-    if (id == TRACE_ID_resume)
-        payload = &resume;
     if (words)
         trace_ring_store(ring, head, id, tick, payload, words);
     open_gate(ring);
@@ -85,8 +82,13 @@ void trace_ring_set_enabled(struct trace_ring *ring, bool enabled)
 {
     /* Back on after a while off: the resume record goes in while the gate is still
      * closed, so no writer gets ahead of it with a tick the decoders cannot place. */
-    if (enabled && !READ_ONCE(ring->enabled) && ring->was_enabled)
-        emit_with_drops(ring, TRACE_ID_resume, NULL, 1 + sizeof(struct trace_resume) / 4);
+    if (enabled && !READ_ONCE(ring->enabled) && ring->was_enabled) {
+        /* Every other writer is turned away meanwhile, so no record can come between
+         * this clock read and the claim; a tick arriving between them only makes the
+         * field one behind its header, and decoders take the field. */
+        const struct trace_resume resume = { .tick = (uint32_t)*ring->clock };
+        emit_with_drops(ring, TRACE_ID_resume, &resume, 1 + sizeof(resume) / 4);
+    }
     ring->was_enabled |= enabled;
     WRITE_ONCE(ring->enabled, enabled);
     barrier();
@@ -101,6 +103,4 @@ void trace_ring_release(struct trace_ring *ring, uint64_t tail)
     WRITE_ONCE(ring->tail, tail);
     barrier();
     open_gate(ring);
-    if (!READ_ONCE(ring->enabled))
-        trace_ring_record_drops(ring);          /* no writer will come to do it */
 }

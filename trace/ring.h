@@ -25,8 +25,8 @@
  * Full ring: the event is not written; pending_drops counts it, and the next writer that
  * finds room first writes a `drop` record with the count, so no loss is silent. (A writer
  * that slips in between a nested drop and its drop record is recorded before it.) With
- * recording off no writer comes, so switching it off, the reader freeing words and
- * trace_ring_record_drops write the count themselves.
+ * recording off no writer comes, so switching it off, the drain (once per drain, in the
+ * room it freed) and trace_ring_record_drops write the count themselves.
  * The reader runs only in task context, never inside a writer, so every record below
  * head is complete when it reads it. (The flush at a panic is the exception, and best
  * effort: a panic inside an interrupt that stopped a writer between its compare-and-swap
@@ -55,7 +55,7 @@ struct trace_ring {
     uint64_t tail;                     /* the reader only */
     uint32_t mask;                     /* capacity - 1 (capacity a power of two); init */
     uint32_t pending_drops;            /* writers: +1 when full; taken by the next writer
-                                          (recording off: by the switch or the reader) */
+                                          (recording off: by the switch or the drain) */
     uint64_t dropped_total;            /* writers: events lost since boot */
     const volatile uint64_t *clock;    /* tick counter; set at init */
     bool enabled;                      /* anyone, READ_ONCE/WRITE_ONCE */
@@ -98,8 +98,7 @@ void trace_ring_emit_slow(struct trace_ring *ring, unsigned id, const void *payl
  * is on or off. IRQ-safe; with no room the count stays pending. */
 void trace_ring_record_drops(struct trace_ring *ring);
 
-/* Reader: `tail` has moved on; reopen the gate for writers (with recording off: write a
- * pending drop count into the room just freed). */
+/* Reader: `tail` has moved on; reopen the gate for writers. */
 void trace_ring_release(struct trace_ring *ring, uint64_t tail);
 
 /* Copy the record that starts at word `head` in. */

@@ -1,7 +1,9 @@
 /*
  * stream.c - the drain: ring records -> framed byte stream (stream.h). It reads the ring
  * from tail to head, copies each whole record out, then releases the words to writers,
- * so they are never reused before they are copied. It records no events of its own.
+ * so they are never reused before they are copied. It records no events of its own; it
+ * only writes the ring's pending drop count, once per drain, while recording is off and
+ * no writer comes to write it.
  * The full tick of each record (kept for `trace tail` and the sync frames) is the last
  * one plus the 16-bit difference in the header, or the record's own `tick` field if it
  * has one, as every decoder works it out (docs/trace-format.md).
@@ -113,5 +115,7 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
         n++;
     }
     trace_ring_release(ring, tail);
+    if (!READ_ONCE(ring->enabled))
+        trace_ring_record_drops(ring);          /* recording off: no writer will */
     return n;
 }

@@ -19,11 +19,19 @@ int trace_payload_words(unsigned id)
 }
 
 const uint8_t trace_field_size[] = {
-#define FIELD_TYPE(type) [TRACE_FIELD_##type] = sizeof(trace_##type),
-    FIELD_TYPE(u8) FIELD_TYPE(u16) FIELD_TYPE(u32) FIELD_TYPE(x32) FIELD_TYPE(x64)
-    FIELD_TYPE(str16) FIELD_TYPE(waker) FIELD_TYPE(result) FIELD_TYPE(sysno)
-    FIELD_TYPE(sret) FIELD_TYPE(sysarg) FIELD_TYPE(tick)
-#undef FIELD_TYPE
+#define FIELD_SIZE(type) [TRACE_FIELD_##type] = sizeof(trace_##type),
+    TRACE_FIELD_TYPES(FIELD_SIZE)
+#undef FIELD_SIZE
+};
+
+/* Whether each event has a `tick` field, known at compile time so that the drain's
+ * question costs one load per record; where the field is, only drop and resume ask. */
+static const bool has_tick[256] = {
+#define FIELD(type, name) || TRACE_FIELD_##type == TRACE_FIELD_tick
+#define TRACE_EVENT(id, name, ...) [id] = false __VA_ARGS__,
+#include "events.def"
+#undef TRACE_EVENT
+#undef FIELD
 };
 
 #define FIELD(type, name) { #name, TRACE_FIELD_##type },
@@ -46,9 +54,10 @@ const struct trace_event_info *trace_event_info(unsigned id)
 
 int trace_tick_offset(unsigned id)
 {
-    const struct trace_event_info *event = trace_event_info(id);
+    if (id >= 256 || !has_tick[id])
+        return -1;
     int offset = 0;
-    for (const struct trace_field *f = event ? event->fields : NULL; f && f->name; f++) {
+    for (const struct trace_field *f = events[id].fields; f->name; f++) {
         if (f->type == TRACE_FIELD_tick)
             return offset;
         offset += trace_field_size[f->type];

@@ -9,12 +9,16 @@
 
 #include "trace.h"
 
-/* The field types of events.def (their C types are in trace.h, tools/trace.py's TYPES
- * knows the same names and sizes). */
+/* The field types of events.def, once: each has a C type trace_NAME in trace.h, and
+ * tools/trace.py's TYPES knows the same names and sizes. */
+#define TRACE_FIELD_TYPES(X) \
+    X(u8) X(u16) X(u32) X(x32) X(x64) X(str16) X(waker) X(result) X(sysno) X(sret) \
+    X(sysarg) X(tick)
+
 enum trace_field_type {
-    TRACE_FIELD_u8, TRACE_FIELD_u16, TRACE_FIELD_u32, TRACE_FIELD_x32, TRACE_FIELD_x64,
-    TRACE_FIELD_str16, TRACE_FIELD_waker, TRACE_FIELD_result, TRACE_FIELD_sysno,
-    TRACE_FIELD_sret, TRACE_FIELD_sysarg, TRACE_FIELD_tick,
+#define TRACE_FIELD_ENUM(type) TRACE_FIELD_##type,
+    TRACE_FIELD_TYPES(TRACE_FIELD_ENUM)
+#undef TRACE_FIELD_ENUM
 };
 
 extern const uint8_t trace_field_size[];       /* bytes, by enum trace_field_type */
@@ -33,7 +37,8 @@ struct trace_event_info {
 const struct trace_event_info *trace_event_info(unsigned id);
 
 /* Byte offset of event `id`'s `tick` field in its payload, or -1 if it has none or the
- * id is unknown. Pure. */
+ * id is unknown. Pure; one table load for the events without one (the drain asks for
+ * every record). */
 int trace_tick_offset(unsigned id);
 
 #endif

@@ -95,9 +95,11 @@ static int refuse(const char *why)
 }
 
 /*
- * Refuse a log the replay could only end with "diverged", before anything runs. Timer
- * entries start ticks 1, 2, 3... in log order (the PIT is masked: only the log advances
- * time), and their data is the trace's record of that tick. Positioned entries come in
+ * Refuse a malformed log before anything runs. Timer entries start ticks 1, 2, 3... in
+ * log order (the PIT is masked: only the log advances time); the timer ignores their
+ * data, which only becomes the trace's irq_enter.data, so a wrong one would not make the
+ * replay diverge but would make its trace name a tick that never started. The other
+ * rules refuse what could only end with "diverged". Positioned entries come in
  * the order the boundaries pass: an in-program entry at B arrives in the poll after
  * boundary B, so after B's other entries and alone (one interrupt ends a program's run);
  * at_boundary never sees boundary 0, so only an in-program entry can be positioned there.

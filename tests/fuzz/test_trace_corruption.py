@@ -194,7 +194,8 @@ def test_a_record_that_swallowed_the_start_of_a_sync_frame_resyncs_there(streams
                                                                           table):
     """Bytes lost just before a sync frame: the record whose payload went missing read the
     frame's first bytes as its payload, the decoder then reported corruption past the
-    frame's magic and found no sync frame to resume at (tools/trace.py frame_inside)."""
+    frame's magic and found no sync frame to resume at (tools/trace.py: a record that
+    holds a frame)."""
     data = streams["generated"]
     sync = syncs(data)[0]
     last = [r for r in decoded["generated"] if r.offset < sync][-1]    # 8 bytes: a mark
