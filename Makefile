@@ -47,6 +47,7 @@ KERNEL_LDFLAGS := --fatal-warnings -nostdlib -z max-page-size=0x1000 -z noexecst
 # <- proc/syscall <- shell <- kmain; trace/ observes them all through trace/trace.h ----
 KERNEL_OBJS := \
 	kernel/lib/string.o \
+	kernel/lib/number.o \
 	kernel/lib/format.o \
 	kernel/lib/kprintf.o \
 	kernel/lib/panic.o \
@@ -153,7 +154,8 @@ ASYNC_SRC := kernel/async/executor.c kernel/async/timer.c kernel/async/keyboard.
 UNIT_SRC_test_executor := $(ASYNC_SRC) kernel/async/gdb_tasks.c kernel/lib/kprintf.c \
 	kernel/lib/format.c kernel/lib/ksyms.c
 UNIT_SRC_test_scancode := kernel/async/scancode.c
-UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/format.c
+UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/number.c \
+	kernel/lib/format.c
 UNIT_SRC_test_gdbstub := debug/gdbstub/rsp.c debug/gdbstub/gdbstub.c kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
@@ -364,7 +366,7 @@ USER_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
 	-MMD -MP -Iuser/lib -Ikernel/include -Ikernel/lib -Ikernel/syscall -I$(BUILD)/user
 USER_LDFLAGS := -static -nostdlib -no-pie --fatal-warnings -z max-page-size=0x1000 \
 	-z noexecstack --build-id=none -T $(BUILD)/user/link.ld
-USER_LIB_OBJS := $(addprefix $(BUILD)/user/lib/,ulib.o string.o)
+USER_LIB_OBJS := $(addprefix $(BUILD)/user/lib/,ulib.o string.o number.o)
 USER_ELFS := $(addprefix $(BUILD)/user/,$(addsuffix .elf,$(USER_PROGRAMS)))
 INITRD_ENTRIES := $(sort $(USER_PROGRAMS) $(USER_FILES))
 
@@ -378,8 +380,9 @@ $(BUILD)/user/%.o: user/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-# The kernel's string functions, built again with the user flags: one implementation.
-$(BUILD)/user/lib/string.o: kernel/lib/string.c
+# The kernel's string functions and number parsing, built again with the user flags: one
+# implementation.
+$(BUILD)/user/lib/%.o: kernel/lib/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (user)"
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@

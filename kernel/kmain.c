@@ -7,6 +7,7 @@
 #include "boot_info.h"
 #include "cpu.h"
 #include "debug_exit.h"
+#include "errno.h"
 #include "executor.h"
 #include "frame.h"
 #include "gdb_tasks.h"
@@ -211,7 +212,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
     serial_input_init(&com1, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + COM1_IRQ));
     stage("IRQ", "timer (IRQ 0), %s, COM1 receive (IRQ 4) unmasked",
-          keyboard == 0 ? "keyboard (IRQ 1)" : "no PS/2 keyboard (controller silent)");
+          keyboard == 0 ? "keyboard (IRQ 1)"
+                        : keyboard == -EIO ? "no PS/2 keyboard (controller silent)"
+                                           : "no PS/2 keyboard (its IRQ not registered)");
     interrupts_start();                    /* live, recorded, or replayed from a log */
 
     if (ktest_main)                        /* test kernels: run the suite and exit */

@@ -191,14 +191,15 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
     for (unsigned r = 0; r < t->reg_count; r++) {
         unsigned size = t->reg_size(r);
         if (at + 2 * size > len || rsp_hex_decode(value, hex + at, size) != 0 ||
-            kept + size > sizeof(stub->out) || t->read_reg(stub->reg_thread, r, old + kept) != 0) {
+            kept + size > sizeof(stub->out) ||
+            t->read_reg(stub->reg_thread, r, old + kept) != 0) {
             reply(stub, REPLY_BAD);
             return;
         }
         at += 2 * size;
         kept += size;
     }
-    at = kept = 0;
+    at = 0;
     for (unsigned r = 0; r < t->reg_count; r++) {
         unsigned size = t->reg_size(r);
         rsp_hex_decode(value, hex + at, size);
@@ -209,7 +210,6 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
             return;
         }
         at += 2 * size;
-        kept += size;
     }
     reply(stub, "OK");
 }
@@ -424,8 +424,9 @@ static void handle_monitor(struct gdbstub *stub, const char *hex)
 static bool thread_alive(const struct gdbstub *stub, uint32_t thread)
 {
     char info[8];
+    const struct gdb_target *t = stub->target;
     return thread == stub->stopped_thread ||
-           (stub->target->thread_info && stub->target->thread_info(thread, info, sizeof(info)) == 0);
+           (t->thread_info && t->thread_info(thread, info, sizeof(info)) == 0);
 }
 
 static bool on_cpu(const struct gdbstub *stub, uint32_t thread)

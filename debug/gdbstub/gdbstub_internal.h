@@ -3,8 +3,9 @@
  * view of it). The protocol side (gdbstub.c, rsp.c) is arch-neutral and reaches the
  * machine only through struct gdb_target; x86_64.c implements it (int3 breakpoints,
  * debug registers, single-step with TF, tasks as threads, the ways in), on the register
- * block of x86_64_registers.c (GDB's amd64 order), and serial.c carries the bytes. The host unit tests and the fuzzer drive the protocol
- * side through this header with a fake target.
+ * block of x86_64_registers.c (GDB's amd64 order), and serial.c carries the bytes. The
+ * host unit tests and the fuzzer drive the protocol side through this header with a
+ * fake target.
  */
 #ifndef LOCKSTEP_GDBSTUB_INTERNAL_H
 #define LOCKSTEP_GDBSTUB_INTERNAL_H

@@ -5,8 +5,11 @@
  * single consumer (the keyboard task). The producer writes the byte, then publishes
  * `scan_head`; the consumer reads the byte, then publishes `scan_tail`. Key queue: the
  * keyboard task produces, the reader consumes, both in task context. When it is full the
- * newest key is refused, never the oldest: a reader that comes back late (the shell after
- * `sleep`) must get the start of what was typed, not a tail that reads as a command.
+ * newest key is refused, never the oldest: a reader that comes back late must get the
+ * start of what was typed, not a tail that reads as a command. (The shell reads all the
+ * time now, during `sleep` and programs too, and while it is busy inside its own poll
+ * the keyboard task cannot run either, so the scancode queue fills first; the key queue
+ * filling is a last line of defence.)
  *
  * A full scancode queue drops the new byte and flags the newest queued entry
  * (SCAN_LOST_AFTER): once the task has decoded that byte it releases every held key,
@@ -72,9 +75,9 @@ static void deliver(const struct key_event *event, uint8_t byte)
     if (key_head - key_tail == KEYBOARD_KEY_QUEUE) {
         /* Nobody has read for a while. Refuse this key: what is queued is the start of
          * what was typed, and keeping it whole is what makes the loss harmless. The
-         * console hears of it once a run, as the run starts: the reader is elsewhere then
-         * (the shell asleep), so the line lands above its next prompt, worded as the
-         * shell words its own losses. */
+         * console hears of it once a run, as the run starts: the reader is elsewhere then,
+         * so the line lands above its next prompt, worded as the shell words its own
+         * losses. */
         stats.key_drops++;
         TRACE(key_drop, .scancode = byte, .reason = SCANCODE_KEY_QUEUE_FULL);
         if (!keys_dropping)
@@ -135,9 +138,9 @@ static enum poll keyboard_poll(struct task *task)
         uint8_t leds = scancode_leds(&decoder);
         decode((uint8_t)entry);
         if (entry & SCAN_LOST_AFTER) {
-            if (decoder.prefix)                /* it cannot go on: refuse it, as decode does */
-                refused(decoder.prefix, SCANCODE_MALFORMED);
-            scancode_lost(&decoder);
+            uint8_t abandoned = scancode_lost(&decoder);
+            if (abandoned)                     /* a sequence the lost bytes cut off */
+                refused(abandoned, SCANCODE_MALFORMED);
         }
         if (scancode_leds(&decoder) != leds && leds_handler)
             leds_handler(scancode_leds(&decoder));

@@ -164,11 +164,13 @@ static void release_held(struct scancode_decoder *d)
     d->locks_down = 0;                            /* the next press toggles */
 }
 
-void scancode_lost(struct scancode_decoder *d)
+uint8_t scancode_lost(struct scancode_decoder *d)
 {
+    uint8_t abandoned = d->prefix;
     release_held(d);
     d->prefix = 0;                                /* its continuation may be lost too */
     d->pause_index = 0;
+    return abandoned;
 }
 
 enum scancode_result scancode_decode(struct scancode_decoder *d, uint8_t byte,

@@ -81,8 +81,9 @@ enum scancode_result scancode_decode(struct scancode_decoder *decoder, uint8_t b
  * them. Every held Shift, Ctrl, Alt and lock key now reads as released (the safe side:
  * one really still held reads as up until its next make; a lost break can no longer leave
  * one stuck), and a pending prefix sequence is forgotten; the locks stay as they are.
- * The caller records the forgotten prefix if it wants to. Cannot fail. */
-void scancode_lost(struct scancode_decoder *decoder);
+ * Returns the forgotten prefix byte (0xe0, 0xe1), for the caller to record as a
+ * SCANCODE_MALFORMED refusal, or 0 if none was pending. Cannot fail. */
+uint8_t scancode_lost(struct scancode_decoder *decoder);
 
 /* The lock LEDs as the PS/2 "set LEDs" command wants them: bit 0 Scroll, 1 Num, 2 Caps. */
 uint8_t scancode_leds(const struct scancode_decoder *decoder);

@@ -190,6 +190,8 @@ bool uart_read_byte(struct uart *uart, uint8_t *byte)
 
 bool uart_read_gap(struct uart *uart, uint64_t *lost, uint8_t *last_lost)
 {
+    if (!READ_ONCE(uart->rx_gap))
+        return false;                     /* the usual case, asked at every read: no cli */
     bool gap = false;
     uint64_t flags = cpu_irq_save();      /* count and last byte of the same gap */
     if (uart->rx_gap && uart->rx_tail == uart->rx_head) {

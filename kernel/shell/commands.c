@@ -13,6 +13,7 @@
 #include "irq.h"
 #include "keyboard.h"
 #include "kprintf.h"
+#include "number.h"
 #include "panic.h"
 #include "parse.h"
 #include "pit.h"

@@ -48,11 +48,16 @@ void line_init(struct line_editor *e, const char *prompt,
     e->complete = complete;
 }
 
-void line_start(struct line_editor *e)
+static void clear_line(struct line_editor *e)
 {
     e->len = e->cursor = 0;
     e->buf[0] = '\0';
     e->browse = 0;
+}
+
+void line_start(struct line_editor *e)
+{
+    clear_line(e);
     out(e, e->prompt);
 }
 
@@ -351,7 +356,5 @@ void line_discard(struct line_editor *e)
 {
     if (e->len || e->prompt[0])
         out(e, "\n");
-    e->len = e->cursor = 0;
-    e->buf[0] = '\0';
-    e->browse = 0;
+    clear_line(e);
 }

@@ -44,20 +44,3 @@ int parse_line(char *line, struct parsed_line *out, const char **error)
     out->argv[out->argc] = NULL;
     return 0;
 }
-
-int parse_unsigned(const char *text, uint64_t max, uint64_t *value)
-{
-    uint64_t v = 0;
-    if (!text || !*text)
-        return -EINVAL;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -EINVAL;
-        unsigned digit = (unsigned)(*p - '0');
-        if (digit > max || v > (max - digit) / 10)     /* max - digit must not wrap */
-            return -EINVAL;
-        v = v * 10 + digit;
-    }
-    *value = v;
-    return 0;
-}

@@ -20,7 +20,4 @@ struct parsed_line {
  * for an unterminated quote; `*error` then says which. */
 int parse_line(char *line, struct parsed_line *out, const char **error);
 
-/* A decimal number that fits in `max`: returns 0 and *value, or -EINVAL. */
-int parse_unsigned(const char *text, uint64_t max, uint64_t *value);
-
 #endif

@@ -2,7 +2,8 @@
  * syscall.h - the syscall table (syscalls.def) and its dispatcher. A syscall is a future
  * over the process that made it: syscall_begin records the number and arguments from
  * the program's registers, syscall_poll runs the handler until it is done (most are done
- * at once; read from the console and sleep_ms wait), and the result goes back in rax.
+ * at once; read from the console and sleep_ms wait, and a long write takes a page per
+ * poll), and the result goes back in rax.
  * Every syscall is traced: syscall_enter when it begins, syscall_exit when it ends.
  */
 #ifndef LOCKSTEP_SYSCALL_H
@@ -18,7 +19,8 @@ struct syscall_call {
     uint64_t number;
     uint64_t args[SYSCALL_ARGS_MAX];
     int64_t result;
-    bool started;                      /* a waiting handler has set up its wait */
+    bool started;                      /* a handler spanning polls did its first part
+                                          (set up its wait, checked its buffer) */
     uint64_t progress;                 /* what one spanning several polls has done */
 };
 

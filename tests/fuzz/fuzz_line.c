@@ -11,6 +11,7 @@
 #include "fuzz.h"
 #include "errno.h"
 #include "line.h"
+#include "number.h"
 #include "parse.h"
 
 #define PROMPT "lockstep> "

@@ -20,7 +20,8 @@ RANK = {"include": 0, "lib": 0, "arch": 1, "boot": 2, "drivers": 3, "mm": 4, "as
 OWN_RULES = {
     "trace": ({"include", "lib"}, {"syscall.h", "syscalls.def"}),
     "gdbstub": ({"include", "lib", "arch"}, {"uart16550.h"}),
-    "user": ({"include"}, {"string.h", "syscalls.def", "arch/x86_64/layout.h"}),
+    "user": ({"include"},         # string.c and number.c are built again for user space
+             {"string.h", "number.h", "syscalls.def", "arch/x86_64/layout.h"}),
 }
 PUBLIC = {"trace": {"trace.h"}, "gdbstub": {"gdbstub.h"}}
 

@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "errno.h"
 #include "line.h"
+#include "number.h"
 #include "parse.h"
 
 #define PROMPT "lockstep> "

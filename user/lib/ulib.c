@@ -5,6 +5,7 @@
  * early only when the buffer fills, so each call costs one kernel entry in the common case.
  */
 #include "ulib.h"
+#include "number.h"
 
 long print(const char *s)
 {
@@ -211,17 +212,9 @@ int parse_long(const char *text, long min, long max, long *value)
      * does not fit in a long. */
     unsigned long limit = negative ? (min < 0 ? -(unsigned long)min : 0)
                                    : (max > 0 ? (unsigned long)max : 0);
-    unsigned long magnitude = 0;
-    if (!*p)
+    uint64_t magnitude;
+    if (parse_unsigned(p, limit, &magnitude) != 0)
         return -EINVAL;
-    for (; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -EINVAL;
-        unsigned digit = (unsigned)(*p - '0');
-        if (digit > limit || magnitude > (limit - digit) / 10)   /* limit - digit: no wrap */
-            return -EINVAL;
-        magnitude = magnitude * 10 + digit;
-    }
     long v = !negative ? (long)magnitude : magnitude ? -(long)(magnitude - 1) - 1 : 0;
     if (v < min || v > max)
         return -EINVAL;
