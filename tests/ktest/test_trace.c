@@ -49,11 +49,12 @@ KTEST(trace_marks_under_interrupts)
 KTEST(trace_stats_and_switch)
 {
     struct trace_stats s;
-    trace_get_stats(&s);
+    uint64_t flags = cpu_irq_save();                /* no IRQ records in between */
+    trace_get_stats(&s);                            /* (a tick between this read and the
+                                                       cli once made it flaky: CI, 1 run) */
     KCHECK(s.enabled);
     KCHECK_EQ(s.capacity_words, 16384);
     KCHECK_EQ(s.table_hash, trace_table_hash());
-    uint64_t flags = cpu_irq_save();                /* no IRQ records in between */
     uint64_t recorded = s.recorded_words;
     trace_set_enabled(false);
     TRACE(mark, .value = 1);
