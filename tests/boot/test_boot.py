@@ -156,6 +156,10 @@ def test_a_key_press_in_the_trace(booted):
     time.sleep(0.3)                                # let the idle loop drain the trace
     with open(booted.trace, "rb") as f:
         items = list(tracetool.decode(f.read(), tracetool.EventTable()))
+    # The kernel is still running and QEMU still writing: the file may end inside a
+    # record (CI caught one ending in an irq_exit), as a capture stopped mid-record does.
+    if items and isinstance(items[-1], tracetool.Note) and items[-1].kind == "truncated":
+        items.pop()
     events = [i for i in items if isinstance(i, tracetool.Record)]
     assert len(events) == len(items), [i.text() for i in items if i not in events]
     kbd = next(e.values["task"][1] for e in events if e.name == "task_spawn"
