@@ -6,34 +6,10 @@ loader, the PS/2 keyboard through the monitor) kills `spin` with Ctrl+C on the k
 import re
 import time
 
-import pexpect
+from console_session import PROMPT, boot_kernel, make_run_serial
 
-from conftest import ROOT
-from monitored import MonitoredKernel
-
-PROMPT = "\nlockstep> "
 PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "exitwith", "flood", "fpu",
             "hello", "kernelptr", "keys", "nullptr", "privileged", "spin", "undefined"]
-
-
-class Session:
-    def __init__(self):
-        self.child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=60,
-                                   encoding="utf-8", codec_errors="replace",
-                                   dimensions=(50, 100))
-        self.child.expect_exact(PROMPT)
-
-    def run(self, line, timeout=30):
-        """Type `line`, return its output (CRs dropped) up to the next prompt."""
-        self.child.send(line + "\r")
-        self.child.expect_exact(PROMPT, timeout=timeout)
-        return self.child.before.replace("\r", "")
-
-    def close(self):
-        self.child.sendcontrol("a")
-        self.child.send("x")
-        self.child.expect(pexpect.EOF, timeout=20)
-        self.child.close(force=True)
 
 
 def frames_in_use(output):
@@ -49,8 +25,7 @@ def task_polls(output, name):
 
 
 def test_every_program_over_the_serial_console():
-    s = Session()
-    try:
+    with make_run_serial() as s:
         # The first program grows the heap and builds the kernel-stack page tables, which
         # stay; from then on, every program must give back every frame it took.
         s.run("hello")
@@ -77,13 +52,13 @@ def test_every_program_over_the_serial_console():
         assert len(times) == 3, out
         assert all(b - a >= 100 for a, b in zip(times, times[1:])), out   # sleep_ms(100)
 
-        s.child.send("keys\r")
+        s.type("keys")
         s.child.expect_exact('keys: type a line ("quit" to stop)')
-        s.child.send("first line\r")
+        s.type("first line")
         s.child.expect_exact("keys: got 11 bytes: first line")
-        s.child.send("quit\r")
+        s.type("quit")
         s.child.expect_exact("keys: got 5 bytes: quit")
-        s.child.expect_exact(PROMPT)
+        s.wait_prompt()
 
         # A terminal that ends lines with CR LF: the LF after the command is not an empty
         # line for the program (the shell's and the program's editors share one decoder).
@@ -94,7 +69,7 @@ def test_every_program_over_the_serial_console():
         assert s.child.match.groups() == ("7", "second"), s.child.match.groups()
         s.child.send("quit\r\n")
         s.child.expect_exact("keys: got 5 bytes: quit")
-        s.child.expect_exact(PROMPT)
+        s.wait_prompt()
 
         out = s.run("nullptr")
         assert re.search(r"^\[pid \d+\] killed: page fault at 0x0 \(read, not mapped; "
@@ -124,44 +99,37 @@ def test_every_program_over_the_serial_console():
         # spin never makes a syscall: only the timer's preemption lets the other tasks
         # run (the uptime task wakes once a second), and Ctrl+C ends it.
         uptime_polls = task_polls(s.run("tasks"), "uptime")
-        s.child.send("spin\r")
+        s.type("spin")
         s.child.expect_exact("spin: looping forever (Ctrl+C stops me)")
         time.sleep(2.5)
         s.child.sendcontrol("c")
         s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
-        s.child.expect_exact(PROMPT)
+        s.wait_prompt()
         out = s.run("tasks")
         assert task_polls(out, "uptime") >= uptime_polls + 2, out
         assert not re.search(r"^ +\d+ spin ", out, re.M), out
 
         # A long write goes a page per poll, so the shell's Ctrl+C ends it part-way
         # (it once held the CPU to its end: 164 s for 16 MiB).
-        s.child.send("flood 2048\r")
+        s.type("flood 2048")
         s.child.expect_exact("a" * 63)
         s.child.sendcontrol("c")
         s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)", timeout=20)
         assert len(s.child.before) < 1024 * 1024, len(s.child.before)
-        s.child.expect_exact(PROMPT)
+        s.wait_prompt()
         assert "write returned" not in s.child.before, s.child.before
 
         assert re.search(r"^Hello from user space!", s.run("hello"), re.M)
         assert frames_in_use(s.run("mem")) == frames_before       # every page came back
-    finally:
-        s.close()
 
 
 def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
-    kernel = MonitoredKernel()
-    try:
-        kernel.wait_for(re.escape(PROMPT))
-        for code in ["s", "p", "i", "n", "ret"]:
-            kernel.sendkey(code, pause=0.05)
-        kernel.wait_for(r"spin: looping forever")
+    with boot_kernel(keyboard=True) as s:
+        s.press(["s", "p", "i", "n", "ret"], pause=0.05)
+        s.child.expect(r"spin: looping forever")
         time.sleep(1)
-        kernel.sendkey("ctrl-c")
-        kernel.wait_for(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
-    finally:
-        kernel.close()
+        s.press(["ctrl-c"])
+        s.child.expect(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
 
 
 def test_lines_typed_while_a_program_runs_are_not_lost():
@@ -169,36 +137,33 @@ def test_lines_typed_while_a_program_runs_are_not_lost():
     line typed ahead of a program that never reads, or typed after Ctrl+C, was lost. Now
     the program reads what it wants and the shell runs the rest, as if typed at its
     prompt; Ctrl+C drops only what was typed before it, as a tty flushes its input."""
-    s = Session()
-    try:
+    with make_run_serial() as s:
         s.child.send("hello\recho typed-ahead\r")            # hello never reads
         s.child.expect(r"Hello from user space! I am pid \d+\.")
         s.child.expect(r"lockstep> echo typed-ahead\r+\ntyped-ahead\r+\n")
-        s.child.expect_exact("lockstep> ")
+        s.child.expect_exact(PROMPT)
 
         s.child.send("spin\r\x03echo after-kill\r")          # one burst, Ctrl+C inside
         s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
         s.child.expect(r"lockstep> echo after-kill\r+\nafter-kill\r+\n")
-        s.child.expect_exact("lockstep> ")
+        s.child.expect_exact(PROMPT)
 
         s.child.send("keys\rone\rquit\recho after-quit\r")   # keys reads up to quit
         s.child.expect_exact("keys: got 4 bytes: one")
         s.child.expect_exact("keys: got 5 bytes: quit")
         s.child.expect(r"lockstep> echo after-quit\r+\nafter-quit\r+\n")
-        s.child.expect_exact("lockstep> ")
+        s.child.expect_exact(PROMPT)
 
-        s.child.send("spin\r")
+        s.type("spin")
         s.child.expect_exact("spin: looping forever (Ctrl+C stops me)")
-        s.child.send("echo dropped\r")
+        s.type("echo dropped")
         s.child.expect_exact("echo dropped")                 # echoed as typed, queued
         s.child.sendcontrol("c")
         s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
-        s.child.expect_exact("lockstep> ")
+        s.child.expect_exact(PROMPT)
         out = s.run("echo next")
         assert out.startswith("echo next\nnext"), out        # the dropped line never ran
         assert "dropped" not in out, out
-    finally:
-        s.close()
 
 
 def test_bad_number_arguments_are_refused_with_exit_code_2():
@@ -206,8 +171,7 @@ def test_bad_number_arguments_are_refused_with_exit_code_2():
     100 times, `exitwith abc` exited 0, `exitwith 99999999999999999999` 999999999 and
     `flood 3x` wrote 3 KiB. Now the whole argument must be a number in range, or the
     program says so on stderr and exits 2."""
-    s = Session()
-    try:
+    with make_run_serial() as s:
         for line, what, low, high in [
                 ("counter abc", "N", 1, 100), ("counter -5", "N", 1, 100),
                 ("counter 99999999999", "N", 1, 100),
@@ -223,5 +187,3 @@ def test_bad_number_arguments_are_refused_with_exit_code_2():
             assert "counter: 1 of" not in out and "write returned" not in out, out
         out = s.run("exitwith -2147483648")
         assert re.search(r"^\[pid \d+\] exited with code -2147483648$", out, re.M), out
-    finally:
-        s.close()

@@ -3,22 +3,17 @@ typed over the serial console of `make run-serial` (pexpect), and the same sessi
 typed on the PS/2 keyboard through QEMU's monitor (`sendkey`). Every step's output must
 match its patterns, and the two runs must print the same thing wherever the output does
 not depend on time."""
-import os
 import re
 import time
 
 import pexpect
 
-import qemu
-from conftest import BUILD, ROOT
-from monitored import MonitoredKernel
+from console_session import PROMPT, boot_kernel, make_run_serial
 from shell_session import STEPS, VARIABLE, qcodes, serial_bytes, step_name
 from terminal import render
 
-PROMPT = "lockstep> "
 # A prompt at the start of a line, or of the screen after `clear` (redraws of the line
 # being edited start with a bare CR instead).
-NEW_PROMPT = "\n" + PROMPT
 FRESH_PROMPT = re.compile(r"(?:\n|\x1b\[H)" + re.escape(PROMPT))
 
 
@@ -35,22 +30,20 @@ def check_steps(outputs):
             at += 1
 
 
-def run_serial():
-    child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=60,
-                          encoding="utf-8", codec_errors="replace", dimensions=(50, 100))
+def type_steps(session, type_keys):
+    """Type every step of STEPS into `session`, each with type_keys(session, keys); per
+    step, the rendered lines from its command line to the next fresh prompt."""
     transcript = []
-    try:
-        child.expect_exact(NEW_PROMPT)
+    with session as s:
         for keys, _ in STEPS:
-            child.send(serial_bytes(keys))
-            child.expect(FRESH_PROMPT)                 # the command finished
-            transcript.append(child.before)
-        child.sendcontrol("a")
-        child.send("x")
-        child.expect(pexpect.EOF, timeout=20)
-    finally:
-        child.close(force=True)
+            type_keys(s, keys)
+            s.child.expect(FRESH_PROMPT)                 # the command finished
+            transcript.append(s.child.before)
     return [render(PROMPT + t) for t in transcript]
+
+
+def run_serial():
+    return type_steps(make_run_serial(), lambda s, keys: s.child.send(serial_bytes(keys)))
 
 
 def test_every_command_over_the_serial_console():
@@ -60,19 +53,7 @@ def test_every_command_over_the_serial_console():
 
 
 def run_ps2():
-    kernel = MonitoredKernel()
-    try:
-        kernel.wait_for(FRESH_PROMPT)
-        for n, (keys, _) in enumerate(STEPS):
-            for code in qcodes(keys):
-                kernel.sendkey(code)
-            kernel.wait_for(FRESH_PROMPT, count=n + 2)
-        raw = kernel.text()
-    finally:
-        kernel.close()
-    # Each step runs from one fresh prompt to the next, as in the serial transcript.
-    chunks = FRESH_PROMPT.split(raw)[1:len(STEPS) + 1]
-    return [render(PROMPT + chunk) for chunk in chunks]
+    return type_steps(boot_kernel(keyboard=True), lambda s, keys: s.press(qcodes(keys)))
 
 
 def test_the_same_session_on_the_ps2_keyboard():
@@ -84,75 +65,50 @@ def test_the_same_session_on_the_ps2_keyboard():
             assert a == b, "step %r differs:\nserial: %r\nPS/2:   %r" % (step_name(keys), a, b)
 
 
-def boot_and_type(line, display="none"):
-    """Boot the kernel with COM1 on a pty, type `line`, and return the pexpect child.
-    display="serial" wires COM1 as `make run-serial` does, so that a Ctrl+C typed reaches
-    the kernel rather than stopping QEMU."""
-    argv = qemu.command(os.path.join(BUILD, "lockstep.elf"), display=display)
-    child = pexpect.spawn(argv[0], argv[1:], timeout=30, encoding="utf-8",
-                          codec_errors="replace")
-    child.expect_exact(NEW_PROMPT)
-    child.send(line + "\r")
-    return child
-
-
 def test_panic_command_reports_and_halts():
-    child = boot_and_type("panic the end")
-    try:
-        child.expect_exact("PANIC: the end")
-        child.expect("backtrace:")
-        child.expect(r"<cmd_panic\+0x[0-9a-f]+>")
-        child.expect_exact("kernel halted.")
-    finally:
-        child.close(force=True)
+    with boot_kernel() as s:
+        s.type("panic the end")
+        s.child.expect_exact("PANIC: the end")
+        s.child.expect("backtrace:")
+        s.child.expect(r"<cmd_panic\+0x[0-9a-f]+>")
+        s.child.expect_exact("kernel halted.")
 
 
 def test_fault_page_reports_the_address_and_halts():
-    child = boot_and_type("fault page")
-    try:
-        child.expect_exact("EXCEPTION 14: #PF Page fault")
-        child.expect_exact("CR2 00000000dead0000")
-        child.expect(r"RIP [0-9a-f]{16} <cmd_fault\+")
-        child.expect_exact("kernel halted.")
-    finally:
-        child.close(force=True)
+    with boot_kernel() as s:
+        s.type("fault page")
+        s.child.expect_exact("EXCEPTION 14: #PF Page fault")
+        s.child.expect_exact("CR2 00000000dead0000")
+        s.child.expect(r"RIP [0-9a-f]{16} <cmd_fault\+")
+        s.child.expect_exact("kernel halted.")
 
 
 def test_reboot_resets_the_machine():
-    child = boot_and_type("reboot")
-    try:
-        child.expect_exact("rebooting...")
-        child.expect(pexpect.EOF)            # -no-reboot: QEMU exits on the reset
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 0
-
-
-def lines_of(child):
-    """The output before the last expect, one line each, CRs dropped."""
-    return child.before.replace("\r", "").split("\n")
+    with boot_kernel() as s:
+        s.type("reboot")
+        s.child.expect_exact("rebooting...")
+        s.child.expect(pexpect.EOF)            # -no-reboot: QEMU exits on the reset
+    assert s.child.exitstatus == 0
 
 
 def test_a_lone_escape_does_not_swallow_enter_or_ctrl_c():
     """Regression (review): on COM1 the byte after ESC or ESC [ was thrown away with the
     sequence, so `spin`, the Escape key, Ctrl+C left spin running, and ESC CR was no
     Enter. A byte that cannot continue a sequence now counts as itself."""
-    child = boot_and_type("spin", display="serial")
-    try:
-        child.expect_exact("spin: looping forever (Ctrl+C stops me)")
-        child.send("\x1b")
+    with boot_kernel(display="serial") as s:
+        s.type("spin")
+        s.child.expect_exact("spin: looping forever (Ctrl+C stops me)")
+        s.child.send("\x1b")
         time.sleep(0.3)                                  # Escape alone, then Ctrl+C
-        child.sendcontrol("c")
-        child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
-        child.expect_exact(NEW_PROMPT)
-        child.send("echo a\x1b\r")
-        child.expect_exact(NEW_PROMPT)
-        assert "a" in lines_of(child), child.before
-        child.send("echo \x1bxyz\r")
-        child.expect_exact(NEW_PROMPT)
-        assert "xyz" in lines_of(child), child.before
-    finally:
-        child.close(force=True)
+        s.child.sendcontrol("c")
+        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.wait_prompt()
+        s.child.send("echo a\x1b\r")
+        s.wait_prompt()
+        assert "a" in s.lines(), s.child.before
+        s.child.send("echo \x1bxyz\r")
+        s.wait_prompt()
+        assert "xyz" in s.lines(), s.child.before
 
 
 def test_ctrl_c_ends_sleep_and_lines_typed_during_it_run_after_it():
@@ -161,24 +117,22 @@ def test_ctrl_c_ends_sleep_and_lines_typed_during_it_run_after_it():
     silently, so the next line ran joined to half of line 4. The shell now reads the
     console while it sleeps: lines typed meanwhile are queued and run after the sleep,
     and Ctrl+C ends it."""
-    child = boot_and_type("sleep 60000", display="serial")
-    try:
+    with boot_kernel(display="serial") as s:
+        s.type("sleep 60000")
         time.sleep(0.5)
         started = time.time()
-        child.sendcontrol("c")
-        child.expect_exact(NEW_PROMPT, timeout=5)
+        s.child.sendcontrol("c")
+        s.wait_prompt(timeout=5)
         assert time.time() - started < 5
-        child.send("sleep 2000\r")
+        s.type("sleep 2000")
         time.sleep(0.3)
         pasted = ["echo " + str(i) * 61 for i in range(1, 6)]
-        child.send("".join(line + "\r" for line in pasted))
+        s.child.send("".join(line + "\r" for line in pasted))
         for i in range(1, 6):
-            child.expect(r"lockstep> echo %s\r+\n%s\r+\n" % (str(i) * 61, str(i) * 61))
-        child.send("echo ok\r")
-        child.expect(r"lockstep> echo ok\r+\nok\r+\n")
-        assert "dropped" not in child.before, child.before
-    finally:
-        child.close(force=True)
+            s.child.expect(r"lockstep> echo %s\r+\n%s\r+\n" % (str(i) * 61, str(i) * 61))
+        s.type("echo ok")
+        s.child.expect(r"lockstep> echo ok\r+\nok\r+\n")
+        assert "dropped" not in s.child.before, s.child.before
 
 
 def test_input_lost_to_a_full_ring_is_reported_and_never_joined_to_the_next_line():
@@ -187,27 +141,23 @@ def test_input_lost_to_a_full_ring_is_reported_and_never_joined_to_the_next_line
     five 66-byte lines pasted during it overflow the ring: lines 1-3 run, the shell says
     how many bytes it lost, line 4 (cut) and line 5 (lost) do not run, and the next line
     runs alone. A line whose start was lost does not run either."""
-    child = boot_and_type("busy 2000", display="serial")
-    try:
+    with boot_kernel(display="serial") as s:
+        s.type("busy 2000")
         time.sleep(0.3)
-        child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 6)))
-        child.expect(r"\((\d+) input bytes dropped: the line they cut is discarded\)")
-        assert int(child.match.group(1)) == 5 * 67 - 256, child.match.group(0)
-        ran = [line for line in lines_of(child) if re.fullmatch(r"(\d)\1{60}", line)]
-        assert ran == [str(i) * 61 for i in range(1, 4)], child.before
-        child.expect_exact(NEW_PROMPT)                  # the one after the report
-        child.send("echo ok\r")
-        child.expect_exact(NEW_PROMPT)
-        assert lines_of(child)[:2] == ["echo ok", "ok"], child.before
+        s.child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 6)))
+        s.child.expect(r"\((\d+) input bytes dropped: the line they cut is discarded\)")
+        assert int(s.child.match.group(1)) == 5 * 67 - 256, s.child.match.group(0)
+        ran = [line for line in s.lines() if re.fullmatch(r"(\d)\1{60}", line)]
+        assert ran == [str(i) * 61 for i in range(1, 4)], s.child.before
+        s.wait_prompt()                                  # the one after the report
+        assert s.run("echo ok").split("\n")[:2] == ["echo ok", "ok"], s.child.before
 
-        child.send("busy 2000\r")
+        s.type("busy 2000")
         time.sleep(0.3)                     # no CR at the end: line 5 is cut in two
-        child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 5)) +
-                   "echo " + "5" * 61)
-        child.expect(r"\(\d+ input bytes dropped: the line they cut is discarded\)")
-        child.expect_exact(NEW_PROMPT)
-        child.send("55\recho ok\r")        # the cut line's rest, then a fresh line
-        child.expect_exact(NEW_PROMPT)
-        assert lines_of(child)[:2] == ["echo ok", "ok"], child.before
-    finally:
-        child.close(force=True)
+        s.child.send("".join("echo %s\r" % (str(i) * 61) for i in range(1, 5)) +
+                     "echo " + "5" * 61)
+        s.child.expect(r"\(\d+ input bytes dropped: the line they cut is discarded\)")
+        s.wait_prompt()
+        s.child.send("55\recho ok\r")        # the cut line's rest, then a fresh line
+        s.wait_prompt()
+        assert s.lines()[:2] == ["echo ok", "ok"], s.child.before
