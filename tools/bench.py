@@ -321,37 +321,37 @@ def com3_raw_rate():
     """Bytes per second the kernel pushes through COM3 to a Unix-socket reader: the same
     link gdb_timing() uses for the stub, so the two rates compare like for like."""
     import socket
-    import tempfile
     import threading
-    path = os.path.join(tempfile.mkdtemp(prefix="lockstep-com3-"), "com3.sock")
-    received = [0]
+    with tempfile.TemporaryDirectory(prefix="lockstep-com3-") as tmp:
+        path = os.path.join(tmp, "com3.sock")
+        received = [0]
 
-    def reader():
-        for _ in range(200):
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(path)
-                break
-            except OSError:
-                s.close()
-                time.sleep(0.02)
-        else:
-            return
-        with s:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    return
-                received[0] += len(chunk)
+        def reader():
+            for _ in range(200):
+                try:
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.connect(path)
+                    break
+                except OSError:
+                    s.close()
+                    time.sleep(0.02)
+            else:
+                return
+            with s:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return
+                    received[0] += len(chunk)
 
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    got = kbench("serial_raw_com3", gdb_port=path)
-    thread.join(timeout=10)
-    if received[0] < got["bytes"]:
-        raise SystemExit("bench: the COM3 reader got %d of %d bytes (connected late?)"
-                         % (received[0], got["bytes"]))
-    return got["bytes"] / (got["ticks"] / got["hz"])
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        got = kbench("serial_raw_com3", gdb_port=path)
+        thread.join(timeout=10)
+        if received[0] < got["bytes"]:
+            raise SystemExit("bench: the COM3 reader got %d of %d bytes (connected late?)"
+                             % (received[0], got["bytes"]))
+        return got["bytes"] / (got["ticks"] / got["hz"])
 
 
 @section("GDB stub")

@@ -46,7 +46,8 @@ def monitor_command(sock_path, line):
 
 
 class Booted:
-    """QEMU running headless with COM1 in a file and the monitor on a socket."""
+    """QEMU running headless with COM1 in a file and the monitor on a socket, its files in
+    a directory of its own that close() removes (as does a boot that fails)."""
 
     def __init__(self, image, boot):
         self.dir = tempfile.mkdtemp(prefix="lockstep-boot-", dir=BUILD)
@@ -55,8 +56,14 @@ class Booted:
         self.trace = os.path.join(self.dir, "trace.bin")
         argv = qemu.command(image, boot=boot, console_log=self.console, monitor=self.monitor,
                             trace_out=self.trace)
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.text = wait_for(self.console, PROMPT)
+        self.process = None
+        try:
+            self.process = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT)
+            self.text = wait_for(self.console, PROMPT)
+        except BaseException:
+            self.close()
+            raise
 
     def vga_rows(self):
         dump = os.path.join(self.dir, "vga.bin")
@@ -71,9 +78,10 @@ class Booted:
                 for r in range(25)], cells
 
     def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
+        if self.process:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -3,6 +3,7 @@ own stub (COM3 as a TCP server, boot option `gdb` so it waits in early boot), or
 gdbserver (-gdb, CPU stopped at reset) on the same build, and real GDB in batch mode."""
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +24,9 @@ def free_port():
 
 
 class Machine:
-    """QEMU running Lockstep, waiting for a debugger on self.port."""
+    """QEMU running Lockstep, waiting for a debugger on self.port. Its files (the console
+    log, a Unix socket) live in a directory of its own under build/, which close()
+    removes; a Machine that fails to start closes itself before raising."""
 
     def __init__(self, stub="ours", cmdline=None, stdin_console=False, unix=False):
         self.dir = tempfile.mkdtemp(prefix="lockstep-gdb-", dir=BUILD)
@@ -38,9 +41,14 @@ class Machine:
         self.argv = argv
         self.process = None
         if not stdin_console:
-            self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            self.wait_listening()
+            try:
+                self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                                stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.PIPE)
+                self.wait_listening()
+            except BaseException:
+                self.close()
+                raise
 
     def wait_listening(self, timeout=10):
         deadline = time.time() + timeout
@@ -60,9 +68,13 @@ class Machine:
             return f.read().decode("utf-8", "replace")
 
     def close(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
+        """Stop QEMU if this Machine started it, and remove the directory; cannot fail.
+        (With stdin_console the caller runs QEMU and stops it first.)"""
+        if self.process:
+            if self.process.poll() is None:
+                self.process.kill()
             self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def gdb_batch(port, commands, timeout=60, gdbinit=False):

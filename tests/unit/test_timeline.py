@@ -578,19 +578,21 @@ def key_press_trace():
             time.sleep(0.05)
         raise AssertionError("%r never appeared on COM1" % text)
     try:
-        wait_for("lockstep> ")
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(10)
-            s.connect(monitor)
-            s.sendall(b"sendkey a\n")
-            time.sleep(0.3)
-        wait_for("lockstep> a")
-        time.sleep(0.3)                             # let the idle loop drain the trace
+        try:
+            wait_for("lockstep> ")
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(10)
+                s.connect(monitor)
+                s.sendall(b"sendkey a\n")
+                time.sleep(0.3)
+            wait_for("lockstep> a")
+            time.sleep(0.3)                         # let the idle loop drain the trace
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+        yield trace
     finally:
-        process.kill()
-        process.wait(timeout=10)
-    yield trace
-    shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(directory, ignore_errors=True)     # whether QEMU came up or not
 
 
 def test_a_real_key_press_draws_an_arrow_from_the_interrupt_to_the_keyboard_task(
