@@ -90,7 +90,8 @@ class ConsoleSession:
 
     def press(self, codes, pause=0.02):
         """Press and release each key of `codes` on the PS/2 keyboard, `pause` seconds
-        apart (QEMU `sendkey` names: a, spc, ret, ctrl-c). Only with keyboard=True."""
+        apart: arguments of QEMU's `sendkey` (shell_session.sendkeys builds them from
+        keymap.def). Only with keyboard=True."""
         if self.monitor is None:
             raise ValueError("press() needs a session booted with keyboard=True")
         for code in codes:

@@ -1,8 +1,14 @@
 """One shell session, typed two ways by tests/boot/test_shell.py: as bytes on the serial
-console and as PS/2 key presses. Each step is what to type and what must follow it."""
+console and as PS/2 key presses. Each step is what to type and what must follow it.
+Key presses come from kernel/async/keymap.def through tools/keys.py, as QEMU key numbers
+(Key.qnum, which tools/live.py sends too): no key table is copied here."""
+import keys as keysfile
 
-UP, LEFT, HOME, BACKSPACE, TAB, CTRL_C, ENTER = "<up>", "<left>", "<home>", "<bs>", \
-    "<tab>", "<ctrl-c>", "<enter>"
+# Keys that type no text, each named <NAME> with its keymap.def name; a chord joins
+# names with "+", as a .keys file's `key Ctrl+C` does.
+UP, LEFT, HOME, BACKSPACE, TAB, CTRL_C, ENTER = "<Up>", "<Left>", "<Home>", \
+    "<Backspace>", "<Tab>", "<Ctrl+C>", "<Enter>"
+KEYMAP = keysfile.Keymap()
 
 # (keys, patterns that must appear in the output of this step, in order)
 STEPS = [
@@ -40,9 +46,6 @@ VARIABLE = {"uptime", "tasks", "trace", "trace tail 3", "irq", "fault breakpoint
 SERIAL = {UP: "\x1b[A", LEFT: "\x1b[D", HOME: "\x1b[H", BACKSPACE: "\x7f", TAB: "\t",
           CTRL_C: "\x03", ENTER: "\r"}
 
-QCODE = {" ": "spc", '"': "shift-apostrophe", "-": "minus", ".": "dot", UP: "up",
-         LEFT: "left", HOME: "home", BACKSPACE: "backspace", TAB: "tab", CTRL_C: "ctrl-c",
-         ENTER: "ret"}
 
 
 def with_enter(keys):
@@ -54,13 +57,36 @@ def serial_bytes(keys):
     return "".join(SERIAL.get(k, k) for k in with_enter(keys))
 
 
-def qcodes(keys):
+def sendkey(keys):
+    """The argument of QEMU's monitor command `sendkey` that presses `keys` (keymap.def
+    Keys) together and releases them: their key numbers, joined by '-'."""
+    return "-".join("0x%02x" % key.qnum() for key in keys)
+
+
+def named_key(token):
+    """The Keys of a <NAME> or <NAME+NAME> token; raises ValueError for a name that
+    keymap.def does not have."""
+    names = token[1:-1].split("+")
+    found = [KEYMAP.find(name) for name in names]
+    if None in found:
+        raise ValueError("%s: no key called %s in kernel/async/keymap.def"
+                         % (token, names[found.index(None)]))
+    return found
+
+
+def sendkeys(keys):
+    """The `sendkey` arguments that type `keys` (text and <NAME> tokens) on the PS/2
+    keyboard, Enter included as with_enter() adds it: one per key press, a character
+    with Shift where keymap.def's US layout needs it. Raises KeyError(char) for a
+    character no key types."""
     out = []
     for k in with_enter(keys):
-        if k in QCODE:
-            out.append(QCODE[k])
-        else:
-            out += [QCODE.get(c, c) for c in k]
+        if k.startswith("<"):
+            out.append(sendkey(named_key(k)))
+            continue
+        for char in k:
+            key, shifted = KEYMAP.chars[char]
+            out.append(sendkey([KEYMAP.shift(), key] if shifted else [key]))
     return out
 
 

@@ -7,6 +7,7 @@ import re
 import time
 
 from console_session import PROMPT, boot_kernel, make_run_serial
+from shell_session import CTRL_C, sendkeys
 
 PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "exitwith", "flood", "fpu",
             "hello", "kernelptr", "keys", "nullptr", "privileged", "spin", "undefined"]
@@ -125,10 +126,10 @@ def test_every_program_over_the_serial_console():
 
 def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
     with boot_kernel(keyboard=True) as s:
-        s.press(["s", "p", "i", "n", "ret"], pause=0.05)
+        s.press(sendkeys(["spin"]), pause=0.05)
         s.child.expect(r"spin: looping forever")
         time.sleep(1)
-        s.press(["ctrl-c"])
+        s.press(sendkeys([CTRL_C]))
         s.child.expect(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
 
 

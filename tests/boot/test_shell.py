@@ -9,7 +9,7 @@ import time
 import pexpect
 
 from console_session import PROMPT, boot_kernel, make_run_serial
-from shell_session import STEPS, VARIABLE, qcodes, serial_bytes, step_name
+from shell_session import STEPS, VARIABLE, sendkeys, serial_bytes, step_name
 from terminal import render
 
 # A prompt at the start of a line, or of the screen after `clear` (redraws of the line
@@ -53,7 +53,7 @@ def test_every_command_over_the_serial_console():
 
 
 def run_ps2():
-    return type_steps(boot_kernel(keyboard=True), lambda s, keys: s.press(qcodes(keys)))
+    return type_steps(boot_kernel(keyboard=True), lambda s, keys: s.press(sendkeys(keys)))
 
 
 def test_the_same_session_on_the_ps2_keyboard():
