@@ -165,7 +165,9 @@ def bench_executor():
 def boot_to_prompt(image, boot):
     """Seconds from starting QEMU to the shell's prompt on COM1 (polled every 2 ms)."""
     sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import live
     import qemu
+    prompt = live.PROMPT.encode()
     with tempfile.TemporaryDirectory() as tmp:
         console = os.path.join(tmp, "console.log")
         start = time.perf_counter()
@@ -176,7 +178,7 @@ def boot_to_prompt(image, boot):
             while time.perf_counter() - start < 60:
                 if os.path.exists(console):
                     with open(console, "rb") as f:
-                        if b"lockstep> " in f.read():
+                        if prompt in f.read():
                             return time.perf_counter() - start
                 if process.poll() is not None:
                     break

@@ -56,6 +56,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keys as keysfile                      # noqa: E402
 import qemu                                  # noqa: E402
+from live import PROMPT                      # noqa: E402  the shell's prompt
 import timeline                              # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,7 +69,6 @@ BEGIN = re.compile(r'<!-- excerpt: (\S+) from "([^"]*)"(?: to "([^"]*)")? -->\n'
 END = "<!-- end excerpt -->"
 PICTURE = re.compile(r"<!-- picture: (images/[\w.-]+\.svg) from (\w+\.trace)((?: [^>]*?)?) -->")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-PROMPT = "lockstep> "
 
 
 class DocError(Exception):

@@ -30,7 +30,8 @@ import qemu                                        # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, os.environ.get("BUILD", "build"), "lockstep.elf")
-PROMPT = b"lockstep> "
+# The shell's prompt (PROMPT in kernel/shell/shell.c); tests and tools/ import it.
+PROMPT = "lockstep> "
 MAX_SECONDS = 24 * 3600                            # --seconds: a day; more is a typo
 
 
@@ -117,7 +118,7 @@ class LiveSession:
         except OSError:
             return b""
 
-    def wait_for(self, text=PROMPT, count=1, timeout=30):
+    def wait_for(self, text=PROMPT.encode(), count=1, timeout=30):
         deadline = time.time() + timeout
         while self.console().count(text) < count:
             if time.time() > deadline or self.process.poll() is not None:

@@ -13,8 +13,8 @@ import pexpect
 
 import qemu
 from conftest import BUILD, ROOT
+from live import PROMPT              # the shell's prompt, kept in tools/live.py
 
-PROMPT = "lockstep> "
 NEW_PROMPT = "\n" + PROMPT          # the prompt at the start of a line: the shell is waiting
 
 

@@ -15,13 +15,13 @@ import pytest
 import qemu
 import trace as tracetool
 from conftest import BUILD, ROOT
+from live import PROMPT
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 ISO = os.path.join(BUILD, "lockstep.iso")
 STAGES = ["SERIAL", "TRACE", "BOOT", "MEMORY", "GDT", "IDT", "RING3", "FRAMES", "PAGING",
           "HEAP", "PIC", "PIT", "TASKS", "USER", "GDB", "IRQ", "STI"]
 BANNER = "Welcome to Lockstep"
-PROMPT = "lockstep> "
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -148,7 +148,7 @@ def test_make_run_shows_vga_in_the_terminal():
                           encoding="utf-8", dimensions=(30, 100))
     try:
         child.expect("Welcome")                 # the banner, drawn by curses
-        child.expect("lockstep>")
+        child.expect(PROMPT.rstrip())
     finally:
         child.terminate(force=True)
         child.close(force=True)

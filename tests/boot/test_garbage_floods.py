@@ -32,6 +32,7 @@ import time
 
 import qemu
 from conftest import BUILD, ROOT
+from live import PROMPT
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "gdb"))
 from gdbtest import gdb_batch                            # noqa: E402 (real GDB, batch mode)
@@ -40,7 +41,6 @@ KERNEL = os.path.join(BUILD, "lockstep.elf")
 FLOOD_BYTES = 64 * 1024
 REPLY_TIMEOUT = 60                      # s: the stub may still be eating the flood
 GDB_SEED, CONSOLE_SEED = 11, 12
-PROMPT = b"lockstep> "
 VERSION = re.compile(rb"Lockstep \d+\.\d+\.\d+ \(x86_64\), trace event table")
 HEX = b"0123456789abcdefABCDEF"
 
@@ -198,7 +198,7 @@ def test_garbage_on_the_gdb_port_and_the_console_leaves_everything_working():
                                stderr=subprocess.DEVNULL)
     try:
         console = Console(process)
-        console.expect(PROMPT)
+        console.expect(PROMPT.encode())
 
         stub = Stub(port)
         stub.flood(gdb_flood(GDB_SEED, FLOOD_BYTES))

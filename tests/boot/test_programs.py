@@ -130,7 +130,7 @@ def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
         s.child.expect(r"spin: looping forever")
         time.sleep(1)
         s.press(sendkeys([CTRL_C]))
-        s.child.expect(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?lockstep> ")
+        s.child.expect(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?" + re.escape(PROMPT))
 
 
 def test_lines_typed_while_a_program_runs_are_not_lost():
@@ -141,18 +141,18 @@ def test_lines_typed_while_a_program_runs_are_not_lost():
     with make_run_serial() as s:
         s.child.send("hello\recho typed-ahead\r")            # hello never reads
         s.child.expect(r"Hello from user space! I am pid \d+\.")
-        s.child.expect(r"lockstep> echo typed-ahead\r+\ntyped-ahead\r+\n")
+        s.child.expect(re.escape(PROMPT) + r"echo typed-ahead\r+\ntyped-ahead\r+\n")
         s.child.expect_exact(PROMPT)
 
         s.child.send("spin\r\x03echo after-kill\r")          # one burst, Ctrl+C inside
         s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
-        s.child.expect(r"lockstep> echo after-kill\r+\nafter-kill\r+\n")
+        s.child.expect(re.escape(PROMPT) + r"echo after-kill\r+\nafter-kill\r+\n")
         s.child.expect_exact(PROMPT)
 
         s.child.send("keys\rone\rquit\recho after-quit\r")   # keys reads up to quit
         s.child.expect_exact("keys: got 4 bytes: one")
         s.child.expect_exact("keys: got 5 bytes: quit")
-        s.child.expect(r"lockstep> echo after-quit\r+\nafter-quit\r+\n")
+        s.child.expect(re.escape(PROMPT) + r"echo after-quit\r+\nafter-quit\r+\n")
         s.child.expect_exact(PROMPT)
 
         s.type("spin")

@@ -129,9 +129,10 @@ def test_ctrl_c_ends_sleep_and_lines_typed_during_it_run_after_it():
         pasted = ["echo " + str(i) * 61 for i in range(1, 6)]
         s.child.send("".join(line + "\r" for line in pasted))
         for i in range(1, 6):
-            s.child.expect(r"lockstep> echo %s\r+\n%s\r+\n" % (str(i) * 61, str(i) * 61))
+            s.child.expect(re.escape(PROMPT) +
+                           r"echo %s\r+\n%s\r+\n" % (str(i) * 61, str(i) * 61))
         s.type("echo ok")
-        s.child.expect(r"lockstep> echo ok\r+\nok\r+\n")
+        s.child.expect(re.escape(PROMPT) + r"echo ok\r+\nok\r+\n")
         assert "dropped" not in s.child.before, s.child.before
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import ROOT
 from gdbtest import ELF, GDB, Machine, gdb_batch, make_debug_server
+from live import PROMPT
 
 REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
              "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "cs", "ss", "ds", "es",
@@ -209,7 +210,7 @@ def test_threads_monitor_and_detach():
         assert re.search(r"^ +\d+ +\d+ task_spawn task=3 parent=0 name=shell$", out, re.M)
         assert "unknown monitor command" in out
         time.sleep(0.5)
-        assert "lockstep> " in machine.console_text()   # detached: the kernel went on
+        assert PROMPT in machine.console_text()         # detached: the kernel went on
     finally:
         machine.close()
 
@@ -231,7 +232,7 @@ def attached_at_the_prompt():
             gdb.sendline(line)
         gdb.expect_exact("(gdb) ")
         gdb.sendline("continue")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
         yield kernel, gdb
     finally:
         if gdb:
@@ -267,7 +268,7 @@ def test_ctrl_c_stops_the_kernel_idle_and_busy():
         gdb.expect_exact("(gdb) ")
         gdb.sendline("detach")
         gdb.expect("Detaching|detached")
-        kernel.expect_exact("lockstep> ", timeout=30)  # busy ends; the shell goes on
+        kernel.expect_exact(PROMPT, timeout=30)       # busy ends; the shell goes on
 
 
 
@@ -290,7 +291,7 @@ def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
         else:
             gdb_says(gdb, "return", r"#0\s+0x[0-9a-f]+ in command_run \(")
             gdb_says(gdb, "continue", "Continuing")
-            kernel.expect_exact("lockstep> ")
+            kernel.expect_exact(PROMPT)
             kernel.send("echo still here\r")
             kernel.expect_exact("still here")
 
@@ -312,7 +313,7 @@ def test_a_hardware_breakpoint_in_a_user_program():
         gdb_says(gdb, "delete", "")
         gdb_says(gdb, "continue", "Continuing")
         kernel.expect_exact("Hello from user space! I am pid 4.")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
 
 
 # Single steps until the CPU is in ring 3; prints how many, and every step that stopped in
@@ -359,7 +360,7 @@ def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
         gdb_says(gdb, "delete", "")
         gdb_says(gdb, "continue", "Continuing")
         kernel.expect_exact("Hello from user space!")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
 
 
 def test_stepping_into_the_idle_halt_returns():
@@ -390,7 +391,7 @@ def test_gdb_attaches_again_after_a_detach():
         kernel.expect("waiting for GDB")
         out = gdb_batch(machine.port, ["break shell_start", "continue", "delete", "detach"])
         assert "detached" in out, out
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
         for _ in range(2):                    # twice: the kernel runs between them
             out = gdb_batch(machine.port, ["info threads", "detach"], timeout=20)
             assert re.search(r"Thread 3 \(shell, \w+", out) and "detached" in out, out
@@ -399,7 +400,7 @@ def test_gdb_attaches_again_after_a_detach():
         out = gdb_batch(machine.port, ["bt", "detach"], timeout=20)
         assert "cmd_gdb" in out, out
         kernel.expect_exact("gdb: resumed")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
     finally:
         kernel.close(force=True)
         machine.close()
@@ -442,10 +443,10 @@ def test_a_new_gdb_after_one_that_vanished_while_the_kernel_was_stopped():
         assert re.search(r"^eflags\s+0x[0-9a-f]+\s+\[[^]]*\]", out, re.M), out
         assert " TF " not in re.search(r"^eflags.*$", out, re.M).group(0), out
         assert re.search(r"Could not write register.*cs", out), out
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
         kernel.send("echo no stale breakpoint\r")            # cmd_echo had the old hbreak
         kernel.expect(r"\nno stale breakpoint\r")                # the output, not the echo
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
     finally:
         kernel.close(force=True)
         machine.close()

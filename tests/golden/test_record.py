@@ -96,7 +96,7 @@ def test_record_in_a_terminal(tmp_path):
                           cwd=ROOT, timeout=60, encoding="utf-8", codec_errors="replace",
                           dimensions=(30, 100), env=dict(os.environ, TERM="xterm"))
     try:
-        child.expect("lockstep>")
+        child.expect(live.PROMPT.rstrip())
         time.sleep(0.5)
         for char in "echo typed\r":
             child.send(char)
@@ -114,7 +114,7 @@ def test_record_in_a_terminal(tmp_path):
     text = (tmp_path / "typed.keys").read_text()
     assert re.search(r"^=\d+ raw 14   # T down$", text, re.M)
     assert (tmp_path / "typed.trace").exists() and (tmp_path / "typed.console").exists()
-    assert b"lockstep> echo typed" in (tmp_path / "typed.console").read_bytes()
+    assert (live.PROMPT + "echo typed").encode() in (tmp_path / "typed.console").read_bytes()
 
 
 def test_a_live_session_with_user_programs_replays_to_the_live_trace(tmp_path):

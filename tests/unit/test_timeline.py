@@ -22,6 +22,7 @@ from conftest import BUILD, ROOT
 import qemu
 import timeline
 import trace as tracetool
+from live import PROMPT
 
 TOOL = os.path.join(ROOT, "tools", "timeline.py")
 GEN = os.path.join(BUILD, "unit", "trace_stream_gen")
@@ -579,13 +580,13 @@ def key_press_trace():
         raise AssertionError("%r never appeared on COM1" % text)
     try:
         try:
-            wait_for("lockstep> ")
+            wait_for(PROMPT)
             with socket.socket(socket.AF_UNIX) as s:
                 s.settimeout(10)
                 s.connect(monitor)
                 s.sendall(b"sendkey a\n")
                 time.sleep(0.3)
-            wait_for("lockstep> a")
+            wait_for(PROMPT + "a")
             time.sleep(0.3)                         # let the idle loop drain the trace
         finally:
             process.kill()
