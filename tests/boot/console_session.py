@@ -16,6 +16,8 @@ from conftest import BUILD, ROOT
 from live import PROMPT              # the shell's prompt, kept in tools/live.py
 
 NEW_PROMPT = "\n" + PROMPT          # the prompt at the start of a line: the shell is waiting
+# What the kernel prints when Ctrl+C kills the foreground program (a pattern).
+KILLED_BY_CTRL_C = r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)"
 
 
 class ConsoleSession:

@@ -6,7 +6,7 @@ loader, the PS/2 keyboard through the monitor) kills `spin` with Ctrl+C on the k
 import re
 import time
 
-from console_session import PROMPT, boot_kernel, make_run_serial
+from console_session import KILLED_BY_CTRL_C, PROMPT, boot_kernel, make_run_serial
 from shell_session import CTRL_C, sendkeys
 
 PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "exitwith", "flood", "fpu",
@@ -104,7 +104,7 @@ def test_every_program_over_the_serial_console():
         s.child.expect_exact("spin: looping forever (Ctrl+C stops me)")
         time.sleep(2.5)
         s.child.sendcontrol("c")
-        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.child.expect(KILLED_BY_CTRL_C)
         s.wait_prompt()
         out = s.run("tasks")
         assert task_polls(out, "uptime") >= uptime_polls + 2, out
@@ -115,7 +115,7 @@ def test_every_program_over_the_serial_console():
         s.type("flood 2048")
         s.child.expect_exact("a" * 63)
         s.child.sendcontrol("c")
-        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)", timeout=20)
+        s.child.expect(KILLED_BY_CTRL_C, timeout=20)
         assert len(s.child.before) < 1024 * 1024, len(s.child.before)
         s.wait_prompt()
         assert "write returned" not in s.child.before, s.child.before
@@ -130,7 +130,7 @@ def test_spin_killed_by_ctrl_c_on_the_ps2_keyboard():
         s.child.expect(r"spin: looping forever")
         time.sleep(1)
         s.press(sendkeys([CTRL_C]))
-        s.child.expect(r"killed: interrupted \(Ctrl\+C\)[^\n]*\n(\r)?" + re.escape(PROMPT))
+        s.child.expect(KILLED_BY_CTRL_C + r"[^\n]*\n(\r)?" + re.escape(PROMPT))
 
 
 def test_lines_typed_while_a_program_runs_are_not_lost():
@@ -145,7 +145,7 @@ def test_lines_typed_while_a_program_runs_are_not_lost():
         s.child.expect_exact(PROMPT)
 
         s.child.send("spin\r\x03echo after-kill\r")          # one burst, Ctrl+C inside
-        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.child.expect(KILLED_BY_CTRL_C)
         s.child.expect(re.escape(PROMPT) + r"echo after-kill\r+\nafter-kill\r+\n")
         s.child.expect_exact(PROMPT)
 
@@ -160,7 +160,7 @@ def test_lines_typed_while_a_program_runs_are_not_lost():
         s.type("echo dropped")
         s.child.expect_exact("echo dropped")                 # echoed as typed, queued
         s.child.sendcontrol("c")
-        s.child.expect(r"\[pid \d+\] killed: interrupted \(Ctrl\+C\)")
+        s.child.expect(KILLED_BY_CTRL_C)
         s.child.expect_exact(PROMPT)
         out = s.run("echo next")
         assert out.startswith("echo next\nnext"), out        # the dropped line never ran
