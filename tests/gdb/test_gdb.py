@@ -216,29 +216,39 @@ def test_threads_monitor_and_detach():
 
 
 @contextlib.contextmanager
+def kernel_waiting_for_gdb():
+    """Our stub's kernel with its console (COM1) on pexpect, waiting in early boot for
+    GDB: yields (machine, kernel), GDB to connect to machine.port; stops QEMU afterwards."""
+    machine = Machine("ours", stdin_console=True)
+    kernel = None
+    try:
+        kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
+                               codec_errors="replace", timeout=30)
+        kernel.expect("waiting for GDB")
+        yield machine, kernel
+    finally:
+        if kernel:
+            kernel.close(force=True)
+        machine.close()
+
+
+@contextlib.contextmanager
 def attached_at_the_prompt():
     """A kernel with its console on pexpect, and GDB attached and continued: yields
     (kernel, gdb) with the shell at its prompt; stops all three afterwards."""
-    machine = Machine("ours", stdin_console=True)
-    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
-                           codec_errors="replace", timeout=30)
-    gdb = None
-    try:
-        kernel.expect("waiting for GDB")
+    with kernel_waiting_for_gdb() as (machine, kernel):
         gdb = pexpect.spawn(GDB, ["-nx", "-q", ELF], encoding="utf-8", timeout=30)
-        for line in ["set pagination off", "set confirm off", "set style enabled off",
-                     "target remote 127.0.0.1:%d" % machine.port]:
+        try:
+            for line in ["set pagination off", "set confirm off", "set style enabled off",
+                         "target remote 127.0.0.1:%d" % machine.port]:
+                gdb.expect_exact("(gdb) ")
+                gdb.sendline(line)
             gdb.expect_exact("(gdb) ")
-            gdb.sendline(line)
-        gdb.expect_exact("(gdb) ")
-        gdb.sendline("continue")
-        kernel.expect_exact(PROMPT)
-        yield kernel, gdb
-    finally:
-        if gdb:
+            gdb.sendline("continue")
+            kernel.expect_exact(PROMPT)
+            yield kernel, gdb
+        finally:
             gdb.close(force=True)
-        kernel.close(force=True)
-        machine.close()
 
 
 def gdb_says(gdb, command, pattern):
@@ -384,11 +394,7 @@ def test_gdb_attaches_again_after_a_detach():
     the kernel, and the stub asks for it again), and the shell's `gdb` command waits for
     one in the ack mode a new connection starts in, although the last GDB had turned
     acks off."""
-    machine = Machine("ours", stdin_console=True)
-    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
-                           codec_errors="replace", timeout=30)
-    try:
-        kernel.expect("waiting for GDB")
+    with kernel_waiting_for_gdb() as (machine, kernel):
         out = gdb_batch(machine.port, ["break shell_start", "continue", "delete", "detach"])
         assert "detached" in out, out
         kernel.expect_exact(PROMPT)
@@ -401,9 +407,6 @@ def test_gdb_attaches_again_after_a_detach():
         assert "cmd_gdb" in out, out
         kernel.expect_exact("gdb: resumed")
         kernel.expect_exact(PROMPT)
-    finally:
-        kernel.close(force=True)
-        machine.close()
 
 
 def test_next_through_the_executor_stays_on_one_thread():
@@ -427,11 +430,7 @@ def test_a_new_gdb_after_one_that_vanished_while_the_kernel_was_stopped():
     stopped, in no-ack mode, with its breakpoints: the next GDB connects at once (its
     qSupported starts acks again), finds none of them, and sees registers as QEMU's stub
     shows them: no TF in eflags after a stepi, and cs cannot be changed."""
-    machine = Machine("ours", stdin_console=True)
-    kernel = pexpect.spawn(machine.argv[0], machine.argv[1:], encoding="utf-8",
-                           codec_errors="replace", timeout=30)
-    try:
-        kernel.expect("waiting for GDB")
+    with kernel_waiting_for_gdb() as (machine, kernel):
         out = gdb_batch(machine.port, ["break shell_start", "hbreak cmd_echo", "continue",
                                        "disconnect"])
         assert re.search(r"Breakpoint 1, shell_start", out), out
@@ -447,9 +446,6 @@ def test_a_new_gdb_after_one_that_vanished_while_the_kernel_was_stopped():
         kernel.send("echo no stale breakpoint\r")            # cmd_echo had the old hbreak
         kernel.expect(r"\nno stale breakpoint\r")                # the output, not the echo
         kernel.expect_exact(PROMPT)
-    finally:
-        kernel.close(force=True)
-        machine.close()
 
 
 def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
