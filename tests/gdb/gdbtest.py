@@ -33,6 +33,7 @@ class Machine:
         # a TCP port, or a Unix socket path (GDB connects to either with target remote)
         self.port = os.path.join(self.dir, "gdb.sock") if unix else free_port()
         self.console = os.path.join(self.dir, "console.log")
+        self.stderr = os.path.join(self.dir, "qemu.stderr")   # a file: a pipe nobody reads can fill
         if cmdline is None:
             cmdline = "gdb" if stub == "ours" else ""
         argv = qemu.command(ELF, cmdline=cmdline, console_log=None if stdin_console else self.console,
@@ -42,9 +43,9 @@ class Machine:
         self.process = None
         if not stdin_console:
             try:
-                self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                                stdout=subprocess.DEVNULL,
-                                                stderr=subprocess.PIPE)
+                with open(self.stderr, "wb") as stderr:
+                    self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                                    stdout=subprocess.DEVNULL, stderr=stderr)
                 self.wait_listening()
             except BaseException:
                 self.close()
@@ -61,7 +62,12 @@ class Machine:
                     if s.connect_ex(("127.0.0.1", self.port)) == 0:
                         return
             time.sleep(0.02)
-        raise AssertionError("nothing listens on %s" % self.port)
+        said = ""
+        if os.path.exists(self.stderr):
+            with open(self.stderr, "rb") as f:
+                said = f.read().decode("utf-8", "replace").strip()
+        raise AssertionError("nothing listens on %s%s" % (self.port,
+                             "; QEMU said:\n" + said if said else ""))
 
     def console_text(self):
         with open(self.console, "rb") as f:
@@ -100,18 +106,24 @@ def make_debug_server(*make_args):
     """`make debug-server` on a free port (with extra make arguments such as CASE=x): yields
     the port once QEMU listens on it; stops make, tools/debug.py and QEMU afterwards."""
     port = free_port()
-    server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port] +
-                              list(make_args), cwd=ROOT,
-                              start_new_session=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        yield port
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+    with tempfile.TemporaryFile() as stderr:          # a file: a pipe nobody reads can fill
+        server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port] +
+                                  list(make_args), cwd=ROOT,
+                                  start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=stderr)
+        try:
+            deadline = time.time() + 60
+            while True:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.time() > deadline or server.poll() is not None:
+                    stderr.seek(0)
+                    raise AssertionError("make debug-server: nothing listens on port %d; it said:\n%s"
+                                         % (port, stderr.read().decode("utf-8", "replace")))
+                time.sleep(0.1)
+            yield port
+        finally:
+            with contextlib.suppress(ProcessLookupError):      # the group may be gone
+                os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
