@@ -463,6 +463,18 @@ def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
         "task_spawn task=3" in out, out
 
 
+def test_lockstep_tasks_at_the_boot_stop_reads_the_executors_tasks():
+    """Regression: at the boot stop (and any stop inside the stub) `tasks` named the
+    stub's own pointer in debug/gdbstub/x86_64.c, and lockstep-tasks failed with a Python
+    exception ("This type does not have a range")."""
+    out = run("ours", ["source tools/gdbinit", "lockstep-tasks", "break shell_start",
+                       "continue", "delete", "break executor_run", "continue",
+                       "lockstep-tasks", "detach"])
+    assert "Python Exception" not in out and "Error occurred in Python" not in out, out
+    assert out.count("name            state") == 2, out
+    assert re.search(r"^ +3 shell +ready +0", out, re.M), out
+
+
 def test_lockstep_trace_refuses_a_count_below_one():
     """Regression: `lockstep-trace 0` printed every record and `-3` all but three. The
     count is checked before the kernel's memory is read: no machine is needed."""
