@@ -16,6 +16,7 @@ registers: debugging a recorded bug, as rr does.
 """
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -71,13 +72,21 @@ def main(argv=None):
                         trace_out=os.path.join(BUILD, "trace.bin"),
                         gdb_port=args.port if args.stub == "ours" else None,
                         qemu_gdb_port=args.port if args.stub == "qemu" else None)
-    process = subprocess.Popen(argv)
+    # Its own session: the Ctrl-C typed at GDB (to stop the kernel) reaches the whole
+    # terminal's foreground group, and QEMU would die of it. So QEMU no longer gets the
+    # group's SIGTERM or SIGHUP either: they end this script, whose `finally` stops it.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda number, _: sys.exit(128 + number))
+    process = subprocess.Popen(argv, start_new_session=True)
     try:
         wait_port(args.port, process)
         print("debug: %s stub on 127.0.0.1:%d; console in build/console.log" %
               ("Lockstep's" if args.stub == "ours" else "QEMU's", args.port), file=sys.stderr)
         if args.server:
             return process.wait()
+        # GDB's Ctrl-C is GDB's: ignored here (a handler, not SIG_IGN, which GDB would
+        # inherit), or it would end this script and QEMU with it.
+        signal.signal(signal.SIGINT, lambda *_: None)
         return subprocess.call(["gdb", "-q", "-nx", "-x", os.path.join(ROOT, "tools", "gdbinit"),
                                 "-ex", "target remote 127.0.0.1:%d" % args.port, elf], cwd=ROOT)
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@ same build wherever the two should agree: breakpoints and backtraces, every gene
 register at a breakpoint, 100 single steps, memory reads and writes, hardware
 breakpoints and watchpoints, Ctrl-C, threads, monitor commands and detach."""
 import contextlib
+import os
 import re
 import subprocess
 import time
@@ -11,7 +12,7 @@ import pexpect
 import pytest
 
 from conftest import ROOT
-from gdbtest import ELF, GDB, Machine, gdb_batch, make_debug_server
+from gdbtest import ELF, GDB, Machine, free_port, gdb_batch, make_debug_server
 
 REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
              "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "cs", "ss", "ds", "es",
@@ -502,6 +503,34 @@ def test_make_debug_server_serves_the_stub():
     with make_debug_server() as port:
         out = gdb_batch(port, ["info threads", "detach"])
     assert "kernel, the CPU: interrupts, idle, boot" in out, out
+
+
+def test_ctrl_c_typed_in_make_debugs_gdb_stops_the_kernel_not_qemu():
+    """Regression: the terminal sends Ctrl-C to its whole foreground group, and QEMU, in
+    the same group as GDB under `make debug`, died of it ("terminating on signal 2"): the
+    session was lost where docs/gdb.md says Ctrl-C breaks in."""
+    port = free_port()
+    session = pexpect.spawn("make", ["-s", "debug", "GDB_PORT=%d" % port], cwd=ROOT,
+                            timeout=60, encoding="utf-8", codec_errors="replace",
+                            env=dict(os.environ, TERM="dumb"))
+    try:
+        session.expect_exact("(gdb) ")
+        session.sendline("continue")
+        session.expect_exact("Continuing.")
+        time.sleep(1)
+        session.sendintr()
+        session.expect(r"received signal SIGINT|Remote connection closed")
+        assert "SIGINT" in session.after, session.before
+        session.expect_exact("(gdb) ")
+        session.sendline("info threads")
+        session.expect_exact("(gdb) ")
+        assert "kernel, the CPU" in session.before, session.before
+        session.sendline("kill")
+        session.expect_exact("(gdb) ")
+        session.sendline("quit")
+        session.expect(pexpect.EOF)
+    finally:
+        session.close(force=True)
 
 
 def test_make_debug_server_with_a_case_replays_it_under_gdb():
