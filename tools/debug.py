@@ -41,6 +41,18 @@ def wait_port(port, process, timeout=10):
     raise SystemExit("debug: nothing listens on port %d" % port)
 
 
+def port_taken(port):
+    """True if 127.0.0.1:port cannot be bound as QEMU binds it (SO_REUSEADDR: a port left
+    in TIME_WAIT is free): someone listens there, whom wait_port would take for QEMU."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,6 +64,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error("--port must be 1 to 65535, not %d" % args.port)
+    if port_taken(args.port):
+        parser.error("port %d is in use (another make debug-server? choose another with "
+                     "GDB_PORT=N)" % args.port)
     elf = os.path.join(BUILD, "lockstep.elf")
     if not os.path.exists(elf):
         parser.error("%s does not exist (run make first)" % elf)
