@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -163,3 +164,18 @@ def test_debug_refuses_a_port_something_already_listens_on():
     assert "stub on" not in result.stderr
     assert result.stderr.splitlines()[-1] == "debug.py: error: port %d is in use (another " \
         "make debug-server? choose another with GDB_PORT=N)" % port
+
+
+def test_live_reports_a_kernel_qemu_refuses_at_once(tmp_path):
+    # Regression: the QMP client waited its whole 20 s for the socket of a QEMU that had
+    # already exited ("invalid kernel header").
+    kernel = tmp_path / "not-a-kernel.elf"
+    kernel.write_text("not an ELF file, nor any kernel QEMU can load\n")
+    start = time.perf_counter()
+    result = tool("live.py", "--kernel", kernel, "help")
+    assert time.perf_counter() - start < 10
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    # QEMU may have made its QMP socket before it refused the kernel: then the connection
+    # is reset instead. Either way the reason is QEMU's own.
+    assert result.stderr.startswith("live: error: QEMU did not come up: "), result.stderr
+    assert "invalid kernel header" in result.stderr, result.stderr
