@@ -16,6 +16,7 @@ registers: debugging a recorded bug, as rr does.
 """
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +41,18 @@ def wait_port(port, process, timeout=10):
     raise SystemExit("debug: nothing listens on port %d" % port)
 
 
+def port_taken(port):
+    """True if 127.0.0.1:port cannot be bound as QEMU binds it (SO_REUSEADDR: a port left
+    in TIME_WAIT is free): someone listens there, whom wait_port would take for QEMU."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,6 +64,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error("--port must be 1 to 65535, not %d" % args.port)
+    if port_taken(args.port):
+        parser.error("port %d is in use (another make debug-server? choose another with "
+                     "GDB_PORT=N)" % args.port)
     elf = os.path.join(BUILD, "lockstep.elf")
     if not os.path.exists(elf):
         parser.error("%s does not exist (run make first)" % elf)
@@ -71,13 +87,21 @@ def main(argv=None):
                         trace_out=os.path.join(BUILD, "trace.bin"),
                         gdb_port=args.port if args.stub == "ours" else None,
                         qemu_gdb_port=args.port if args.stub == "qemu" else None)
-    process = subprocess.Popen(argv)
+    # Its own session: the Ctrl-C typed at GDB (to stop the kernel) reaches the whole
+    # terminal's foreground group, and QEMU would die of it. So QEMU no longer gets the
+    # group's SIGTERM or SIGHUP either: they end this script, whose `finally` stops it.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda number, _: sys.exit(128 + number))
+    process = subprocess.Popen(argv, start_new_session=True)
     try:
         wait_port(args.port, process)
         print("debug: %s stub on 127.0.0.1:%d; console in build/console.log" %
               ("Lockstep's" if args.stub == "ours" else "QEMU's", args.port), file=sys.stderr)
         if args.server:
             return process.wait()
+        # GDB's Ctrl-C is GDB's: ignored here (a handler, not SIG_IGN, which GDB would
+        # inherit), or it would end this script and QEMU with it.
+        signal.signal(signal.SIGINT, lambda *_: None)
         return subprocess.call(["gdb", "-q", "-nx", "-x", os.path.join(ROOT, "tools", "gdbinit"),
                                 "-ex", "target remote 127.0.0.1:%d" % args.port, elf], cwd=ROOT)
     except KeyboardInterrupt:

@@ -31,8 +31,10 @@ class Tasks(gdb.Command):
         super().__init__("lockstep-tasks", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
-        tasks = gdb.parse_and_eval("tasks")
-        current = gdb.parse_and_eval("current")
+        # Named with their file: the stub has its own `tasks` (x86_64.c) and other files a
+        # `current`, and a stop inside the stub (the boot stop, `gdb`) would find those.
+        tasks = gdb.parse_and_eval("'executor.c'::tasks")
+        current = gdb.parse_and_eval("'executor.c'::current")
         count = tasks.type.range()[1] + 1
         print("%5s %-15s %-8s %8s %8s %8s" % ("id", "name", "state", "polls", "wakes", "ticks"))
         for slot in range(1, count):

@@ -42,7 +42,9 @@ class LiveError(Exception):
 class QMP:
     """A minimal QMP client over a Unix socket: greeting, capabilities, commands."""
 
-    def __init__(self, path, timeout=20):
+    def __init__(self, path, timeout=20, alive=None):
+        """`alive`, if given, says whether QEMU still runs: one that exited is not waited
+        for the whole timeout."""
         deadline = time.time() + timeout
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.settimeout(timeout)
@@ -51,6 +53,8 @@ class QMP:
                 self.sock.connect(path)
                 break
             except OSError:
+                if alive and not alive():
+                    raise LiveError("QEMU exited:")
                 if time.time() > deadline:
                     raise LiveError("no QMP socket at %s" % path)
                 time.sleep(0.02)
@@ -105,7 +109,7 @@ class LiveSession:
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            self.qmp = QMP(sock)
+            self.qmp = QMP(sock, alive=lambda: self.process.poll() is None)
         except (LiveError, OSError) as err:
             self.process.kill()
             raise LiveError("QEMU did not come up: %s %s" % (

@@ -444,10 +444,17 @@ def record(name, directory, kernel, force):
           "and type `quit`." % rel(keys_path), file=sys.stderr)
     time.sleep(1)
     started = time.perf_counter()
-    subprocess.call(argv)
+    try:
+        subprocess.call(argv)
+    except OSError as err:
+        raise ReplayError("cannot run %s: %s" % (argv[0], err))
     live_seconds = time.perf_counter() - started
-    with open(live_path, "rb") as f:
-        records, result, report = finish_recording(f.read(), keys_path, kernel)
+    try:
+        with open(live_path, "rb") as f:
+            data = f.read()
+    except OSError as err:
+        raise ReplayError("no live trace: %s (did QEMU start?)" % err)
+    records, result, report = finish_recording(data, keys_path, kernel)
     inputs = sum(1 for r in records if r.name == "irq_enter")
     print("record: %d live events, %d inputs (%.1f s live) -> %s; replayed in %.2f s"
           % (len(records), inputs, live_seconds, rel(keys_path), result.seconds))

@@ -84,7 +84,7 @@ def read_trace(path, table):
             text = None
         if text is not None and "\0" not in text:
             items = parse_text(text, table, path)
-        elif tracetool.SYNC_MAGIC in data:            # a capture that started late
+        elif any(magic in data for magic in tracetool.FRAME_MAGICS):   # started late
             items = list(tracetool.decode(data, table))
         else:
             raise TraceError("%s is neither a trace stream (no 'L' ff 'TRAC' header or sync "

@@ -24,7 +24,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 import generated
 import syscalls
@@ -447,9 +446,11 @@ def capture(seconds, kernel, out_path, deterministic=False):
         argv = qemu.command(kernel, console_log=os.path.join(tmp, "console.log"),
                             trace_out=out_path, deterministic=deterministic)
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(seconds)
-        process.terminate()
-        _, err = process.communicate(timeout=10)
+        try:                               # QEMU that refuses the kernel ends at once
+            _, err = process.communicate(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            _, err = process.communicate(timeout=10)
         if process.returncode not in (0, -15):
             raise TraceError("QEMU failed: %s" % err.decode(errors="replace").strip())
 

@@ -3,6 +3,7 @@ same build wherever the two should agree: breakpoints and backtraces, every gene
 register at a breakpoint, 100 single steps, memory reads and writes, hardware
 breakpoints and watchpoints, Ctrl-C, threads, monitor commands and detach."""
 import contextlib
+import os
 import re
 import subprocess
 import time
@@ -11,7 +12,7 @@ import pexpect
 import pytest
 
 from conftest import ROOT
-from gdbtest import ELF, GDB, Machine, gdb_batch, make_debug_server
+from gdbtest import ELF, GDB, Machine, free_port, gdb_batch, make_debug_server
 from live import PROMPT
 
 REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
@@ -460,6 +461,18 @@ def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
         "task_spawn task=3" in out, out
 
 
+def test_lockstep_tasks_at_the_boot_stop_reads_the_executors_tasks():
+    """Regression: at the boot stop (and any stop inside the stub) `tasks` named the
+    stub's own pointer in debug/gdbstub/x86_64.c, and lockstep-tasks failed with a Python
+    exception ("This type does not have a range")."""
+    out = run("ours", ["source tools/gdbinit", "lockstep-tasks", "break shell_start",
+                       "continue", "delete", "break executor_run", "continue",
+                       "lockstep-tasks", "detach"])
+    assert "Python Exception" not in out and "Error occurred in Python" not in out, out
+    assert out.count("name            state") == 2, out
+    assert re.search(r"^ +3 shell +ready +0", out, re.M), out
+
+
 def test_lockstep_trace_refuses_a_count_below_one():
     """Regression: `lockstep-trace 0` printed every record and `-3` all but three. The
     count is checked before the kernel's memory is read: no machine is needed."""
@@ -487,6 +500,34 @@ def test_make_debug_server_serves_the_stub():
     with make_debug_server() as port:
         out = gdb_batch(port, ["info threads", "detach"])
     assert "kernel, the CPU: interrupts, idle, boot" in out, out
+
+
+def test_ctrl_c_typed_in_make_debugs_gdb_stops_the_kernel_not_qemu():
+    """Regression: the terminal sends Ctrl-C to its whole foreground group, and QEMU, in
+    the same group as GDB under `make debug`, died of it ("terminating on signal 2"): the
+    session was lost where docs/gdb.md says Ctrl-C breaks in."""
+    port = free_port()
+    session = pexpect.spawn("make", ["-s", "debug", "GDB_PORT=%d" % port], cwd=ROOT,
+                            timeout=60, encoding="utf-8", codec_errors="replace",
+                            env=dict(os.environ, TERM="dumb"))
+    try:
+        session.expect_exact("(gdb) ")
+        session.sendline("continue")
+        session.expect_exact("Continuing.")
+        time.sleep(1)
+        session.sendintr()
+        session.expect(r"received signal SIGINT|Remote connection closed")
+        assert "SIGINT" in session.after, session.before
+        session.expect_exact("(gdb) ")
+        session.sendline("info threads")
+        session.expect_exact("(gdb) ")
+        assert "kernel, the CPU" in session.before, session.before
+        session.sendline("kill")
+        session.expect_exact("(gdb) ")
+        session.sendline("quit")
+        session.expect(pexpect.EOF)
+    finally:
+        session.close(force=True)
 
 
 def test_make_debug_server_with_a_case_replays_it_under_gdb():

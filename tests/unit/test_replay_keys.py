@@ -8,9 +8,10 @@ import re
 import subprocess
 import sys
 
+import pexpect
 import pytest
 
-from conftest import ROOT
+from conftest import BUILD, ROOT
 import keys as keysfile
 import replay
 import trace as tracetool
@@ -388,3 +389,19 @@ def test_an_empty_live_trace_is_called_empty_not_damaged():
     # The decoder now notes an empty stream; a recording must still say what happened.
     with pytest.raises(replay.ReplayError, match=r"the live trace is empty \(did the kernel"):
         replay.live_events(b"")
+
+
+def test_a_recording_whose_qemu_wrote_no_live_trace_is_a_clear_error(tmp_path):
+    # Regression: when QEMU could not create the live trace (here BUILD names a directory
+    # that does not exist), record opened the missing file outside the error handling: a
+    # FileNotFoundError traceback. Recording needs a terminal: pexpect gives it one.
+    env = dict(os.environ, BUILD=str(tmp_path / "missing"), TERM="xterm")
+    child = pexpect.spawn(sys.executable, REPLAY[1:] + [
+        "record", "--dir", str(tmp_path), "--kernel", os.path.join(BUILD, "lockstep.elf"),
+        "case"], env=env, timeout=60, dimensions=(25, 80), encoding="utf-8",
+        codec_errors="replace")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2, child.before
+    assert "Traceback" not in child.before, child.before
+    assert "replay: error: no live trace: " in child.before, child.before

@@ -619,3 +619,17 @@ def test_a_real_key_press_as_chrome_json(key_press_trace, build):
         if e["ph"] in "sf":
             flows[e["id"]][e["ph"]] = e["tid"]
     assert {"s": tid["interrupts"], "f": keyboard} in flows.values()
+
+
+def test_a_capture_with_bytes_before_its_header_frame_is_read_as_a_stream(tmp_path):
+    # Regression: only a sync frame made bytes that are not text count as a late-started
+    # stream; with no sync frame yet, a header frame after them was refused as "no 'L' ff
+    # 'TRAC' header or sync frame", though tools/trace.py decodes it.
+    stream = tmp_path / "stream.bin"
+    subprocess.run([GEN, "10", str(stream)], check=True)
+    assert tracetool.SYNC_MAGIC not in stream.read_bytes()
+    (tmp_path / "late.bin").write_bytes(b"\xff\xfe\x00" + stream.read_bytes())
+    result = tool(tmp_path / "late.bin", "--report")
+    assert result.returncode == 0, result.stderr
+    assert "# truncated at byte 0: stream starts without its header; skipping 3 bytes" \
+        in result.stdout, result.stdout

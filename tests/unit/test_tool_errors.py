@@ -4,9 +4,11 @@ error and a non-zero exit, never a Python traceback, and is refused before any l
 session starts. Each test is named after the bug it pins."""
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -147,3 +149,33 @@ def test_debug_refuses_a_port_out_of_range_before_starting_qemu(port):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1] == \
         "debug.py: error: --port must be 1 to 65535, not %s" % port
+
+
+def test_debug_refuses_a_port_something_already_listens_on():
+    # Regression: QEMU failed to bind the port and exited, but the other listener answered
+    # wait_port, so debug.py announced "Lockstep's stub on 127.0.0.1:PORT" and attached
+    # GDB to that other server.
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        result = tool("debug.py", "--server", "--port", port)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "stub on" not in result.stderr
+    assert result.stderr.splitlines()[-1] == "debug.py: error: port %d is in use (another " \
+        "make debug-server? choose another with GDB_PORT=N)" % port
+
+
+def test_live_reports_a_kernel_qemu_refuses_at_once(tmp_path):
+    # Regression: the QMP client waited its whole 20 s for the socket of a QEMU that had
+    # already exited ("invalid kernel header").
+    kernel = tmp_path / "not-a-kernel.elf"
+    kernel.write_text("not an ELF file, nor any kernel QEMU can load\n")
+    start = time.perf_counter()
+    result = tool("live.py", "--kernel", kernel, "help")
+    assert time.perf_counter() - start < 10
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    # QEMU may have made its QMP socket before it refused the kernel: then the connection
+    # is reset instead. Either way the reason is QEMU's own.
+    assert result.stderr.startswith("live: error: QEMU did not come up: "), result.stderr
+    assert "invalid kernel header" in result.stderr, result.stderr

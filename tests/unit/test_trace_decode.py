@@ -8,6 +8,7 @@ import random
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -385,3 +386,16 @@ def test_bad_event_table_is_reported_with_its_line(tmp_path):
     bad.write_bytes(b"TRACE_EVENT(1, a) /* \xff */\n")
     with pytest.raises(tracetool.TraceError, match="cannot read the event table: 'utf-8'"):
         tracetool.EventTable(str(bad))
+
+
+def test_capture_reports_a_kernel_qemu_refuses_at_once(tmp_path):
+    # Regression: capture slept the whole --seconds before it looked at QEMU, which had
+    # refused the file at once ("invalid kernel header").
+    kernel = tmp_path / "not-a-kernel.elf"
+    kernel.write_text("not an ELF file, nor any kernel QEMU can load\n")
+    start = time.perf_counter()
+    result = run_cli("capture", "--seconds", "60", "--kernel", str(kernel),
+                     "--out", str(tmp_path / "trace.bin"))
+    assert time.perf_counter() - start < 30
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("trace: error: QEMU failed: "), result.stderr
