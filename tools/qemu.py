@@ -22,6 +22,21 @@ EXIT_FAIL = 35
 # Same input, same instruction count, same virtual time: what golden traces need.
 DETERMINISTIC = ["-icount", "shift=0,sleep=off,align=off",
                  "-rtc", "base=2000-01-01,clock=vm"]
+# The longest a tool runs QEMU or waits for it (live.py --seconds, replay.py --timeout,
+# trace.py capture --seconds): a day; more is a typo.
+MAX_SECONDS = 24 * 3600
+
+
+def check_seconds(parser, option, value, zero_ok=False):
+    """Return if `value`, the seconds given to `option`, is more than 0 (at least 0 with
+    zero_ok) and at most MAX_SECONDS; else refuse it through parser.error (a usage error,
+    exit 2). nan, inf and huge values would otherwise fail only inside time.sleep() or
+    subprocess, once QEMU has run."""
+    above_low = value >= 0 if zero_ok else value > 0        # false for nan either way
+    if above_low and value <= MAX_SECONDS:
+        return
+    low = "0 to" if zero_ok else "more than 0 and at most"
+    parser.error("%s must be %s %d seconds (a day), not %s" % (option, low, MAX_SECONDS, value))
 
 
 def socket_spec(chardev_id, where):

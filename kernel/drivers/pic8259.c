@@ -94,11 +94,14 @@ static void pic_set_mask(uint16_t saved)
     write_mask();
 }
 
-/* In fully nested mode (ICW4 without SFNM, as pic_init leaves it) a chip holds a request
- * back while that line or one of higher priority (lower number) is in service; on the
- * master, every slave line ranks as IRQ 2. */
+/* While pic_hold is in force every line is masked, so none can interrupt (irq_wait asks
+ * this, and must not sleep then). Otherwise, in fully nested mode (ICW4 without SFNM, as
+ * pic_init leaves it) a chip holds a request back while that line or one of higher
+ * priority (lower number) is in service; on the master, every slave line ranks as IRQ 2. */
 static bool pic_can_interrupt(unsigned line)
 {
+    if (held)
+        return false;
     uint16_t isr = pic_read_isr();
     unsigned master_line = line >= 8 ? CASCADE_LINE : line;
     if (isr & ((2u << master_line) - 1))

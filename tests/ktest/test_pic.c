@@ -3,7 +3,8 @@
  * apart), and lines on the slave keep arriving, which they only do if every interrupt
  * gets its EOI on both chips. The slave line used is IRQ 8, the CMOS RTC's periodic
  * interrupt (MC146818 register A rate, register B PIE, register C read to re-arm).
- * irq_wait (the GDB stub's sleep) is woken by the PIT's IRQ 0 without running its handler.
+ * irq_wait (the GDB stub's sleep) is woken by the PIT's IRQ 0 without running its handler,
+ * and refuses to sleep while irq_hold keeps every line back.
  */
 #include "cpu.h"
 #include "errno.h"
@@ -108,6 +109,21 @@ KTEST(irq_wait_wakes_without_handler_count_or_trace)
     while (pit_ticks() <= ticks && pit_ticks() < deadline)
         cpu_hlt();
     KCHECK(pit_ticks() > ticks);
+}
+
+/* The GDB stub's kernel step holds every line (irq_hold): irq_wait must refuse then, not
+ * halt for a tick that cannot arrive, and sleep as before once the hold is lifted. */
+KTEST(irq_wait_refuses_while_irq_hold_is_in_force)
+{
+    uint64_t flags = cpu_irq_save();
+    irq_hold(true);
+    int while_held = irq_wait(0);
+    irq_hold(false);
+    int after = irq_wait(0);                /* the PIT's next tick, or one latched meanwhile */
+    cpu_irq_restore(flags);
+    KCHECK_EQ(while_held, -EBUSY);
+    KCHECK_EQ(after, 0);
+    KCHECK_EQ(pic_read_isr(), 0);
 }
 
 /* Inside IRQ 8's handler, IRQ 8 (and on the master, the cascade IRQ 2) is in service:

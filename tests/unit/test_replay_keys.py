@@ -274,6 +274,9 @@ def test_the_command_line_reports_a_malformed_file_and_runs_nothing(tmp_path):
     assert result.stdout == ""
 
 
+TIMEOUT_LIMIT = "error: --timeout must be more than 0 and at most 86400 seconds (a day), not "
+
+
 @pytest.mark.parametrize("args,message", [
     ([], "the following arguments are required: CASE.keys"),
     (["nothing.keys"], "replay: error: cannot read nothing.keys"),
@@ -282,10 +285,11 @@ def test_the_command_line_reports_a_malformed_file_and_runs_nothing(tmp_path):
     (["record", "bad name"], "replay: error: NAME must be letters, digits"),
     # Regressions: nan and inf reached subprocess (ValueError, OverflowError); a huge
     # --settle built a log that long (MemoryError).
-    (["x.keys", "--timeout", "nan"], "--timeout must be more than 0 and at most 86400"),
-    (["x.keys", "--timeout", "inf"], "--timeout must be more than 0 and at most 86400"),
-    (["check", "--timeout", "nan"], "--timeout must be more than 0 and at most 86400"),
-    (["check", "--timeout", "1e300"], "--timeout must be more than 0 and at most 86400"),
+    (["x.keys", "--timeout", "nan"], TIMEOUT_LIMIT + "nan"),
+    (["x.keys", "--timeout", "inf"], TIMEOUT_LIMIT + "inf"),
+    (["check", "--timeout", "nan"], TIMEOUT_LIMIT + "nan"),
+    (["check", "--timeout", "1e300"], TIMEOUT_LIMIT + "1e+300"),
+    (["check", "--timeout", "0"], TIMEOUT_LIMIT + "0.0"),
     (["x.keys", "--settle", "100000000"], "--settle must be 0 to 360000 ticks"),
     (["check", "--settle", "100000000"], "--settle must be 0 to 360000 ticks"),
     (["check", "--settle", "-1"], "--settle must be 0 to 360000 ticks"),

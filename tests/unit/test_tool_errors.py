@@ -1,7 +1,8 @@
 """Bad arguments and bad input to the host tools that have no test file of their own
-(tools/live.py, fuzz.py, docs.py, debug.py, gdb_lockstep.py): each gets a clear one-line
-error and a non-zero exit, never a Python traceback, and is refused before any long
-session starts. Each test is named after the bug it pins."""
+(tools/live.py, fuzz.py, docs.py, debug.py, gdb_lockstep.py), and qemu.py's one limit on
+seconds that live.py, replay.py and trace.py share: each gets a clear one-line error and a
+non-zero exit, never a Python traceback, and is refused before any long session starts.
+Each test is named after the bug it pins."""
 import os
 import re
 import socket
@@ -15,6 +16,7 @@ import pytest
 from conftest import BUILD, ROOT
 import docs
 import fuzz
+import qemu
 
 
 def tool(name, *args, **kwargs):
@@ -38,12 +40,43 @@ def test_live_refuses_an_output_it_cannot_write_before_the_session(tmp_path, out
         tmp_path / out, why.format(tmp=tmp_path))
 
 
-@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "1e300"])
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "1e300", "86401"])
 def test_live_refuses_a_bad_number_of_seconds(seconds):
     # Regression: -1 and nan reached time.sleep() after the session (ValueError).
     result = tool("live.py", "--seconds=" + seconds, "help")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "live.py: error: --seconds must be 0 to 86400 (a day)" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "live.py: error: --seconds must be 0 to 86400 seconds (a day), not %s" % float(seconds))
+
+
+# ---- qemu.py: the seconds limit of live.py, replay.py and trace.py ----
+
+class UsageError(Exception):
+    pass
+
+
+class Parser:
+    """What check_seconds needs of an argparse parser: error() that does not return."""
+    def error(self, message):
+        raise UsageError(message)
+
+
+@pytest.mark.parametrize("value,zero_ok,ok", [
+    (0.0, True, True), (0.0, False, False), (1e-9, False, True),
+    (86400.0, False, True), (86400.0, True, True),
+    (86400.001, False, False), (86400.001, True, False),
+    (-1e-9, True, False), (float("nan"), True, False), (float("nan"), False, False),
+    (float("inf"), False, False), (float("-inf"), True, False),
+])
+def test_check_seconds_allows_up_to_a_day_and_zero_only_where_asked(value, zero_ok, ok):
+    # The one limit the three tools once wrote each with its own bounds and message.
+    if ok:
+        assert qemu.check_seconds(Parser(), "--x", value, zero_ok=zero_ok) is None
+        return
+    with pytest.raises(UsageError) as refused:
+        qemu.check_seconds(Parser(), "--x", value, zero_ok=zero_ok)
+    assert str(refused.value) == "--x must be %s 86400 seconds (a day), not %s" % (
+        "0 to" if zero_ok else "more than 0 and at most", value)
 
 
 # ---- fuzz.py ----

@@ -56,11 +56,10 @@ void irq_mask(unsigned line)
         controller->mask(line);
 }
 
-static bool held;                           /* irq_hold(true) in force */
-
+/* The hold is the controller's state alone: while it holds, can_interrupt says no for
+ * every line, which is what keeps open_window from sleeping on a line that cannot wake it. */
 void irq_hold(bool on)
 {
-    held = on;
     if (controller)
         controller->hold(on);
 }
@@ -83,8 +82,8 @@ int irq_inject(unsigned line, uint16_t input)
  * one instruction; its request only gets its EOI (irq_dispatch, waking_line). */
 static int open_window(unsigned line, bool sleep)
 {
-    if (line >= IRQ_LINES || !controller || held || !controller->can_interrupt(line))
-        return -EBUSY;                      /* held: `line` could never wake it */
+    if (line >= IRQ_LINES || !controller || !controller->can_interrupt(line))
+        return -EBUSY;                      /* `line` could never wake it */
     uint16_t saved = controller->mask_all_but(line);
     waking_line = (int)line;
     if (sleep)

@@ -35,10 +35,11 @@ struct irq_controller {
     uint16_t (*mask_all_but)(unsigned line);
     void (*set_mask)(uint16_t mask);
     /* hold(true) keeps every line from the CPU, whatever the mask; masks set meanwhile
-     * take effect at hold(false). */
+     * take effect at hold(false). The controller alone keeps whether it holds. */
     void (*hold)(bool on);
-    /* False while a request on `line` would be held back: it, or a line the controller
-     * ranks above it, is in service (the CPU is inside that handler). */
+    /* False while a request on `line` would be held back: the controller holds every
+     * line (hold), or `line`, or a line the controller ranks above it, is in service
+     * (the CPU is inside that handler). */
     bool (*can_interrupt)(unsigned line);
 };
 
