@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -30,8 +31,18 @@ import qemu                                        # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, os.environ.get("BUILD", "build"), "lockstep.elf")
-# The shell's prompt (PROMPT in kernel/shell/shell.c); tests and tools/ import it.
-PROMPT = "lockstep> "
+
+
+def shell_prompt(path=os.path.join(ROOT, "kernel", "shell", "shell.c")):
+    """The shell's prompt, read from its one definition (#define PROMPT in shell.c)."""
+    with open(path) as f:
+        found = re.search(r'^#define PROMPT "([^"\\]*)"', f.read(), re.M)
+    if not found:
+        raise SystemExit("live.py: no #define PROMPT \"...\" in %s" % path)
+    return found.group(1)
+
+
+PROMPT = shell_prompt()                            # tests and tools/ import it
 
 
 class LiveError(Exception):

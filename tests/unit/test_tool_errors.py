@@ -27,6 +27,16 @@ def tool(name, *args, **kwargs):
 
 # ---- live.py ----
 
+def test_the_prompt_tools_wait_for_is_the_one_shell_c_defines(tmp_path):
+    import live
+    with open(os.path.join(ROOT, "kernel", "shell", "shell.c")) as f:
+        assert '#define PROMPT "%s"' % live.PROMPT in f.read()
+    source = tmp_path / "shell.c"
+    source.write_text("#define PROMPTS 1\n")
+    with pytest.raises(SystemExit, match=r'no #define PROMPT "\.\.\." in .*shell\.c'):
+        live.shell_prompt(str(source))
+
+
 @pytest.mark.parametrize("out,why", [
     ("missing-dir/x.bin", "no directory {tmp}/missing-dir"),
     (".", "it is a directory"),
