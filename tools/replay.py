@@ -13,8 +13,10 @@
   replay.py record NAME      make record NAME=x: a live session, saved as a golden case
   replay.py convert LIVE.bin [--out X.keys]   a record-mode trace -> recorded .keys
 
-Exit status: 0 success, 1 a trace or console differs from its golden file, 2 an error
-(bad input, QEMU hung or refused the log). docs/replay.md describes the whole scheme.
+Exit status: 0 success, 1 a trace or console differs from its golden file (for check:
+some case failed, its replay included, each reported), 2 an error (bad input such as an
+unreadable or malformed .keys file, QEMU hung or refused the log). docs/replay.md
+describes the whole scheme.
 """
 import argparse
 import concurrent.futures
@@ -280,17 +282,12 @@ def check_cases(cases, runs=1, jobs=None, update=False, kernel=KERNEL, settle=No
                 out=sys.stdout, timeout=TIMEOUT):
     """Replay every case `runs` times in parallel and compare each run with its golden
     files (or, with update, write them from one run). Returns the number of cases that
-    failed; each gets its reports printed."""
+    failed; each gets its reports printed. A .keys file that cannot be read or parsed is
+    bad input, not a failed case: KeysError, before anything runs."""
     settle = keysfile.SETTLE_TICKS if settle is None else settle
     keymap = keysfile.Keymap()
-    logs = {}
+    logs = {case: keysfile.entries(keysfile.load(case, keymap), settle) for case in cases}
     failed = 0
-    for case in cases:
-        try:
-            logs[case] = keysfile.entries(keysfile.load(case, keymap), settle)
-        except keysfile.KeysError as err:
-            out.write("FAIL %s: %s\n" % (rel(case), err))
-            failed += 1
     jobs = jobs or os.cpu_count() or 2
     work = [(case, n) for case in logs for n in range(1 if update else runs)]
     results = {case: [] for case in logs}

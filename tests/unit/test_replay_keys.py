@@ -300,6 +300,27 @@ def test_the_command_line_never_shows_a_traceback(args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("content,message", [
+    (None, "cannot read {case}: [Errno 2] No such file or directory: '{case}'"),
+    (b"@1 key Entr\n", "{case}:1: expected %s, got 'Entr'" % KEY_NAME),
+    (b"@1 type caf\xe9\n", "cannot read {case}: 'utf-8' codec can't decode byte 0xe9"),
+])
+def test_check_exits_2_not_1_for_a_keys_file_it_cannot_read_or_parse(tmp_path, content,
+                                                                     message):
+    # Regression: `replay.py check nonexist.keys` printed "FAIL ..." and exited 1, the
+    # status of a trace that differs from its golden file; bad input is exit 2, and is
+    # refused before any case replays (the good case here would need the missing kernel).
+    case = tmp_path / "case.keys"
+    if content is not None:
+        case.write_bytes(content)
+    result = run_replay("check", os.path.join(ROOT, "tests", "golden", "help.keys"),
+                        str(case), "--kernel", str(tmp_path / "no-kernel.elf"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("replay: error: " + message.format(case=case)), \
+        result.stderr
+
+
 def test_keys_py_reports_a_standard_output_it_cannot_write():
     # Regression: printing the log to a full standard output gave a traceback.
     with open("/dev/full", "w") as full:
