@@ -401,3 +401,58 @@ def test_capture_reports_a_kernel_qemu_refuses_at_once(tmp_path):
     assert time.perf_counter() - start < 30
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("trace: error: QEMU failed: "), result.stderr
+
+
+def test_a_failed_capture_leaves_the_last_capture_as_it_was(tmp_path):
+    # Regression: QEMU opens (and empties) its COM2 file before it refuses the kernel,
+    # so a failed `make trace` emptied build/trace.bin, the last good capture.
+    kernel = tmp_path / "not-a-kernel.elf"
+    kernel.write_text("not an ELF file, nor any kernel QEMU can load\n")
+    out = tmp_path / "trace.bin"
+    out.write_bytes(b"the last capture")
+    result = run_cli("capture", "--seconds", "60", "--kernel", str(kernel), "--out", str(out))
+    assert result.returncode == 2 and "invalid kernel header" in result.stderr, result.stderr
+    assert out.read_bytes() == b"the last capture"
+    assert sorted(os.listdir(tmp_path)) == ["not-a-kernel.elf", "trace.bin"]
+
+
+def fake_qemu(script):
+    """qemu.command for capture(): a Python program instead of QEMU, given the path QEMU
+    would write the trace stream to as sys.argv[1]."""
+    def command(kernel, trace_out=None, **options):
+        return [sys.executable, "-c", script, trace_out]
+    return command
+
+
+@pytest.mark.parametrize("script,message", [
+    ("import time; time.sleep(30)",
+     "QEMU was stopped after 0.5 s, before it had opened the trace file: nothing was "
+     "captured (QEMU takes a moment to start; give more --seconds)"),
+    ("import sys, time; open(sys.argv[1], 'wb'); time.sleep(30)",
+     "QEMU was stopped after 0.5 s, before the kernel wrote any trace to COM2: nothing was "
+     "captured (give more --seconds)"),
+    ("import sys; open(sys.argv[1], 'wb')",
+     "QEMU exited by itself before the kernel wrote any trace to COM2: nothing was "
+     "captured (give more --seconds)"),
+])
+def test_a_capture_too_short_to_hold_a_stream_says_so_not_cannot_read(monkeypatch, tmp_path,
+                                                                      script, message):
+    # Regression: `capture --seconds 0.01` said "cannot read .../trace.bin: No such file",
+    # QEMU having been stopped before it made the file; one that made it but got no byte
+    # decoded an empty stream and replaced the last capture with it.
+    monkeypatch.setattr(tracetool.qemu, "command", fake_qemu(script))
+    out = tmp_path / "trace.bin"
+    out.write_bytes(b"the last capture")
+    with pytest.raises(tracetool.TraceError) as failed:
+        tracetool.capture(0.5, "kernel.elf", str(out))
+    assert str(failed.value) == message
+    assert out.read_bytes() == b"the last capture"
+    assert os.listdir(tmp_path) == ["trace.bin"]
+
+
+def test_capture_refuses_an_output_it_could_not_write_before_qemu_runs(monkeypatch, tmp_path):
+    monkeypatch.setattr(tracetool.qemu, "command", lambda *a, **k: pytest.fail("QEMU ran"))
+    for out, reason in ((tmp_path / "missing" / "trace.bin", "no directory %s"
+                         % (tmp_path / "missing")), (tmp_path, "it is a directory")):
+        with pytest.raises(tracetool.TraceError, match="^cannot write %s: %s$" % (out, reason)):
+            tracetool.capture(1, "kernel.elf", str(out))
