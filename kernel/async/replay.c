@@ -42,6 +42,37 @@ static void finish(uint8_t code)
     debug_exit(code);
 }
 
+/*
+ * The divergence messages name the kind of input that is due, since each fails
+ * differently: a positioned input's boundary passed (or has yet to come while the
+ * kernel sits idle); an in-program one needed a user program to enter ring 3 in the
+ * poll after its boundary, and none did. Unpositioned (at-idle) inputs cannot diverge.
+ */
+static void diverged_past(const struct replay_entry *e)
+{
+    if (e->flags & REPLAY_IN_PROGRAM)
+        kprintf("replay: diverged: at boundary %u, an in-program input is still due: it "
+                "arrived while a user program ran, in the poll after boundary %u, but no "
+                "program entered ring 3 before boundary %u\n", boundary, e->boundary,
+                boundary);
+    else
+        kprintf("replay: diverged: an input recorded at boundary %u is still due at %u\n",
+                e->boundary, boundary);
+    finish(REPLAY_EXIT_DIVERGED);
+}
+
+static void diverged_idle(const struct replay_entry *e)
+{
+    if (e->flags & REPLAY_IN_PROGRAM)
+        kprintf("replay: diverged: idle at boundary %u with no task ready, but the next "
+                "input is an in-program one: it arrived while a user program ran, in the "
+                "poll after boundary %u\n", boundary, e->boundary);
+    else
+        kprintf("replay: diverged: idle at boundary %u with no task ready, but the next "
+                "input is recorded at boundary %u\n", boundary, e->boundary);
+    finish(REPLAY_EXIT_DIVERGED);
+}
+
 /* Inject every entry recorded for the boundary just reached. */
 static void at_boundary(void)
 {
@@ -50,11 +81,8 @@ static void at_boundary(void)
            !(entries[next].flags & REPLAY_IN_PROGRAM))
         inject(&entries[next++]);
     if (next < count && entries[next].boundary != REPLAY_AT_IDLE &&
-        entries[next].boundary < boundary) {
-        kprintf("replay: diverged: an input recorded at boundary %u is still due at %u\n",
-                entries[next].boundary, boundary);
-        finish(REPLAY_EXIT_DIVERGED);
-    }
+        entries[next].boundary < boundary)
+        diverged_past(&entries[next]);
 }
 
 static void replay_after_poll(void)
@@ -70,11 +98,8 @@ static void replay_idle(void)
         inject(&entries[next++]);              /* one unpositioned input per idle point */
     else if (next == before && next == count)
         finish(DEBUG_EXIT_SUCCESS);            /* used up, nothing left to run */
-    else if (next == before) {
-        kprintf("replay: diverged: idle at boundary %u, but the next input is recorded "
-                "at boundary %u\n", boundary, entries[next].boundary);
-        finish(REPLAY_EXIT_DIVERGED);
-    }
+    else if (next == before)
+        diverged_idle(&entries[next]);         /* positioned: at or after this boundary */
 }
 
 static const struct executor_points replay_points = {

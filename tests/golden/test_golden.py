@@ -259,6 +259,28 @@ def test_an_in_program_input_with_no_program_to_run_diverges():
         replay.run_log([(3, keysfile.VECTOR_TIMER, 1, keysfile.IN_PROGRAM)], KERNEL)
 
 
+@pytest.mark.parametrize("log,message", [
+    # Regression: `=4 in-program raw 1e` gave "idle at boundary 4, but the next input is
+    # recorded at boundary 4", a seeming contradiction that did not say the input was an
+    # in-program one (it needs a program's run in the poll after boundary 4).
+    ([(4, keysfile.VECTOR_KEYBOARD, 0x1e, keysfile.IN_PROGRAM)],
+     "idle at boundary 4 with no task ready, but the next input is an in-program one: it "
+     "arrived while a user program ran, in the poll after boundary 4"),
+    ([(3, keysfile.VECTOR_TIMER, 1, keysfile.IN_PROGRAM)],
+     "at boundary 4, an in-program input is still due: it arrived while a user program "
+     "ran, in the poll after boundary 3, but no program entered ring 3 before boundary 4"),
+    ([(30, keysfile.VECTOR_KEYBOARD, 0x1e)],
+     "idle at boundary 4 with no task ready, but the next input is recorded at boundary 30"),
+    ([(keysfile.AT_IDLE, keysfile.VECTOR_KEYBOARD, 0x1e), (1, keysfile.VECTOR_KEYBOARD, 0x9e)],
+     "an input recorded at boundary 1 is still due at 5"),
+], ids=["in-program-at-idle", "in-program-passed", "positioned-at-idle", "positioned-passed"])
+def test_a_divergence_says_which_kind_of_input_is_due(log, message):
+    with pytest.raises(replay.ReplayError) as diverged:
+        replay.run_log(log, KERNEL)
+    assert str(diverged.value) == "QEMU exited with status 39: the kernel diverged from the " \
+        "recording: replay: diverged: " + message
+
+
 def test_a_recording_that_diverges_is_an_error():
     with pytest.raises(replay.ReplayError, match=r"status 39: the kernel diverged from the "
                        r"recording: replay: diverged"):
