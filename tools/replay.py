@@ -355,11 +355,22 @@ def live_events(data):
     return records
 
 
+NOT_RECORD_MODE = ("this is not a record-mode capture (boot option `record`, as `make "
+                   "record` and tools/live.py boot; `make trace` captures in normal mode)")
+
+
 def recorded_keys(records, keymap):
     """The .keys text that replays the inputs of a record-mode trace at their
-    boundaries: every irq_enter on vector 32 (a tick) or 33 (a scancode)."""
+    boundaries: every irq_enter on vector 32 (a tick) or 33 (a scancode).
+
+    A trace carries no mode, and a normal-mode capture whose interrupts all came at
+    boundaries (an idle kernel's) converts to a .keys that replays it exactly. One with
+    an interrupt record mode never takes is refused: before the first boundary (record
+    mode keeps interrupts off until then), or a second one inside one poll (an
+    interrupt ends a program's ring-3 run, and kernel code runs with interrupts off)."""
     lines, boundary, ticks, prefix, in_poll = [RECORDED_HEADER], 0, 0, [], False
     by_code = {key.code: key for key in keymap.keys.values()}
+    poll_inputs = 0                                # irq_enter since the poll_begin
     for r in records:
         if r.name == "resume":
             raise ReplayError("event %d (tick %d): tracing was switched off during the "
@@ -369,7 +380,7 @@ def recorded_keys(records, keymap):
         if r.name in ("poll_end", "idle"):
             boundary += 1
         if r.name in ("poll_begin", "poll_end"):
-            in_poll = r.name == "poll_begin"
+            in_poll, poll_inputs = r.name == "poll_begin", 0
         if r.name != "irq_enter":
             continue
         vector, data = r.values["vector"][1], r.values["data"][1]
@@ -380,14 +391,24 @@ def recorded_keys(records, keymap):
             if data != ticks & 0xffff:
                 raise ReplayError("event %d (tick %d): timer interrupt for tick %d where "
                                   "tick %d was due" % (r.seq, r.tick, data, ticks))
-            lines.append("%s tick %d\n" % (where, ticks))
+            line = "%s tick %d\n" % (where, ticks)
         elif vector == keysfile.VECTOR_KEYBOARD:
             note, prefix = scancode_note(prefix, data, by_code)
-            lines.append("%s raw %02x%s\n" % (where, data, "   # " + note if note else ""))
+            line = "%s raw %02x%s\n" % (where, data, "   # " + note if note else "")
         else:
             raise ReplayError("event %d (tick %d): an interrupt on vector %d, which replay "
                               "cannot reproduce (only 32 and 33 are logged)"
                               % (r.seq, r.tick, vector))
+        if in_poll and poll_inputs:
+            raise ReplayError("event %d (tick %d): a second interrupt inside one poll, where "
+                              "record mode takes only the one that ends a user program's "
+                              "run: %s" % (r.seq, r.tick, NOT_RECORD_MODE))
+        if not in_poll and boundary == 0:
+            raise ReplayError("event %d (tick %d): an interrupt before the first boundary, "
+                              "where record mode keeps interrupts off: %s"
+                              % (r.seq, r.tick, NOT_RECORD_MODE))
+        poll_inputs += in_poll
+        lines.append(line)
     return "".join(lines)
 
 

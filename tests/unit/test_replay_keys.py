@@ -399,6 +399,29 @@ def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():
         replay.recorded_keys([record(0, "irq_enter", vector=36)], KEYMAP)
 
 
+@pytest.mark.parametrize("events,message", [
+    ([("boot", {}), ("irq_enter", {"vector": 32, "data": 1})],
+     "event 1 (tick 0): an interrupt before the first boundary, where record mode keeps "
+     "interrupts off"),
+    ([("idle", {}), ("poll_begin", {}), ("irq_enter", {"vector": 32, "data": 1}),
+      ("irq_exit", {}), ("irq_enter", {"vector": 33, "data": 0x1e})],
+     "event 4 (tick 0): a second interrupt inside one poll, where record mode takes only "
+     "the one that ends a user program's run"),
+])
+def test_convert_refuses_a_normal_mode_capture_with_an_interrupt_record_mode_never_takes(
+        events, message):
+    # Regression: `replay.py convert build/trace.bin` (a `make trace` capture, normal mode)
+    # wrote "=0 tick 1" or two in-program inputs at one boundary without a word: a .keys
+    # that keys.py then refuses, or one that replays something else. A trace carries no
+    # mode; what record mode never does is what gives such a capture away.
+    with pytest.raises(replay.ReplayError) as refused:
+        replay.recorded_keys([record(n, name, **v) for n, (name, v) in enumerate(events)],
+                             KEYMAP)
+    assert str(refused.value) == message + ": this is not a record-mode capture (boot " \
+        "option `record`, as `make record` and tools/live.py boot; `make trace` captures " \
+        "in normal mode)"
+
+
 def test_a_recording_with_tracing_switched_off_is_refused_clearly():
     # Regression: the inputs of a `trace off` stretch are not in the trace; the rebuild
     # then failed on the first timer interrupt after it, naming a tick, not the cause.
