@@ -24,6 +24,20 @@ def read(address, size):
     return bytes(gdb.selected_inferior().read_memory(address, size))
 
 
+def kernel_symbol(command, expression):
+    """The value of `expression`, a kernel variable; GdbError (one line, no Python
+    exception) if GDB has no symbols, or not the kernel's: GDB started without the ELF."""
+    try:
+        return gdb.parse_and_eval(expression)
+    except gdb.error as err:
+        reason = " ".join(str(err).split()).rstrip(".")
+        if gdb.current_progspace().filename is None:
+            raise gdb.GdbError("%s: no symbols are loaded: load the kernel's with `file "
+                               "build/lockstep.elf` (make debug does)" % command)
+        raise gdb.GdbError("%s: %s: is build/lockstep.elf the file loaded?" % (command,
+                                                                               reason))
+
+
 class Tasks(gdb.Command):
     """List the executor's tasks: id, name, state, polls, wakes, ticks spent polling."""
 
@@ -33,8 +47,8 @@ class Tasks(gdb.Command):
     def invoke(self, arg, from_tty):
         # Named with their file: the stub has its own `tasks` (x86_64.c) and other files a
         # `current`, and a stop inside the stub (the boot stop, `gdb`) would find those.
-        tasks = gdb.parse_and_eval("'executor.c'::tasks")
-        current = gdb.parse_and_eval("'executor.c'::current")
+        tasks = kernel_symbol("lockstep-tasks", "'executor.c'::tasks")
+        current = kernel_symbol("lockstep-tasks", "'executor.c'::current")
         count = tasks.type.range()[1] + 1
         print("%5s %-15s %-8s %8s %8s %8s" % ("id", "name", "state", "polls", "wakes", "ticks"))
         for slot in range(1, count):
@@ -63,7 +77,7 @@ class Trace(gdb.Command):
         wanted = self.count(arg)
         table = tracetool.EventTable()
         lines = []
-        stream = gdb.parse_and_eval("stream")
+        stream = kernel_symbol("lockstep-trace", "stream")
         recent = stream["recent"]
         kept_total = int(stream["recent_count"])
         size = recent.type.range()[1] + 1
@@ -72,7 +86,7 @@ class Trace(gdb.Command):
             words = [int(e["record"][w]) & 0xffffffff for w in range(8)]
             lines.append(self.text(table, words, int(e["seq"]), int(e["tick"])))
         # Records still in the ring, not yet drained.
-        ring = gdb.parse_and_eval("trace_ring")
+        ring = kernel_symbol("lockstep-trace", "trace_ring")
         head, tail, mask = int(ring["head"]), int(ring["tail"]), int(ring["mask"])
         base = int(ring["words"].address)
         seq = int(stream["seq"])

@@ -485,6 +485,31 @@ def test_lockstep_trace_refuses_a_count_below_one():
                                           "usage: lockstep-trace [N]"], result.stderr
 
 
+def test_lockstep_commands_without_the_kernels_symbols_say_to_load_them():
+    """Regression: in a GDB without the ELF, lockstep-tasks and lockstep-trace printed
+    `Python Exception <class 'gdb.error'>: No symbol table is loaded`. No machine is
+    needed: the symbols are looked up before any memory is read."""
+    def errors(commands, *elf):
+        argv = [GDB, "-batch", "-nx", "-ex", "source tools/gdb_lockstep.py"]
+        for command in commands:
+            argv += ["-ex", command]
+        result = subprocess.run(argv + list(elf), cwd=ROOT, capture_output=True, text=True,
+                                timeout=60)
+        assert result.stdout == "", result.stdout
+        return result.stderr.splitlines()
+    load = ": no symbols are loaded: load the kernel's with `file build/lockstep.elf` (make " \
+        "debug does)"
+    assert errors(["lockstep-tasks", "lockstep-trace", "lockstep-trace 3"]) == [
+        "lockstep-tasks" + load, "lockstep-trace" + load, "lockstep-trace" + load]
+    # Symbols, but not the kernel's: a user program's ELF.
+    assert errors(["lockstep-tasks", "lockstep-trace"],
+                  os.path.join(os.path.dirname(ELF), "user", "hello.elf")) == [
+        'lockstep-tasks: No symbol "executor.c" in current context: is build/lockstep.elf '
+        'the file loaded?',
+        'lockstep-trace: No symbol "stream" in current context: is build/lockstep.elf the '
+        'file loaded?']
+
+
 def test_a_session_leaves_no_empty_receive_interrupt_behind():
     """GDB's packets raise COM3's interrupt while the kernel is stopped with interrupts
     off; the stub drops that request before it resumes, or the kernel would take (and
