@@ -139,6 +139,12 @@ def ktest_lines(name):
     return clean(text)
 
 
+# Seconds for replay.py's diverge report: more than its own 120 for QEMU, so that a
+# hung kernel is reported by replay.py (with its last console line), and this only
+# catches a replay.py that hangs itself.
+DIVERGE_TIMEOUT = 180
+
+
 def diverge_lines(case):
     """`replay.py CASE.keys --expect` against a doctored copy of the golden trace."""
     try:
@@ -154,10 +160,16 @@ def diverge_lines(case):
         with open(doctored, "w") as f:
             f.write(golden.replace("waker=irq33", "waker=irq34", 1))
         keys = os.path.join("tests", "golden", case + ".keys")
-        result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "replay.py"), keys,
-                                 "--kernel", os.path.join(BUILD, "lockstep.elf"),
-                                 "--expect", doctored], cwd=ROOT, capture_output=True,
-                                text=True, timeout=120)
+        try:
+            result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "replay.py"),
+                                     keys, "--kernel", os.path.join(BUILD, "lockstep.elf"),
+                                     "--expect", doctored], cwd=ROOT, capture_output=True,
+                                    text=True, timeout=DIVERGE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise DocError("replay.py --expect on a doctored %s.trace did not finish within "
+                           "%d s (a hung replay?)" % (case, DIVERGE_TIMEOUT))
+        except OSError as err:
+            raise DocError("cannot run tools/replay.py: %s" % err)
     if result.returncode != 1:
         raise DocError("replay.py --expect on a doctored %s.trace exited %d, not 1:\n%s"
                        % (case, result.returncode, result.stderr))

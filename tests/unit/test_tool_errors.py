@@ -222,3 +222,15 @@ def test_live_reports_a_kernel_qemu_refuses_at_once(tmp_path):
     # is reset instead. Either way the reason is QEMU's own.
     assert result.stderr.startswith("live: error: QEMU did not come up: "), result.stderr
     assert "invalid kernel header" in result.stderr, result.stderr
+
+
+def test_docs_diverge_excerpt_whose_replay_hangs_is_an_error_not_a_traceback(monkeypatch):
+    # Regression: diverge_lines' subprocess.run(timeout=...) let TimeoutExpired through,
+    # so a hung replay gave a traceback instead of an error naming the page and line.
+    def hung(argv, **options):
+        raise subprocess.TimeoutExpired(argv, options["timeout"])
+    monkeypatch.setattr(docs.subprocess, "run", hung)
+    with pytest.raises(docs.DocError) as failed:
+        docs.regenerate("# Page\n\n" + excerpt("diverge:keypress"), "page.md")
+    assert str(failed.value) == "page.md:3: replay.py --expect on a doctored keypress.trace " \
+        "did not finish within %d s (a hung replay?)" % docs.DIVERGE_TIMEOUT
