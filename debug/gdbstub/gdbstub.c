@@ -346,13 +346,10 @@ static void handle_xfer_features(struct gdbstub *stub, const char *p)
     reply_len(stub, n + 1);
 }
 
-struct monitor_output {
-    struct gdbstub *stub;
-};
-
+/* The target's output for `monitor`, as "O" packets; ctx is the stub. */
 static void monitor_out(const char *text, size_t len, void *ctx)
 {
-    struct gdbstub *stub = ((struct monitor_output *)ctx)->stub;
+    struct gdbstub *stub = ctx;
     while (len) {                           /* "O" + hex, in packet-sized pieces */
         size_t part = len < (RSP_PACKET_MAX - 2) / 2 ? len : (RSP_PACKET_MAX - 2) / 2;
         stub->out[0] = 'O';
@@ -365,16 +362,15 @@ static void monitor_out(const char *text, size_t len, void *ctx)
 static void handle_monitor(struct gdbstub *stub, const char *hex)
 {
     char command[128];
-    size_t n = strlen(hex) / 2;
-    if (strlen(hex) % 2 || n >= sizeof(command) || rsp_hex_decode(command, hex, n) != 0) {
+    size_t digits = strlen(hex), n = digits / 2;
+    if (digits % 2 || n >= sizeof(command) || rsp_hex_decode(command, hex, n) != 0) {
         reply(stub, REPLY_BAD);
         return;
     }
     command[n] = '\0';
-    struct monitor_output out = { stub };
-    if (!stub->target->monitor || stub->target->monitor(command, monitor_out, &out) != 0) {
+    if (!stub->target->monitor || stub->target->monitor(command, monitor_out, stub) != 0) {
         static const char help[] = "unknown monitor command; try: tasks, trace N, mem\n";
-        monitor_out(help, sizeof(help) - 1, &out);
+        monitor_out(help, sizeof(help) - 1, stub);
     }
     reply(stub, "OK");
 }
