@@ -73,6 +73,7 @@ KERNEL_OBJS := \
 	trace/trace.o \
 	debug/gdbstub/rsp.o \
 	debug/gdbstub/gdbstub.o \
+	debug/gdbstub/threads.o \
 	debug/gdbstub/x86_64.o \
 	debug/gdbstub/x86_64_registers.o \
 	debug/gdbstub/serial.o \
@@ -156,7 +157,8 @@ UNIT_SRC_test_executor := $(ASYNC_SRC) kernel/async/gdb_tasks.c kernel/lib/kprin
 UNIT_SRC_test_scancode := kernel/async/scancode.c
 UNIT_SRC_test_line := kernel/shell/line.c kernel/shell/parse.c kernel/lib/number.c \
 	kernel/lib/format.c
-UNIT_SRC_test_gdbstub := debug/gdbstub/rsp.c debug/gdbstub/gdbstub.c kernel/lib/format.c
+UNIT_SRC_test_gdbstub := debug/gdbstub/rsp.c debug/gdbstub/gdbstub.c debug/gdbstub/threads.c \
+	kernel/lib/format.c
 UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS) trace_stream_gen)
 UNIT_SRC_trace_stream_gen := trace/ring.c trace/stream.c trace/table.c
 UNIT_SRC_test_paging     := kernel/arch/x86_64/paging.c

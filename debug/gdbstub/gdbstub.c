@@ -1,10 +1,11 @@
 /*
  * gdbstub.c - one handler per packet of the GDB remote protocol (gdbstub_internal.h),
- * arch-neutral: everything machine-specific goes through struct gdb_target. Replies are
- * built in stub->out and sent once per packet. Unknown packets get the empty reply, as
- * the protocol asks; malformed ones get "E01" (bad syntax), and refusals an errno in hex:
- * "E0e" (EFAULT, memory not mapped), "E1c" (ENOSPC, no free slot), "E0d" (EACCES, no
- * breakpoint allowed there).
+ * arch-neutral: everything machine-specific goes through struct gdb_target, and the
+ * thread packets (H, T, qC, qfThreadInfo/qsThreadInfo, qThreadExtraInfo, vCont's
+ * actions) are decided in threads.c. Replies are built in stub->out and sent from here,
+ * once per packet. Unknown packets get the empty reply, as the protocol asks; malformed
+ * ones get "E01" (bad syntax), and refusals an errno in hex: "E0e" (EFAULT, memory not
+ * mapped), "E1c" (ENOSPC, no free slot), "E0d" (EACCES, no breakpoint allowed there).
  */
 #include "gdbstub_internal.h"
 #include "errno.h"
@@ -35,6 +36,15 @@ static void reply(struct gdbstub *stub, const char *text)
 static void reply_len(struct gdbstub *stub, size_t len)
 {
     rsp_send(&stub->rsp, stub->out, len);
+}
+
+/* A reply built in stub->out: its length, or a negative errno (E01). */
+static void reply_built(struct gdbstub *stub, int len)
+{
+    if (len < 0)
+        reply(stub, REPLY_BAD);
+    else
+        reply_len(stub, (size_t)len);
 }
 
 static void send_stop(struct gdbstub *stub, const struct gdb_stop *stop)
@@ -137,28 +147,6 @@ static int parse_address_length(const char *p, char stop, uint64_t *address, uin
     if (rest)
         *rest = end;
     return 0;
-}
-
-/* A thread id as GDB sends it, up to `stop` ('\0': the packet's end): hex, or -1 for all
- * threads (0xffffffff). 0, or -EINVAL for anything else, an id above 32 bits included. */
-static int parse_thread(const char *p, char stop, uint32_t *thread, const char **end)
-{
-    uint64_t value = 0xffffffffu;
-    if (p[0] == '-' && p[1] == '1')
-        p += 2;
-    else if (rsp_parse_hex(p, &value, &p) != 0 || value > 0xffffffffu)
-        return -EINVAL;
-    if (*p != stop && !(stop == ';' && *p == '\0'))
-        return -EINVAL;
-    *thread = (uint32_t)value;
-    if (end)
-        *end = p;
-    return 0;
-}
-
-static uint32_t thread_or_stopped(struct gdbstub *stub, uint32_t thread)
-{
-    return thread == 0 || thread == 0xffffffffu ? stub->stopped_thread : thread;
 }
 
 /* ---- handlers ---- */
@@ -358,43 +346,10 @@ static void handle_xfer_features(struct gdbstub *stub, const char *p)
     reply_len(stub, n + 1);
 }
 
-static void handle_thread_list(struct gdbstub *stub, bool first)
-{
-    uint32_t ids[80];
-    size_t count = stub->target->threads ? stub->target->threads(ids, ARRAY_SIZE(ids)) : 0;
-    if (first)
-        stub->thread_cursor = 0;
-    if (stub->thread_cursor >= count) {
-        reply(stub, "l");
-        return;
-    }
-    size_t n = 0;
-    stub->out[n++] = 'm';
-    for (; stub->thread_cursor < count && n < sizeof(stub->out) - 16; stub->thread_cursor++)
-        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "%s%x",
-                               n > 1 ? "," : "", ids[stub->thread_cursor]);
-    reply_len(stub, n);
-}
-
-static void handle_thread_extra(struct gdbstub *stub, const char *p)
-{
-    uint32_t thread;
-    char text[128];
-    if (parse_thread(p, '\0', &thread, NULL) != 0 || !stub->target->thread_info ||
-        stub->target->thread_info(thread, text, sizeof(text)) != 0) {
-        reply(stub, REPLY_BAD);
-        return;
-    }
-    reply_len(stub, rsp_hex_encode(stub->out, text, strlen(text)));
-}
-
-struct monitor_output {
-    struct gdbstub *stub;
-};
-
+/* The target's output for `monitor`, as "O" packets; ctx is the stub. */
 static void monitor_out(const char *text, size_t len, void *ctx)
 {
-    struct gdbstub *stub = ((struct monitor_output *)ctx)->stub;
+    struct gdbstub *stub = ctx;
     while (len) {                           /* "O" + hex, in packet-sized pieces */
         size_t part = len < (RSP_PACKET_MAX - 2) / 2 ? len : (RSP_PACKET_MAX - 2) / 2;
         stub->out[0] = 'O';
@@ -407,75 +362,23 @@ static void monitor_out(const char *text, size_t len, void *ctx)
 static void handle_monitor(struct gdbstub *stub, const char *hex)
 {
     char command[128];
-    size_t n = strlen(hex) / 2;
-    if (strlen(hex) % 2 || n >= sizeof(command) || rsp_hex_decode(command, hex, n) != 0) {
+    size_t digits = strlen(hex), n = digits / 2;
+    if (digits % 2 || n >= sizeof(command) || rsp_hex_decode(command, hex, n) != 0) {
         reply(stub, REPLY_BAD);
         return;
     }
     command[n] = '\0';
-    struct monitor_output out = { stub };
-    if (!stub->target->monitor || stub->target->monitor(command, monitor_out, &out) != 0) {
+    if (!stub->target->monitor || stub->target->monitor(command, monitor_out, stub) != 0) {
         static const char help[] = "unknown monitor command; try: tasks, trace N, mem\n";
-        monitor_out(help, sizeof(help) - 1, &out);
+        monitor_out(help, sizeof(help) - 1, stub);
     }
     reply(stub, "OK");
-}
-
-static bool thread_alive(const struct gdbstub *stub, uint32_t thread)
-{
-    char info[8];
-    const struct gdb_target *t = stub->target;
-    return thread == stub->stopped_thread ||
-           (t->thread_info && t->thread_info(thread, info, sizeof(info)) == 0);
-}
-
-static bool on_cpu(const struct gdbstub *stub, uint32_t thread)
-{
-    const struct gdb_target *t = stub->target;
-    return thread == stub->stopped_thread || (t->on_cpu && t->on_cpu(thread));
-}
-
-/* vCont;ACTION[:THREAD][;ACTION...]: the leftmost action that applies to the stopped
- * context (by any of its ids, or all threads) decides between step and continue. A step
- * for another thread, a waiting task with no CPU to run on, is refused rather than let
- * the kernel run free while GDB waits for that step. */
-static bool parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *resume)
-{
-    bool step = false, decided = false, any = false;
-    while (*p == ';') {
-        p++;
-        char action = *p++;
-        if (action == 'C' || action == 'S') {        /* signal number: ignored */
-            uint64_t signal;
-            if (rsp_parse_hex(p, &signal, &p) != 0)
-                return false;
-        } else if (action != 'c' && action != 's') {
-            return false;
-        }
-        uint32_t thread = 0xffffffffu;                /* none given, or -1: all */
-        if (*p == ':' && parse_thread(p + 1, ';', &thread, &p) != 0)
-            return false;
-        bool stepping = action == 's' || action == 'S';
-        bool ours = thread == 0xffffffffu || thread == 0 || on_cpu(stub, thread);
-        if (stepping && !ours)
-            return false;
-        if (ours && !decided) {
-            step = stepping;
-            decided = true;
-        }
-        any = true;
-    }
-    if (!any || *p)
-        return false;
-    *resume = step ? GDB_STEP : GDB_CONTINUE;
-    return true;
 }
 
 bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
                            const struct gdb_stop *stop, enum gdb_resume *resume)
 {
     stub->attached = true;
-    uint32_t thread;
     switch (p[0]) {
     case '?':
         send_stop(stub, stop);
@@ -526,19 +429,11 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         stub->rsp.no_ack = false;
         *resume = GDB_KILL;
         return true;
-    case 'H':                               /* Hc is accepted and unused: vCont */
-        if ((p[1] != 'g' && p[1] != 'c') || parse_thread(p + 2, '\0', &thread, NULL) != 0 ||
-            (p[1] == 'g' && !thread_alive(stub, thread_or_stopped(stub, thread)))) {
-            reply(stub, REPLY_BAD);
-            return false;
-        }
-        if (p[1] == 'g')
-            stub->reg_thread = thread_or_stopped(stub, thread);
-        reply(stub, "OK");
+    case 'H':
+        reply(stub, gdbstub_thread_select(stub, p + 1) == 0 ? "OK" : REPLY_BAD);
         return false;
     case 'T':
-        reply(stub, parse_thread(p + 1, '\0', &thread, NULL) == 0 && thread_alive(stub, thread)
-                        ? "OK" : REPLY_BAD);
+        reply(stub, gdbstub_thread_alive(stub, p + 1) == 0 ? "OK" : REPLY_BAD);
         return false;
     case 'v':
         if (strcmp(p, "vCont?") == 0) {
@@ -546,7 +441,7 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
             return false;
         }
         if (strncmp(p, "vCont;", 6) == 0 || strcmp(p, "vCont") == 0) {
-            if (parse_vcont(stub, p + 5, resume))
+            if (gdbstub_parse_vcont(stub, p + 5, resume))
                 return true;
             reply(stub, REPLY_BAD);
             return false;
@@ -567,15 +462,14 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
             handle_xfer_features(stub, p + 20);
         else if (strcmp(p, "qAttached") == 0)
             reply(stub, "1");
-        else if (strcmp(p, "qC") == 0) {
-            ksnprintf(stub->out, sizeof(stub->out), "QC%x", stub->stopped_thread);
-            reply(stub, stub->out);
-        } else if (strcmp(p, "qfThreadInfo") == 0)
-            handle_thread_list(stub, true);
+        else if (strcmp(p, "qC") == 0)
+            reply_len(stub, gdbstub_thread_current(stub));
+        else if (strcmp(p, "qfThreadInfo") == 0)
+            reply_len(stub, gdbstub_thread_list(stub, true));
         else if (strcmp(p, "qsThreadInfo") == 0)
-            handle_thread_list(stub, false);
+            reply_len(stub, gdbstub_thread_list(stub, false));
         else if (strncmp(p, "qThreadExtraInfo,", 17) == 0)
-            handle_thread_extra(stub, p + 17);
+            reply_built(stub, gdbstub_thread_extra(stub, p + 17));
         else if (strncmp(p, "qRcmd,", 6) == 0)
             handle_monitor(stub, p + 6);
         else if (strncmp(p, "qSymbol", 7) == 0)

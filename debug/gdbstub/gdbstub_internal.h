@@ -1,11 +1,11 @@
 /*
  * gdbstub_internal.h - between the parts of the GDB stub (gdbstub.h is the kernel's
- * view of it). The protocol side (gdbstub.c, rsp.c) is arch-neutral and reaches the
- * machine only through struct gdb_target; x86_64.c implements it (int3 breakpoints,
- * debug registers, single-step with TF, tasks as threads, the ways in), on the register
- * block of x86_64_registers.c (GDB's amd64 order), and serial.c carries the bytes. The
- * host unit tests and the fuzzer drive the protocol side through this header with a
- * fake target.
+ * view of it). The protocol side (gdbstub.c, its thread packets in threads.c, rsp.c) is
+ * arch-neutral and reaches the machine only through struct gdb_target; x86_64.c
+ * implements it (int3 breakpoints, debug registers, single-step with TF, tasks as
+ * threads, the ways in), on the register block of x86_64_registers.c (GDB's amd64
+ * order), and serial.c carries the bytes. The host unit tests and the fuzzer drive the
+ * protocol side through this header with a fake target.
  */
 #ifndef LOCKSTEP_GDBSTUB_INTERNAL_H
 #define LOCKSTEP_GDBSTUB_INTERNAL_H
@@ -108,6 +108,27 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *packet, size_t len,
                            const struct gdb_stop *stop, enum gdb_resume *resume);
 
 /* ---- between the parts of the stub ---- */
+/* GDB's threads (threads.c), for gdbstub.c's packet handlers; `p` is the packet past its
+ * name. None sends anything: the queries build their reply in stub->out and return its
+ * length, and gdbstub.c answers "OK" for 0 and E01 for a negative errno. */
+/* Hg THREAD: whose registers g, G, p and P use from now on; Hc THREAD: accepted, unused
+ * (vCont says which thread runs). 0, -EINVAL (malformed), or -ESRCH (Hg of a thread
+ * that is not alive). */
+int gdbstub_thread_select(struct gdbstub *stub, const char *p);
+/* T THREAD: 0 if it is alive, -EINVAL (malformed) or -ESRCH. */
+int gdbstub_thread_alive(const struct gdbstub *stub, const char *p);
+/* qC: "QC" and the stopped thread. Cannot fail. */
+size_t gdbstub_thread_current(struct gdbstub *stub);
+/* qfThreadInfo (first) and qsThreadInfo: "m" and the next ids, or "l" past the last.
+ * Cannot fail. */
+size_t gdbstub_thread_list(struct gdbstub *stub, bool first);
+/* qThreadExtraInfo,THREAD: the target's description, in hex. -EINVAL (malformed) or
+ * -ESRCH (no such thread). */
+int gdbstub_thread_extra(struct gdbstub *stub, const char *p);
+/* vCont's actions (`p` at the ';' before the first): true with *resume set to step or
+ * continue, false if malformed or refused (a step of a thread not on the CPU). */
+bool gdbstub_parse_vcont(struct gdbstub *stub, const char *p, enum gdb_resume *resume);
+
 struct trap_frame;
 /* GDB sent Ctrl-C while the kernel ran (serial.c's receive interrupt). */
 void gdbstub_interrupt(struct trap_frame *frame);

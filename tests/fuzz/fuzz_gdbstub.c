@@ -1,8 +1,9 @@
 /*
  * fuzz_gdbstub.c - libFuzzer target for the GDB stub's protocol side (debug/gdbstub/rsp.c,
- * gdbstub.c) over a fake byte link and a fake machine, as tests/unit/test_gdbstub.c
- * drives it. Byte 0 of the input configures the run (bit 0: mode; bits 1-2: the stop
- * reason; bits 3-7: how many tasks the machine has); the rest is what GDB sends:
+ * gdbstub.c, threads.c) over a fake byte link and a fake machine, as
+ * tests/unit/test_gdbstub.c drives it. Byte 0 of the input configures the run (bit 0:
+ * mode; bits 1-2: the stop reason; bits 3-7: how many tasks the machine has); the rest
+ * is what GDB sends:
  *   raw mode      bytes on the link, through rsp_receive and gdbstub_session (framing,
  *                 acks, escapes, Ctrl-C, checksums), one session after another
  *   packet mode   '\n'-separated payloads, each handed to gdbstub_handle_packet in an

@@ -1,8 +1,8 @@
 /*
- * test_gdbstub.c - the GDB stub's protocol side (debug/gdbstub/rsp.c, gdbstub.c) over a
- * fake byte pipe and a fake machine: framing (acks, bad checksums and resends, escapes,
- * garbage between packets, Ctrl-C, oversize packets, a link that closes mid-packet) and
- * every packet handler, byte for byte as GDB sees it.
+ * test_gdbstub.c - the GDB stub's protocol side (debug/gdbstub/rsp.c, gdbstub.c,
+ * threads.c) over a fake byte pipe and a fake machine: framing (acks, bad checksums and
+ * resends, escapes, garbage between packets, Ctrl-C, oversize packets, a link that closes
+ * mid-packet) and every packet handler, byte for byte as GDB sees it.
  */
 #include "unit.h"
 #include "errno.h"
