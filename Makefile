@@ -185,7 +185,7 @@ $(BUILD)/bench/executor_cycle_untraced: tools/bench/executor_cycle.c $(BENCH_SRC
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -DTRACE_COMPILED_OUT -o $@ $^
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
-.PHONY: all kernel iso ktest unit run run-serial trace test bench deps clean
+.PHONY: all kernel iso ktest unit unit-build run run-serial trace test bench deps clean
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -193,7 +193,12 @@ all: kernel iso
 kernel: $(BUILD)/lockstep.elf $(BUILD)/lockstep.sym $(BUILD)/lockstep.asm
 iso: $(BUILD)/lockstep.iso
 ktest: $(BUILD)/ktest.elf $(BUILD)/ktest.iso
-unit: $(UNIT_BINS)
+# `make unit` builds the host unit tests and runs them, one pytest case per test, each in
+# its own process so that a sanitizer abort fails only that test (tests/unit/test_unit.py);
+# `make unit-build` only builds them, as make test's build step does.
+unit-build: $(UNIT_BINS)
+unit: unit-build
+	@BUILD=$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/unit/test_unit.py
 
 deps:
 	@tools/install-deps
