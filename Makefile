@@ -181,13 +181,14 @@ BENCH_SRC_executor_cycle := kernel/async/executor.c trace/ring.c trace/stream.c 
 BENCH_SRC_executor_cycle_untraced := $(BENCH_SRC_executor_cycle)
 
 # The same cycle with every TRACE compiled out: the executor's own share.
-$(BUILD)/bench/executor_cycle_untraced: tools/bench/executor_cycle.c $(BENCH_SRC_executor_cycle)
+$(BUILD)/bench/executor_cycle_untraced: tools/bench/executor_cycle.c $(BENCH_SRC_executor_cycle) \
+		$(wildcard kernel/*/*.h kernel/arch/x86_64/*.h trace/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -DTRACE_COMPILED_OUT -o $@ $^
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -DTRACE_COMPILED_OUT -o $@ $(filter %.c,$^)
 BENCH_BINS = $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 
-.PHONY: all kernel iso ktest unit run run-serial trace test bench deps clean
+.PHONY: all kernel iso ktest unit unit-build run run-serial trace test bench deps clean
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -195,7 +196,12 @@ all: kernel iso
 kernel: $(BUILD)/lockstep.elf $(BUILD)/lockstep.sym $(BUILD)/lockstep.asm
 iso: $(BUILD)/lockstep.iso
 ktest: $(BUILD)/ktest.elf $(BUILD)/ktest.iso
-unit: $(UNIT_BINS)
+# `make unit` builds the host unit tests and runs them, one pytest case per test, each in
+# its own process so that a sanitizer abort fails only that test (tests/unit/test_unit.py);
+# `make unit-build` only builds them, as make test's build step does.
+unit-build: $(UNIT_BINS)
+unit: unit-build
+	@BUILD=$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/unit/test_unit.py
 
 deps:
 	@tools/install-deps
@@ -261,12 +267,14 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h trace/*.h trace/*.def kernel/async/*.h kernel/async/*.def kernel/shell/*.h kernel/proc/*.h kernel/syscall/*.def debug/gdbstub/*.h) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h kernel/*/*.h kernel/*/*.def \
+		kernel/arch/x86_64/*.h trace/*.h trace/*.def debug/gdbstub/*.h) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
 
-$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*) $(wildcard trace/*.h kernel/async/*.h)
+$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*) $(wildcard kernel/*/*.h kernel/arch/x86_64/*.h \
+		trace/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_SRC_$*)

@@ -1,8 +1,11 @@
 /*
  * kmain.c - the table of contents. boot.S calls kmain in long mode on the boot stack,
- * with IRQs off; each line below brings up one subsystem, in dependency order, and
- * prints one line about it. Interrupts are enabled only when every handler is in place;
- * then the executor runs the kernel's tasks forever.
+ * with IRQs off. kmain brings the subsystems up one init call per line, in dependency
+ * order; each `[ ok ]` line (stage()) reports what a stage found, and the calls with no
+ * line of their own (the timer queue, the keyboard, console input) are reported by the
+ * next one. The stage_* functions are kmain's own, not subsystem APIs: each calls the
+ * init named in its comment and prints its stage's line. Interrupts are enabled only
+ * when every handler is in place; then the executor runs the kernel's tasks forever.
  */
 #include "boot_info.h"
 #include "cpu.h"
@@ -59,7 +62,8 @@ static void stage(const char *name, const char *fmt, ...)
     va_end(args);
 }
 
-static void boot_info_init(uint32_t magic, uint64_t info_phys)
+/* boot_info_parse: the loader's information, copied into `boot`; halts if malformed. */
+static void stage_boot_info(uint32_t magic, uint64_t info_phys)
 {
     const struct boot_memory low_memory = { .map = map_low_memory };
     const char *error = "";
@@ -76,17 +80,19 @@ static void boot_info_init(uint32_t magic, uint64_t info_phys)
           boot.truncated ? " (some information truncated)" : "");
 }
 
-static void frames_init(void)
+/* pmm_init_boot: the frame allocator (kernel/mm/frame_boot.c, frame.c). */
+static void stage_frames(void)
 {
     struct pmm_stats s;
     if (pmm_init_boot(&boot) != 0)
-        panic("frames_init: no usable memory in the memory map");
+        panic("stage_frames: no usable memory in the memory map");
     pmm_stats(&s);
     stage("FRAMES", "%lu frames (%lu KiB) free in %lu ranges, %lu withheld", s.free_frames,
           s.free_frames * (FRAME_SIZE / 1024), s.range_count, s.reserved_frames);
 }
 
-static void page_tables_init(void)
+/* vmm_init: the kernel's final page tables (kernel/mm/vmm.c). */
+static void stage_page_tables(void)
 {
     struct vmm_stats s;
     vmm_init(&boot);
@@ -95,14 +101,18 @@ static void page_tables_init(void)
           s.phys_map_bytes >> 20, s.nx ? "on" : "off", s.guard_pages);
 }
 
-static void kernel_heap_init(void)
+/* kmalloc_init: the kernel heap (kernel/mm/heap.c). */
+static void stage_heap(void)
 {
     kmalloc_init();
     stage("HEAP", "kmalloc: %u slab classes %u-%u B, TLSF above, %lu MiB window",
           HEAP_CLASSES, HEAP_MIN_ALIGN, HEAP_SMALL_MAX, (uint64_t)KERNEL_HEAP_SIZE >> 20);
 }
 
-static void trace_start(void)
+/* trace_init: the trace ring, drained to COM2. pit_clock() is the address of the tick
+ * counter, not a reading, so it can be handed over before pit_init: the counter stays 0
+ * until IRQ 0 ticks after STI, and every record of the boot is stamped tick 0. */
+static void stage_trace(void)
 {
     bool com2_ok = uart_init(&com2, COM2_BASE) == 0;
     const struct trace_backend backend = {
@@ -113,8 +123,9 @@ static void trace_start(void)
           com2_ok ? "streamed on COM2" : "no COM2: not streamed");
 }
 
-/* The user programs: the boot module named "initrd", a ustar archive (make initrd). */
-static void programs_init(void)
+/* process_init: the user programs, from the boot module named "initrd", a ustar
+ * archive (make initrd). */
+static void stage_programs(void)
 {
     const struct boot_module *m = boot_info_module(&boot, "initrd");
     size_t syscalls;
@@ -130,14 +141,13 @@ static void programs_init(void)
         return;
     }
     if (process_init(archive, m->end - m->start) != 0)
-        return;
+        return;                            /* it printed why it refused the archive */
     stage("USER", "%lu programs and files in the initrd (%lu KiB), %lu syscalls",
           process_initrd()->files, (m->end - m->start) / 1024, syscalls);
 }
 
-static struct uptime_service uptime;
-
-static void debugger_start(void)
+/* gdbstub_kernel_init: the GDB stub on COM3; boot option `gdb`: wait for GDB here. */
+static void stage_debugger(void)
 {
     if (gdbstub_kernel_init() != 0) {
         stage("GDB", "no COM3: the GDB stub is off");
@@ -150,8 +160,9 @@ static void debugger_start(void)
         gdbstub_breakpoint();              /* returns when GDB says continue */
 }
 
-/* Boot options `replay` and `record` (docs/replay.md); otherwise interrupts go live. */
-static void interrupts_start(void)
+/* cpu_sti, or replay_start/record_start with boot options `replay` and `record`
+ * (docs/replay.md). */
+static void stage_interrupts(void)
 {
     if (boot_info_has_option(&boot, "replay")) {
         int inputs = replay_start(&boot);
@@ -168,6 +179,8 @@ static void interrupts_start(void)
     }
 }
 
+static struct uptime_service uptime;      /* kmain's own task's state */
+
 /* Between polls and before each halt: stream what the trace ring holds. */
 static void housekeeping(void)
 {
@@ -181,8 +194,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
     vga_console_init();                    /* the VGA text screen mirrors COM1 */
     kprintf("\n" ANSI_BOLD "Lockstep %s" ANSI_RESET " booting\n", LOCKSTEP_VERSION);
     stage("SERIAL", "COM1 at 0x%x, 115200 8N1; VGA text console 80x25", COM1_BASE);
-    trace_start();                         /* the trace ring, streamed on COM2 */
-    boot_info_init(magic, info_phys);      /* multiboot1/2 -> struct boot_info */
+    stage_trace();                         /* the trace ring, streamed on COM2 */
+    stage_boot_info(magic, info_phys);     /* multiboot1/2 -> struct boot_info */
 
     gdt_init();                            /* segments and the TSS's IST stacks */
     stage("GDT", "kernel and user segments, TSS with IST stacks for #DF, NMI, #MC");
@@ -192,9 +205,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     user_init();                           /* syscall/sysret MSRs, SWAPGS base, no FPU */
     stage("RING3", "syscall entry at LSTAR, sysretq back, STAR selectors %#x/%#x",
           GDT_KERNEL_CODE, GDT_USER_DATA - 8);
-    frames_init();                         /* free frames: memory map minus image, info, modules */
-    page_tables_init();                    /* final tables: section permissions, guards, NX */
-    kernel_heap_init();                    /* kmalloc: slab classes + TLSF over frames */
+    stage_frames();                        /* free frames: memory map minus image, info, modules */
+    stage_page_tables();                   /* final tables: section permissions, guards, NX */
+    stage_heap();                          /* kmalloc: slab classes + TLSF over frames */
     pic_init();                            /* 8259 pair remapped to vectors 32-47 */
     stage("PIC", "8259A pair remapped to vectors %u-%u", IRQ_BASE_VECTOR,
           IRQ_BASE_VECTOR + IRQ_LINES - 1);
@@ -205,9 +218,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
     timer_init(pit_clock(), PIT_HZ, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + PIT_IRQ));
     pit_set_tick_hook(timer_expire);       /* each tick wakes the sleepers that are due */
     stage("TASKS", "executor ready: %u task slots, timer queue on IRQ 0", TASK_MAX - 1);
-    programs_init();                       /* the initrd: user programs for `run` */
-    debugger_start();                      /* the GDB stub on COM3; `gdb`: wait for GDB */
-    keyboard_init(ps2kbd_set_leds);        /* the keyboard task decodes scancodes */
+    stage_programs();                      /* the initrd: user programs for `run` */
+    stage_debugger();                      /* the GDB stub on COM3; `gdb`: wait for GDB */
+    keyboard_init(ps2kbd_set_leds);        /* spawns the keyboard task, which decodes scancodes */
     int keyboard = ps2kbd_init(keyboard_input);    /* IRQ 1: scancodes into its queue */
     uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
     serial_input_init(&com1, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + COM1_IRQ));
@@ -215,14 +228,14 @@ void kmain(uint32_t magic, uint64_t info_phys)
           keyboard == 0 ? "keyboard (IRQ 1)"
                         : keyboard == -EIO ? "no PS/2 keyboard (controller silent)"
                                            : "no PS/2 keyboard (its IRQ not registered)");
-    interrupts_start();                    /* live, recorded, or replayed from a log */
+    stage_interrupts();                    /* live, recorded, or replayed from a log */
 
     if (ktest_main)                        /* test kernels: run the suite and exit */
         ktest_main(&boot);
 
-    task_spawn("uptime", uptime_service_poll, &uptime);   /* a periodic service task */
+    task_spawn("uptime", uptime_service_poll, &uptime);   /* kmain's own task, periodic */
     kprintf("\n" ANSI_CYAN "Welcome to Lockstep %s" ANSI_RESET
             " - every interrupt recorded, replayable, debuggable.\n", LOCKSTEP_VERSION);
-    shell_start();                         /* the shell task */
+    shell_start();                         /* spawns the shell task */
     executor_run(housekeeping);            /* never returns */
 }

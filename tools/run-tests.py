@@ -29,7 +29,7 @@ def build():
     make = os.environ.get("MAKE", "make")
     jobs = "-j%d" % (os.cpu_count() or 2)
     result = subprocess.run([make, "-s", jobs, "BUILD=" + os.path.relpath(BUILD, ROOT),
-                             "all", "ktest", "unit"], cwd=ROOT,
+                             "all", "ktest", "unit-build"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         print(result.stdout)

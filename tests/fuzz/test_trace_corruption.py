@@ -40,7 +40,7 @@ def streams(tmp_path_factory):
         data = replay.run_log(keysfile.entries(keysfile.load(path))).trace
         frames = syncs(data)
         out[case] = data[:frames[KEEP_SYNCS - 1] + 2000] if len(frames) > KEEP_SYNCS else data
-    assert os.path.exists(GEN), "%s is not built (make unit)" % GEN
+    assert os.path.exists(GEN), "%s is not built (make unit-build)" % GEN
     path = str(tmp_path_factory.mktemp("trace") / "generated.bin")
     subprocess.run([GEN, "1500", path], check=True)
     with open(path, "rb") as f:

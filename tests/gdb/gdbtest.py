@@ -1,8 +1,10 @@
 """Launching Lockstep under a debugger for the GDB tests and `make bench`: the kernel's
 own stub (COM3 as a TCP server, boot option `gdb` so it waits in early boot), or QEMU's
-gdbserver (-gdb, CPU stopped at reset) on the same build, and real GDB in batch mode."""
+gdbserver (-gdb, CPU stopped at reset) on the same build, and real GDB in batch mode, or
+a bare protocol client (RspClient) where GDB's own time would be in the way."""
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -99,6 +101,78 @@ def gdb_batch(port, commands, timeout=60, gdbinit=False):
     finally:
         os.unlink(path)
     return result.stdout + result.stderr
+
+
+class RspError(Exception):
+    """A stub that does not answer as the protocol says: the message says how."""
+
+
+class RspClient:
+    """Just enough of GDB's side of the remote protocol to time single requests with no
+    GDB in the way: packets framed and acked as GDB does (no acks once the stub accepts
+    QStartNoAckMode), one reply read per request, left run-length encoded. Until the
+    stub first answers, a request that gets no byte back in 2 s is sent again, as GDB
+    does: bytes that reach COM3 before the stub has set it up are lost."""
+
+    def __init__(self, path, timeout=60):
+        deadline = time.time() + timeout
+        while True:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.time() > deadline:
+                    raise RspError("nothing accepts connections on %s" % path)
+                time.sleep(0.02)
+        self.timeout = timeout
+        self.pending = b""
+        self.acks = True
+        self.answered = False
+
+    def request(self, payload):
+        """Send one packet; return the payload of the reply."""
+        data = payload.encode()
+        packet = b"$%s#%02x" % (data, sum(data) & 0xff)
+        deadline = time.time() + self.timeout
+        self.sock.sendall(packet)
+        while True:                     # '#' ends a packet: inside one it is escaped
+            start = self.pending.find(b"$")
+            end = self.pending.find(b"#", start) if start >= 0 else -1
+            if b"-" in self.pending[:start if start >= 0 else len(self.pending)]:
+                raise RspError("the stub asked for %r again" % payload)
+            if end >= 0 and len(self.pending) >= end + 3:
+                reply, self.pending = self.pending[start + 1:end], self.pending[end + 3:]
+                if self.acks:
+                    self.sock.sendall(b"+")
+                self.answered = True
+                return reply.decode("latin-1")
+            resend = not self.answered and not self.pending
+            self.sock.settimeout(max(0.01, min(2.0 if resend else self.timeout,
+                                               deadline - time.time())))
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                if time.time() >= deadline:
+                    raise RspError("no reply to %r in %d s" % (payload, self.timeout))
+                if resend:
+                    self.sock.sendall(packet)   # lost before the stub listened
+                continue
+            except OSError as err:
+                raise RspError("no reply to %r: %s" % (payload, err))
+            if not chunk:
+                raise RspError("the stub closed the connection at %r" % payload)
+            self.pending += chunk
+
+    @staticmethod
+    def expand(reply):
+        """A reply with its run-length encoding undone: "X*c" is X and ord(c) - 29 more."""
+        return re.sub(r"(.)\*(.)", lambda m: m.group(1) * (ord(m.group(2)) - 28), reply,
+                      flags=re.S)
+
+    def close(self):
+        self.sock.close()
 
 
 @contextlib.contextmanager

@@ -510,6 +510,22 @@ def test_lockstep_commands_without_the_kernels_symbols_say_to_load_them():
         'file loaded?']
 
 
+def test_gdbinit_loads_its_commands_from_any_working_directory(tmp_path):
+    """Regression: tools/gdbinit sourced tools/gdb_lockstep.py relative to the working
+    directory, so `gdb -x /path/to/tools/gdbinit` from anywhere but the repository said
+    "No such file or directory" and `Undefined command: "lockstep-trace"`. Each way of
+    loading it, from another directory: -x with an absolute and a relative path, and
+    `source`. `lockstep-trace 0` is refused by the command itself, with no machine."""
+    gdbinit = os.path.join(ROOT, "tools", "gdbinit")
+    for load in (["-x", gdbinit], ["-x", os.path.relpath(gdbinit, tmp_path)],
+                 ["-ex", "source " + gdbinit]):
+        result = subprocess.run([GDB, "-batch", "-nx"] + load + ["-ex", "lockstep-trace 0", ELF],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert "No such file" not in result.stderr, (load, result.stderr)
+        assert result.stderr.splitlines() == ["lockstep-trace: N must be at least 1, not 0"], \
+            (load, result.stderr)
+
+
 def test_a_session_leaves_no_empty_receive_interrupt_behind():
     """GDB's packets raise COM3's interrupt while the kernel is stopped with interrupts
     off; the stub drops that request before it resumes, or the kernel would take (and

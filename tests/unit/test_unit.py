@@ -1,4 +1,4 @@
-"""Runs every host C unit test (tests/unit/test_*.c, built by `make unit`) as its own
+"""Runs every host C unit test (tests/unit/test_*.c, built by `make unit-build`) as its own
 pytest case, one process per test so a sanitizer abort fails only that test."""
 import glob
 import os
