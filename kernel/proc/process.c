@@ -131,7 +131,7 @@ static enum poll process_poll(struct task *task)
     enum user_exit exit = USER_EXIT_INTERRUPT;
     if (!replay_program_input()) {
         vmm_user_activate(&p->space.tables);
-        exit = user_run(p->frame, &address);
+        exit = user_run(p->frame, &p->segments, &address);
     }
     switch (exit) {
     case USER_EXIT_SYSCALL:

@@ -315,6 +315,34 @@ def test_a_hardware_breakpoint_in_a_user_program():
         kernel.expect_exact("lockstep> ")
 
 
+SELECTORS = ("python print('selectors', [hex(int(gdb.parse_and_eval('$' + r)))"
+             " for r in ('ds', 'es', 'fs', 'gs')])")
+
+
+def test_a_stop_in_ring_3_shows_the_programs_own_data_selectors():
+    """ds, es, fs and gs come from the CPU, which holds the stopped program's own at a
+    ring-3 stop: `segments set` stops with the 0x1b it loaded, and the next program with
+    null ones (regression: they used to pass from one program to the next)."""
+    with attached_at_the_prompt() as (kernel, gdb):
+        interrupt(gdb)
+        gdb_says(gdb, "add-symbol-file build/user/segments.elf", "Reading symbols")
+        gdb_says(gdb, "hbreak check", "Hardware assisted breakpoint 1")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("segments set\r")
+        gdb.expect(r"Breakpoint 1, check")
+        gdb_says(gdb, "info registers cs", r"cs\s+0x23")          # ring 3
+        gdb_says(gdb, SELECTORS, r"selectors \['0x1b', '0x1b', '0x1b', '0x1b'\]")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("lockstep> ")
+        kernel.send("segments\r")
+        gdb.expect(r"Breakpoint 1, check")
+        gdb_says(gdb, SELECTORS, r"selectors \['0x0', '0x0', '0x0', '0x0'\]")
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("lockstep> ")
+        assert "segments:" not in kernel.before, kernel.before
+
+
 # Single steps until the CPU is in ring 3; prints how many, and every step that stopped in
 # ring 0 with a user-half rsp (the kernel taking a trap on the program's stack).
 STEP_TO_RING3 = ("python exec(\"bad = []\\nfor n in range(400):\\n"

@@ -203,6 +203,28 @@ KTEST(a_long_write_lets_the_other_tasks_run_and_can_be_killed)
     KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
 }
 
+/* Regression (review): user_run never set ds, es, fs or gs, and neither sysretq nor
+ * iretq resets a selector ring 3 may load, so one program's selectors were the next
+ * one's: after `segments set` (0x1b in all four), `segments` started with 0x1b. They
+ * are the program's own now (struct user_segments): a new program starts with null
+ * selectors while another that loaded 0x1b waits in read, and that one still has its
+ * 0x1b when it comes back after the new one has run. */
+KTEST(a_program_starts_with_null_data_selectors_and_keeps_its_own)
+{
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", NULL), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", "set"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", NULL), 100), 0);
+
+    int keeper = spawn("segments", "keep");
+    KCHECK(keeper > 0);
+    run_until_quiet();                                 /* 0x1b loaded; waits in read(0) */
+    KCHECK(task_find((uint16_t)keeper)->state == TASK_LIVE);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", NULL), 100), 0);
+    KCHECK_EQ(terminal_input("\n", 1), 0);
+    KCHECK_EQ(ktest_run_to_exit(keeper, 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", "bad"), 100), 2);
+}
+
 /* Regression (review): x87 and MMX ran in ring 3 and their registers went from one
  * program to the next, since the kernel saves no FPU state. */
 KTEST(ring3_has_no_fpu)
