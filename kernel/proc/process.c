@@ -12,7 +12,6 @@
 #include "format.h"
 #include "heap.h"
 #include "kprintf.h"
-#include "layout.h"
 #include "replay.h"
 #include "string.h"
 #include "trace.h"
@@ -175,9 +174,7 @@ int process_spawn(int argc, char *const argv[])
     if (!have_initrd || initrd_find(&initrd, argv[0], &file) != 0)
         return refuse(-ENOENT, "%s: no such program%s\n", argv[0],
                       have_initrd ? " (ls lists the initrd)" : ": no initrd was loaded");
-    /* Segments stay below the stack and its guard page. */
-    uint64_t segments_end = USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE;
-    if (elf_parse(file.data, file.size, USER_BASE, segments_end, &image, &error) != 0)
+    if (elf_parse(file.data, file.size, &image, &error) != 0)
         return refuse(-ENOEXEC, "%s: not a program Lockstep can run: %s\n", argv[0], error);
 
     struct process *p = kcalloc(1, sizeof(*p));

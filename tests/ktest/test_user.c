@@ -49,7 +49,7 @@ KTEST(user_pointers_are_checked_against_the_program_tables)
     uint64_t before = free_frames();
     KCHECK(process_initrd() != NULL);
     KCHECK_EQ(initrd_find(process_initrd(), "hello", &file), 0);
-    KCHECK_EQ(elf_parse(file.data, file.size, USER_BASE, USER_END, &image, &error), 0);
+    KCHECK_EQ(elf_parse(file.data, file.size, &image, &error), 0);
     KCHECK_EQ(uspace_create(&space, &image, file.data, 2, argv), 0);
 
     uint64_t kernel_text = (uint64_t)(uintptr_t)&run_until_quiet;
