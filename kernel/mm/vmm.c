@@ -12,7 +12,12 @@
  * CR0.WP (set by boot.S) makes read-only pages read-only for the kernel too. Tables
  * come from the frame allocator; while they are built the old tables are live, so
  * they must lie in the first BOOT_MAP_SIZE of RAM (the allocator hands out the lowest
- * frames first). Who may touch: kernel_space and the stack bitmap with IRQs off.
+ * frames first).
+ * Who may touch: kernel_space, the stack bitmap and the frame allocator (every call
+ * into it goes through frame_take and frame_give) only with IRQs off. An IRQ handler
+ * may allocate (kmalloc grows the heap through vmm_map_new), and the frame allocator
+ * and the kernel's tables are the same for it as for the task it interrupted. A user
+ * space's lower half belongs to its program's task alone.
  */
 #include "vmm.h"
 #include "cpu.h"
@@ -58,14 +63,32 @@ static const struct {
     { "kernel .data/.bss", __data_start, __bss_end, PTE_WRITABLE | PTE_NX },
 };
 
+/* The frame allocator is not IRQ-safe by itself (frame.h): each call holds IRQs off,
+ * however short, so that an IRQ handler's allocation never lands inside another's. */
+static uint64_t frame_take(void)
+{
+    uint64_t rflags = cpu_irq_save();
+    uint64_t frame = pmm_alloc_frame();
+    cpu_irq_restore(rflags);
+    return frame;
+}
+
+static int frame_give(uint64_t phys)
+{
+    uint64_t rflags = cpu_irq_save();
+    int err = pmm_free_frame(phys);
+    cpu_irq_restore(rflags);
+    return err;
+}
+
 static bool table_from_frames(void *ctx, uint64_t *phys)
 {
     (void)ctx;
-    uint64_t frame = pmm_alloc_frame();
+    uint64_t frame = frame_take();
     if (!frame)
         return false;
     if (frame >= kernel_space.window_end) {      /* unreachable while building: refuse */
-        pmm_free_frame(frame);
+        frame_give(frame);
         return false;
     }
     *phys = frame;
@@ -228,7 +251,7 @@ int vmm_unmap_free(uint64_t virt, uint64_t len)
         int err = paging_unmap_pages(&kernel_space, virt + done, n, frames);
         cpu_irq_restore(rflags);
         for (size_t i = 0; i < n; i++) {
-            if (frames[i] && pmm_free_frame(frames[i]) && !err)
+            if (frames[i] && frame_give(frames[i]) && !err)
                 err = -EFAULT;
         }
         if (err && !first)
@@ -246,7 +269,7 @@ int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
     while (done < len && !err) {
         size_t n = (len - done) / PAGE_SIZE < BATCH ? (len - done) / PAGE_SIZE : BATCH;
         size_t got = 0, mapped = 0;
-        while (got < n && (frames[got] = pmm_alloc_frame()) != 0) {
+        while (got < n && (frames[got] = frame_take()) != 0) {
             if (zero)
                 zero_frame(frames[got]);
             got++;
@@ -259,7 +282,7 @@ int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
             err = -ENOMEM;
         }
         for (size_t i = mapped; i < got; i++)
-            pmm_free_frame(frames[i]);
+            frame_give(frames[i]);
         done += mapped * PAGE_SIZE;
     }
     if (err && done)
@@ -339,7 +362,7 @@ int vmm_user_map_new(struct paging_space *space, uint64_t virt, uint64_t flags,
     if (virt & (PAGE_SIZE - 1) || virt < USER_BASE || virt >= USER_END ||
         flags & ~(PTE_WRITABLE | PTE_NX))
         return -EINVAL;
-    uint64_t frame = pmm_alloc_frame();
+    uint64_t frame = frame_take();
     if (!frame)
         return -ENOMEM;
     zero_frame(frame);
@@ -347,7 +370,7 @@ int vmm_user_map_new(struct paging_space *space, uint64_t virt, uint64_t flags,
     int err = paging_map(space, virt, frame, flags | PTE_USER);
     cpu_irq_restore(rflags);
     if (err) {
-        pmm_free_frame(frame);
+        frame_give(frame);
         return err;
     }
     if (phys)
@@ -372,7 +395,7 @@ void vmm_user_activate(struct paging_space *space)
 static void release_frame(void *ctx, uint64_t phys)
 {
     (void)ctx;
-    if (pmm_free_frame(phys) != 0)
+    if (frame_give(phys) != 0)
         panic("vmm_user_destroy: frame %lx was not allocated", phys);
 }
 

@@ -3,8 +3,10 @@
  * with per-section permissions, guard pages under every stack, all of RAM at
  * PHYS_MAP_BASE, NX where the CPU has it), mapping functions for the rest of the kernel,
  * kernel stacks with guard pages, and the page-fault classifier the #PF report prints.
- * All functions are IRQ-safe (they hold IRQs off while they change the tables) and
- * never block. Flags are paging.h's PTE_* leaf flags.
+ * IRQ-safe: a task and the IRQ handlers that interrupt it may both call these, since
+ * the kernel's tables, the stack slots and the frame allocator are changed only with
+ * IRQs off (each call holds them off while it does). A user space's lower half is its
+ * program's task's alone. Nothing here blocks. Flags are paging.h's PTE_* leaf flags.
  */
 #ifndef LOCKSTEP_MM_VMM_H
 #define LOCKSTEP_MM_VMM_H

@@ -85,6 +85,50 @@ KTEST(vmm_refuses_what_the_kernel_owns_and_bad_input)
     KCHECK_EQ(pmm_free_frame(frame), 0);
 }
 
+/* Regression (review): vmm.c called the frame allocator with IRQs on (vmm_map_new,
+ * vmm_unmap_free, vmm_user_map_new, vmm_user_destroy, the page-table allocator) while
+ * vmm.h and heap.h promised that IRQ handlers may allocate: an interrupt's allocation
+ * could land inside a task's and hand one frame out twice. A write watchpoint on the
+ * bitmap word the next frames come from catches each change vmm makes there (each
+ * prints a #DB report), and every one must come with IRQs off. (The heap reaches the
+ * frame allocator only through vmm_map_new and vmm_unmap_free, with its own IRQs off.) */
+KTEST(vmm_changes_the_frame_allocator_only_with_irqs_off)
+{
+    KCHECK(cpu_read_rflags() & RFLAGS_IF);         /* else the test would prove nothing */
+    struct pmm_stats s;
+    uint64_t rflags = cpu_irq_save();
+    uint64_t next = pmm_alloc_frame();             /* the lowest free frame: taken next */
+    KCHECK_EQ(pmm_free_frame(next), 0);
+    pmm_stats(&s);
+    cpu_irq_restore(rflags);
+    uint64_t word = (uint64_t)(uintptr_t)phys_to_virt(s.bitmap_phys) +
+                    next / FRAME_SIZE / 64 * 8;    /* one bit per frame, 64 per word */
+
+    struct ktest_debug_traps traps;
+    struct paging_space space;
+    uint64_t dr7 = cpu_read_dr7();
+    ktest_capture_begin(report, sizeof(report));
+    ktest_count_debug_traps(&traps);
+    cpu_write_dr(0, word);
+    cpu_write_dr7(dr7 | DR7_L(0) | 1ull << DR7_RW_SHIFT(0) | 2ull << DR7_LEN_SHIFT(0));
+    uint64_t stack = vmm_stack_alloc();            /* vmm_map_new */
+    int stack_freed = stack ? vmm_stack_free(stack) : -1;     /* vmm_unmap_free */
+    int created = vmm_user_create(&space);         /* the table allocator */
+    int mapped = created ? created : vmm_user_map_new(&space, USER_BASE, 0, NULL);
+    if (created == 0)
+        vmm_user_destroy(&space);
+    cpu_write_dr7(dr7);
+    ktest_count_debug_traps(NULL);
+    ktest_capture_end();
+
+    KCHECK(stack != 0);
+    KCHECK_EQ(stack_freed, 0);
+    KCHECK_EQ(created, 0);
+    KCHECK_EQ(mapped, 0);
+    KCHECK(traps.count >= 4);                      /* at least `next` taken and given twice */
+    KCHECK_EQ(traps.with_irqs_on, 0);
+}
+
 KTEST(vmm_lower_half_is_empty_and_ram_is_mapped)
 {
     KCHECK(!vmm_translate(0, NULL, NULL));
