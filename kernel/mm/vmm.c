@@ -128,13 +128,31 @@ static uint64_t ram_top(const struct boot_info *boot)
 
 /* User spaces copy the kernel's PML4 entries when they are created, so every
  * top-level table the kernel will ever map through must exist before that: the heap's
- * and the stacks' windows get theirs now, empty. */
+ * and the stacks' windows get theirs now, empty, and vmm_map and vmm_map_new map
+ * nowhere else. The image and the physical memory window are vmm_init's alone. */
+static const uint64_t shared_regions[] = { KERNEL_HEAP_BASE, KERNEL_STACKS_BASE };
+
+/* An address's PML4 slot, sign bits included, so that no lower-half or non-canonical
+ * address has the slot of a kernel one. */
+static uint64_t pml4_slot(uint64_t virt)
+{
+    return virt >> (12 + 9 * (PAGING_LEVELS - 1));
+}
+
+/* Whether `virt` lies in a PML4 slot share_kernel_regions made. */
+static bool in_shared_region(uint64_t virt)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(shared_regions); i++)
+        if (pml4_slot(virt) == pml4_slot(shared_regions[i]))
+            return true;
+    return false;
+}
+
 static void share_kernel_regions(void)
 {
-    static const uint64_t regions[] = { KERNEL_HEAP_BASE, KERNEL_STACKS_BASE };
     uint64_t *pml4 = phys_to_virt(kernel_space.root);
-    for (size_t i = 0; i < ARRAY_SIZE(regions); i++) {
-        uint64_t *entry = &pml4[paging_index(regions[i], PAGING_LEVELS - 1)];
+    for (size_t i = 0; i < ARRAY_SIZE(shared_regions); i++) {
+        uint64_t *entry = &pml4[paging_index(shared_regions[i], PAGING_LEVELS - 1)];
         uint64_t table;
         if (*entry & PTE_PRESENT)
             continue;
@@ -199,14 +217,12 @@ static void zero_frame(uint64_t phys)
         words[i] = 0;
 }
 
-static bool is_kernel_owned(uint64_t virt)
-{
-    return virt >= KERNEL_VMA || (virt >= PHYS_MAP_BASE && virt - PHYS_MAP_BASE < PHYS_MAP_MAX);
-}
-
+/* Kernel tables carry no user page: PTE_USER on a leaf would also widen every table
+ * above it to user (paging.c), and user pages belong in a user space
+ * (vmm_user_map_new). */
 int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags)
 {
-    if (!kernel_space.live || is_kernel_owned(virt))
+    if (!kernel_space.live || !in_shared_region(virt) || (flags & PTE_USER))
         return -EINVAL;
     uint64_t rflags = cpu_irq_save();
     int err = paging_map(&kernel_space, virt, phys, flags);
@@ -216,7 +232,7 @@ int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags)
 
 int vmm_unmap(uint64_t virt, uint64_t *phys)
 {
-    if (!kernel_space.live || is_kernel_owned(virt))
+    if (!kernel_space.live || !in_shared_region(virt))
         return -EINVAL;
     uint64_t rflags = cpu_irq_save();
     int err = paging_unmap(&kernel_space, virt, phys);
@@ -233,15 +249,17 @@ bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags)
 
 #define BATCH 64                       /* pages per page-table walk and frame array */
 
-static bool is_kernel_range(uint64_t virt, uint64_t len)
+/* True for a range vmm_map_new and vmm_unmap_free refuse: empty, too long, unaligned,
+ * or not inside one shared PML4 slot. */
+static bool is_bad_range(uint64_t virt, uint64_t len)
 {
     return len == 0 || len > KERNEL_HEAP_SIZE || (len | virt) & (PAGE_SIZE - 1) ||
-           is_kernel_owned(virt) || is_kernel_owned(virt + len - 1);
+           !in_shared_region(virt) || pml4_slot(virt + len - 1) != pml4_slot(virt);
 }
 
 int vmm_unmap_free(uint64_t virt, uint64_t len)
 {
-    if (!kernel_space.live || is_kernel_range(virt, len))
+    if (!kernel_space.live || is_bad_range(virt, len))
         return -EINVAL;
     int first = 0;
     uint64_t frames[BATCH];
@@ -262,7 +280,7 @@ int vmm_unmap_free(uint64_t virt, uint64_t len)
 
 int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
 {
-    if (!kernel_space.live || is_kernel_range(virt, len))
+    if (!kernel_space.live || is_bad_range(virt, len) || (flags & PTE_USER))
         return -EINVAL;
     uint64_t frames[BATCH], done = 0;
     int err = 0;
@@ -346,6 +364,8 @@ int vmm_user_create(struct paging_space *space)
     if (!kernel_space.live || !table_from_frames(NULL, &root))
         return -ENOMEM;
     uint64_t *pml4 = phys_to_virt(root);
+    /* The kernel's PML4 entries never change after vmm_init (share_kernel_regions), so
+     * the copy needs no IRQs off, and every later kernel mapping shows in this space. */
     const uint64_t *kernel = phys_to_virt(kernel_space.root);
     for (unsigned i = 0; i < PAGING_ENTRIES; i++)
         pml4[i] = i < PAGING_ENTRIES / 2 ? 0 : kernel[i];

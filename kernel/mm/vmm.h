@@ -28,9 +28,13 @@ struct vmm_stats {
  * panics if tables cannot be allocated (the kernel cannot go on without them). */
 void vmm_init(const struct boot_info *boot);
 
-/* Map one 4 KiB page. Returns 0; -EINVAL for a bad address or flags, for addresses the
- * kernel owns already (its image window, the physical memory window), or before
- * vmm_init; -EEXIST if mapped; -ENOMEM if a page table could not be allocated. */
+/* Map one 4 KiB page in the kernel half, where every user space sees it too. Returns 0;
+ * -EINVAL before vmm_init, for bad flags, PTE_USER (user pages belong in a user space:
+ * vmm_user_map_new), and for an address outside the PML4 slots of the heap window
+ * (KERNEL_HEAP_BASE) and the stacks window (KERNEL_STACKS_BASE): user spaces copy the
+ * kernel's PML4 entries when they are created, so a new one would never reach them,
+ * and the image and the physical memory window are vmm_init's; -EEXIST if mapped;
+ * -ENOMEM if a page table could not be allocated. */
 int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags);
 
 /* Unmap one 4 KiB page (frame to *phys if not NULL; the frame is not released).
@@ -43,8 +47,9 @@ bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags);
 
 /* Back [virt, virt+len) (page aligned) with fresh frames, zeroed if `zero` (the heap
  * passes false: kmalloc memory is not zeroed, kcalloc zeroes what it hands out).
- * Returns 0; -EINVAL as for vmm_map, or if len is 0, unaligned or above
- * KERNEL_HEAP_SIZE; -EEXIST or -ENOMEM, and then nothing stays mapped or allocated. */
+ * Returns 0; -EINVAL as for vmm_map (the whole range in one of those PML4 slots), or if
+ * len is 0, unaligned or above KERNEL_HEAP_SIZE; -EEXIST or -ENOMEM, and then nothing
+ * stays mapped or allocated. */
 int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero);
 
 /* Unmap [virt, virt+len) and release its frames. Returns 0; -EINVAL as for

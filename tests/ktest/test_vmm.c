@@ -23,7 +23,9 @@
 #define PF_WRITE   0x2
 #define PF_FETCH   0x10
 
-#define TEST_VA    0xffffd00000000000ull      /* kernel half, owned by nobody */
+/* In the stacks window's PML4 slot (shared with every user space), far above the
+ * stacks: owned by nobody. */
+#define TEST_VA    (KERNEL_STACKS_BASE + 0x4000000000ull)
 
 static char report[4096];
 static struct ktest_fault fault;
@@ -82,6 +84,42 @@ KTEST(vmm_refuses_what_the_kernel_owns_and_bad_input)
     KCHECK_EQ(vmm_map(0x0000800000000000ull, frame, 0), -EINVAL);  /* non-canonical */
     KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_LARGE), -EINVAL);        /* not a leaf flag */
     KCHECK_EQ(vmm_map_new(TEST_VA, 0, 0, true), -EINVAL);
+    KCHECK_EQ(pmm_free_frame(frame), 0);
+}
+
+/* Regression (review): vmm_map took PTE_USER, which also made every table above the
+ * page user-accessible, and any kernel-half address, where a new PML4 slot would never
+ * reach the user spaces made before (they copy the kernel's PML4 entries when they are
+ * created). Both are -EINVAL now; a mapping in a shared slot shows in an older space. */
+KTEST(vmm_maps_only_where_every_user_space_sees_it)
+{
+    struct paging_space space;
+    uint64_t frame = pmm_alloc_frame(), phys = 0, flags = 0;
+    KCHECK(frame);
+    KCHECK_EQ(vmm_user_create(&space), 0);
+
+    KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_USER), -EINVAL);
+    KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_USER | PTE_WRITABLE | PTE_NX), -EINVAL);
+    KCHECK_EQ(vmm_map_new(TEST_VA, PAGE_SIZE, PTE_USER | PTE_NX, true), -EINVAL);
+    KCHECK_EQ(vmm_map(0xffffd00000000000ull, frame, PTE_NX), -EINVAL);   /* no PML4 entry */
+    KCHECK_EQ(vmm_map(0xffff900000000000ull, frame, PTE_NX), -EINVAL);
+    KCHECK_EQ(vmm_map(USER_BASE, frame, PTE_NX), -EINVAL);               /* the user half */
+    KCHECK_EQ(vmm_map(0x0000c80000000000ull, frame, PTE_NX), -EINVAL);   /* non-canonical */
+    KCHECK_EQ(vmm_map_new(0xffffd00000000000ull, PAGE_SIZE, PTE_NX, true), -EINVAL);
+    KCHECK_EQ(vmm_map_new(KERNEL_HEAP_BASE + 0x8000000000ull - PAGE_SIZE, 2 * PAGE_SIZE,
+                          PTE_NX, true), -EINVAL);          /* runs out of the heap's slot */
+    KCHECK_EQ(vmm_unmap(0xffffd00000000000ull, NULL), -EINVAL);
+    KCHECK(!vmm_translate(0xffffd00000000000ull, NULL, NULL));
+    KCHECK(!paging_query(&space, TEST_VA, NULL, NULL));
+
+    KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_WRITABLE | PTE_NX), 0);
+    KCHECK(paging_query(&space, TEST_VA, &phys, &flags));                /* made before */
+    KCHECK_EQ(phys, frame);
+    KCHECK_EQ(flags & PTE_USER, 0);
+    KCHECK_EQ(vmm_unmap(TEST_VA, NULL), 0);
+    KCHECK(!paging_query(&space, TEST_VA, NULL, NULL));
+
+    vmm_user_destroy(&space);
     KCHECK_EQ(pmm_free_frame(frame), 0);
 }
 
