@@ -468,7 +468,9 @@ void vmm_describe_fault(uint64_t address, uint64_t error, char *buf, size_t len)
         }
     }
     const char *where = area(address, name, sizeof(name));
-    if (!(error & PF_PRESENT) || !vmm_translate(address, NULL, &flags)) {
+    /* The tables in CR3, not the kernel's own: while a program's task runs, its user
+     * half is mapped there, and a kernel fault on one of its pages is about that page. */
+    if (!(error & PF_PRESENT) || !paging_translate(address, NULL, &flags)) {
         if (strstr(where, "guard"))
             ksnprintf(buf, len, "in %s: a stack overflow", where);
         else

@@ -90,7 +90,9 @@ void vmm_user_activate(struct paging_space *space);
 size_t vmm_user_destroy(struct paging_space *space);
 
 /* Where `address` lies and why an access with page-fault error code `error_code`
- * failed there, as one line (the #PF report prints it). Pure reads; never faults. */
+ * failed there, as one line (the #PF report prints it), looked up in the tables loaded
+ * in CR3: the kernel's, or a program's while its task runs, whose user half is the
+ * program's. Pure reads; never faults. */
 void vmm_describe_fault(uint64_t address, uint64_t error_code, char *buf, size_t len);
 
 /* Size of the RAM window at PHYS_MAP_BASE (BOOT_MAP_SIZE before vmm_init). Cannot

@@ -167,6 +167,26 @@ KTEST(vmm_changes_the_frame_allocator_only_with_irqs_off)
     KCHECK_EQ(traps.with_irqs_on, 0);
 }
 
+/* Regression (review): the #PF report looked the address up in the kernel's own tables,
+ * so a kernel fault on a page of the program whose tables were loaded was described as
+ * "unmapped: nothing is mapped there, in user space". It reads the tables in CR3 now. */
+KTEST(a_kernel_fault_on_a_user_page_is_described_from_the_loaded_tables)
+{
+    struct paging_space space;
+    KCHECK_EQ(vmm_user_create(&space), 0);
+    KCHECK_EQ(vmm_user_map_new(&space, USER_BASE, 0, NULL), 0);      /* r-x, user */
+    vmm_user_activate(&space);
+    ktest_capture_begin(report, sizeof(report));
+    KTEST_EXPECT_FAULT(&fault, *(volatile uint8_t *)USER_BASE = 1);  /* CR0.WP: faults */
+    ktest_capture_end();
+    vmm_user_activate(NULL);
+    vmm_user_destroy(&space);
+    KCHECK_EQ(fault.vector, VECTOR_PAGE_FAULT);
+    KCHECK_EQ(fault.cr2, USER_BASE);
+    KCHECK_EQ(fault.error_code, PF_PRESENT | PF_WRITE);              /* kernel mode */
+    CHECK_REPORT_HAS("write to a read-only page in user space (user page, r-x)");
+}
+
 KTEST(vmm_lower_half_is_empty_and_ram_is_mapped)
 {
     KCHECK(!vmm_translate(0, NULL, NULL));
