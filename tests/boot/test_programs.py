@@ -9,8 +9,8 @@ import time
 from console_session import PROMPT, boot_kernel, make_run_serial
 
 PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "exitwith", "flood", "fpu",
-            "hello", "kernelptr", "keys", "nullptr", "privileged", "segments", "spin",
-            "undefined"]
+            "hello", "kernelptr", "keys", "movss", "nullptr", "privileged", "segments",
+            "spin", "undefined"]
 
 
 def frames_in_use(output):
@@ -92,6 +92,7 @@ def test_every_program_over_the_serial_console():
         assert "segments:" not in out and "exited" not in out, out
         out = s.run("segments")
         assert "segments:" not in out and "exited" not in out, out
+        assert re.search(r"^movss: getpid after mov ss = \d+$", s.run("movss"), re.M)
         out = s.run("flood 8")                         # 8 KiB in one write(): 2 pages
         assert len(re.findall(r"^([a-z])\1{62}$", out, re.M)) == 128, out
         assert "flood: write returned 8192" in out, out

@@ -390,6 +390,32 @@ def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
         kernel.expect_exact("lockstep> ")
 
 
+# Where the CPU stopped: its ring, rsp and the instruction at rip.
+WHERE = ("python print('stopped in ring %d, rsp %#x, at %s' % (int(gdb.parse_and_eval('$cs'))"
+         " & 3, int(gdb.parse_and_eval('(unsigned long)$rsp')),"
+         " gdb.execute('x/i $pc', to_string=True).split(':')[-1].strip()))")
+
+
+def test_a_watchpoint_on_a_mov_to_ss_before_syscall_stops_in_ring_3():
+    """CVE-2018-8897: `mov ss_selector, %ss; syscall` (user/movss.c) with GDB watching
+    ss_selector. The mov to SS holds the #DB back one instruction; real hardware delivers
+    it after `syscall`, in ring 0 on the program's stack, which #DB has no IST stack to
+    survive here. QEMU raises it in ring 3 at the `syscall`: pinned here, since
+    user_entry.S relies on it (and says what hardware would need)."""
+    with attached_at_the_prompt() as (kernel, gdb):
+        interrupt(gdb)
+        gdb_says(gdb, "add-symbol-file build/user/movss.elf", "Reading symbols")
+        gdb_says(gdb, "awatch ss_selector", r"Hardware access \(read/write\) watchpoint 1")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("movss\r")
+        gdb.expect(r"watchpoint 1: ss_selector")
+        gdb_says(gdb, WHERE, r"stopped in ring 3, rsp 0x7ffffff[0-9a-f]+, at syscall")
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect(r"movss: getpid after mov ss = \d+")
+        kernel.expect_exact("lockstep> ")
+
+
 def test_stepping_into_the_idle_halt_returns():
     """A kernel step holds interrupts back (so stepi through a TRACE() finishes), but not
     for the idle loop's `sti; hlt`, which QEMU steps as one: each stepi there returns,
