@@ -366,7 +366,7 @@ debug-qemu-server: deps all
 # programs and user/files/*, byte-identical from build to build (fixed owner, mode,
 # mtime and order), so whatever embeds it changes only when a program or file did.
 USER_PROGRAMS := hello echo cat counter keys flood nullptr kernelptr privileged divide undefined \
-	fpu spin badsys exitwith
+	fpu spin badsys exitwith segments movss
 USER_FILES    := readme.txt
 USER_CFLAGS := -std=gnu11 -O2 -ggdb -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \

@@ -1,8 +1,9 @@
 /*
  * heap.c - the kernel's one heap instance (heap.h): heap_core over the KERNEL_HEAP_BASE
  * window, whose pages are backed by fresh frames mapped read-write, no-execute (vmm).
- * Each call holds IRQs off around the heap, so IRQ handlers may allocate too; the
- * caller's address for reports is taken here, one frame above the heap.
+ * Each call holds IRQs off around the heap (and vmm holds them off around the frame
+ * allocator and the page tables), so IRQ handlers may allocate too; the caller's
+ * address for reports is taken here, one frame above the heap.
  * Who may touch: kernel_heap only inside these functions, IRQs off.
  */
 #include "heap.h"
@@ -107,7 +108,9 @@ void kmalloc_print_stats(void)
     struct heap_stats h;
     struct pmm_stats f;
     kmalloc_stats(&h);
+    uint64_t rflags = cpu_irq_save();          /* one consistent snapshot (frame.h) */
     pmm_stats(&f);
+    cpu_irq_restore(rflags);
     kprintf("heap:   %lu KiB committed (peak %lu KiB), %lu KiB used, %lu KiB free, "
             "largest free block %lu bytes\n", h.committed / 1024, h.peak_committed / 1024,
             h.used / 1024, h.free / 1024, h.largest_free);

@@ -1,7 +1,8 @@
 /*
  * heap.h - the kernel heap: kmalloc and friends over the KERNEL_HEAP_BASE window, grown
  * on demand with frames from the frame allocator (heap_core.h has the design). Every
- * function is IRQ-safe (IRQs are held off inside) and never blocks. Out of memory is a
+ * function is IRQ-safe: IRQs are held off inside, and vmm, which backs the heap, is
+ * IRQ-safe too, so IRQ handlers may allocate. None blocks. Out of memory is a
  * NULL return: callers handle it. A bad kfree (double free, a pointer the heap never
  * gave out, an overwritten canary) is reported on the console with the caller's
  * address and ignored, so the kernel keeps running.

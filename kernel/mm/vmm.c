@@ -12,7 +12,12 @@
  * CR0.WP (set by boot.S) makes read-only pages read-only for the kernel too. Tables
  * come from the frame allocator; while they are built the old tables are live, so
  * they must lie in the first BOOT_MAP_SIZE of RAM (the allocator hands out the lowest
- * frames first). Who may touch: kernel_space and the stack bitmap with IRQs off.
+ * frames first).
+ * Who may touch: kernel_space, the stack bitmap and the frame allocator (every call
+ * into it goes through frame_take and frame_give) only with IRQs off. An IRQ handler
+ * may allocate (kmalloc grows the heap through vmm_map_new), and the frame allocator
+ * and the kernel's tables are the same for it as for the task it interrupted. A user
+ * space's lower half belongs to its program's task alone.
  */
 #include "vmm.h"
 #include "cpu.h"
@@ -58,14 +63,32 @@ static const struct {
     { "kernel .data/.bss", __data_start, __bss_end, PTE_WRITABLE | PTE_NX },
 };
 
+/* The frame allocator is not IRQ-safe by itself (frame.h): each call holds IRQs off,
+ * however short, so that an IRQ handler's allocation never lands inside another's. */
+static uint64_t frame_take(void)
+{
+    uint64_t rflags = cpu_irq_save();
+    uint64_t frame = pmm_alloc_frame();
+    cpu_irq_restore(rflags);
+    return frame;
+}
+
+static int frame_give(uint64_t phys)
+{
+    uint64_t rflags = cpu_irq_save();
+    int err = pmm_free_frame(phys);
+    cpu_irq_restore(rflags);
+    return err;
+}
+
 static bool table_from_frames(void *ctx, uint64_t *phys)
 {
     (void)ctx;
-    uint64_t frame = pmm_alloc_frame();
+    uint64_t frame = frame_take();
     if (!frame)
         return false;
     if (frame >= kernel_space.window_end) {      /* unreachable while building: refuse */
-        pmm_free_frame(frame);
+        frame_give(frame);
         return false;
     }
     *phys = frame;
@@ -105,13 +128,31 @@ static uint64_t ram_top(const struct boot_info *boot)
 
 /* User spaces copy the kernel's PML4 entries when they are created, so every
  * top-level table the kernel will ever map through must exist before that: the heap's
- * and the stacks' windows get theirs now, empty. */
+ * and the stacks' windows get theirs now, empty, and vmm_map and vmm_map_new map
+ * nowhere else. The image and the physical memory window are vmm_init's alone. */
+static const uint64_t shared_regions[] = { KERNEL_HEAP_BASE, KERNEL_STACKS_BASE };
+
+/* An address's PML4 slot, sign bits included, so that no lower-half or non-canonical
+ * address has the slot of a kernel one. */
+static uint64_t pml4_slot(uint64_t virt)
+{
+    return virt >> (12 + 9 * (PAGING_LEVELS - 1));
+}
+
+/* Whether `virt` lies in a PML4 slot share_kernel_regions made. */
+static bool in_shared_region(uint64_t virt)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(shared_regions); i++)
+        if (pml4_slot(virt) == pml4_slot(shared_regions[i]))
+            return true;
+    return false;
+}
+
 static void share_kernel_regions(void)
 {
-    static const uint64_t regions[] = { KERNEL_HEAP_BASE, KERNEL_STACKS_BASE };
     uint64_t *pml4 = phys_to_virt(kernel_space.root);
-    for (size_t i = 0; i < ARRAY_SIZE(regions); i++) {
-        uint64_t *entry = &pml4[paging_index(regions[i], PAGING_LEVELS - 1)];
+    for (size_t i = 0; i < ARRAY_SIZE(shared_regions); i++) {
+        uint64_t *entry = &pml4[paging_index(shared_regions[i], PAGING_LEVELS - 1)];
         uint64_t table;
         if (*entry & PTE_PRESENT)
             continue;
@@ -176,14 +217,12 @@ static void zero_frame(uint64_t phys)
         words[i] = 0;
 }
 
-static bool is_kernel_owned(uint64_t virt)
-{
-    return virt >= KERNEL_VMA || (virt >= PHYS_MAP_BASE && virt - PHYS_MAP_BASE < PHYS_MAP_MAX);
-}
-
+/* Kernel tables carry no user page: PTE_USER on a leaf would also widen every table
+ * above it to user (paging.c), and user pages belong in a user space
+ * (vmm_user_map_new). */
 int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags)
 {
-    if (!kernel_space.live || is_kernel_owned(virt))
+    if (!kernel_space.live || !in_shared_region(virt) || (flags & PTE_USER))
         return -EINVAL;
     uint64_t rflags = cpu_irq_save();
     int err = paging_map(&kernel_space, virt, phys, flags);
@@ -193,7 +232,7 @@ int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags)
 
 int vmm_unmap(uint64_t virt, uint64_t *phys)
 {
-    if (!kernel_space.live || is_kernel_owned(virt))
+    if (!kernel_space.live || !in_shared_region(virt))
         return -EINVAL;
     uint64_t rflags = cpu_irq_save();
     int err = paging_unmap(&kernel_space, virt, phys);
@@ -210,15 +249,17 @@ bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags)
 
 #define BATCH 64                       /* pages per page-table walk and frame array */
 
-static bool is_kernel_range(uint64_t virt, uint64_t len)
+/* True for a range vmm_map_new and vmm_unmap_free refuse: empty, too long, unaligned,
+ * or not inside one shared PML4 slot. */
+static bool is_bad_range(uint64_t virt, uint64_t len)
 {
     return len == 0 || len > KERNEL_HEAP_SIZE || (len | virt) & (PAGE_SIZE - 1) ||
-           is_kernel_owned(virt) || is_kernel_owned(virt + len - 1);
+           !in_shared_region(virt) || pml4_slot(virt + len - 1) != pml4_slot(virt);
 }
 
 int vmm_unmap_free(uint64_t virt, uint64_t len)
 {
-    if (!kernel_space.live || is_kernel_range(virt, len))
+    if (!kernel_space.live || is_bad_range(virt, len))
         return -EINVAL;
     int first = 0;
     uint64_t frames[BATCH];
@@ -228,7 +269,7 @@ int vmm_unmap_free(uint64_t virt, uint64_t len)
         int err = paging_unmap_pages(&kernel_space, virt + done, n, frames);
         cpu_irq_restore(rflags);
         for (size_t i = 0; i < n; i++) {
-            if (frames[i] && pmm_free_frame(frames[i]) && !err)
+            if (frames[i] && frame_give(frames[i]) && !err)
                 err = -EFAULT;
         }
         if (err && !first)
@@ -239,14 +280,14 @@ int vmm_unmap_free(uint64_t virt, uint64_t len)
 
 int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
 {
-    if (!kernel_space.live || is_kernel_range(virt, len))
+    if (!kernel_space.live || is_bad_range(virt, len) || (flags & PTE_USER))
         return -EINVAL;
     uint64_t frames[BATCH], done = 0;
     int err = 0;
     while (done < len && !err) {
         size_t n = (len - done) / PAGE_SIZE < BATCH ? (len - done) / PAGE_SIZE : BATCH;
         size_t got = 0, mapped = 0;
-        while (got < n && (frames[got] = pmm_alloc_frame()) != 0) {
+        while (got < n && (frames[got] = frame_take()) != 0) {
             if (zero)
                 zero_frame(frames[got]);
             got++;
@@ -259,7 +300,7 @@ int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero)
             err = -ENOMEM;
         }
         for (size_t i = mapped; i < got; i++)
-            pmm_free_frame(frames[i]);
+            frame_give(frames[i]);
         done += mapped * PAGE_SIZE;
     }
     if (err && done)
@@ -323,6 +364,8 @@ int vmm_user_create(struct paging_space *space)
     if (!kernel_space.live || !table_from_frames(NULL, &root))
         return -ENOMEM;
     uint64_t *pml4 = phys_to_virt(root);
+    /* The kernel's PML4 entries never change after vmm_init (share_kernel_regions), so
+     * the copy needs no IRQs off, and every later kernel mapping shows in this space. */
     const uint64_t *kernel = phys_to_virt(kernel_space.root);
     for (unsigned i = 0; i < PAGING_ENTRIES; i++)
         pml4[i] = i < PAGING_ENTRIES / 2 ? 0 : kernel[i];
@@ -339,7 +382,7 @@ int vmm_user_map_new(struct paging_space *space, uint64_t virt, uint64_t flags,
     if (virt & (PAGE_SIZE - 1) || virt < USER_BASE || virt >= USER_END ||
         flags & ~(PTE_WRITABLE | PTE_NX))
         return -EINVAL;
-    uint64_t frame = pmm_alloc_frame();
+    uint64_t frame = frame_take();
     if (!frame)
         return -ENOMEM;
     zero_frame(frame);
@@ -347,7 +390,7 @@ int vmm_user_map_new(struct paging_space *space, uint64_t virt, uint64_t flags,
     int err = paging_map(space, virt, frame, flags | PTE_USER);
     cpu_irq_restore(rflags);
     if (err) {
-        pmm_free_frame(frame);
+        frame_give(frame);
         return err;
     }
     if (phys)
@@ -372,7 +415,7 @@ void vmm_user_activate(struct paging_space *space)
 static void release_frame(void *ctx, uint64_t phys)
 {
     (void)ctx;
-    if (pmm_free_frame(phys) != 0)
+    if (frame_give(phys) != 0)
         panic("vmm_user_destroy: frame %lx was not allocated", phys);
 }
 
@@ -425,7 +468,9 @@ void vmm_describe_fault(uint64_t address, uint64_t error, char *buf, size_t len)
         }
     }
     const char *where = area(address, name, sizeof(name));
-    if (!(error & PF_PRESENT) || !vmm_translate(address, NULL, &flags)) {
+    /* The tables in CR3, not the kernel's own: while a program's task runs, its user
+     * half is mapped there, and a kernel fault on one of its pages is about that page. */
+    if (!(error & PF_PRESENT) || !paging_translate(address, NULL, &flags)) {
         if (strstr(where, "guard"))
             ksnprintf(buf, len, "in %s: a stack overflow", where);
         else

@@ -3,8 +3,10 @@
  * with per-section permissions, guard pages under every stack, all of RAM at
  * PHYS_MAP_BASE, NX where the CPU has it), mapping functions for the rest of the kernel,
  * kernel stacks with guard pages, and the page-fault classifier the #PF report prints.
- * All functions are IRQ-safe (they hold IRQs off while they change the tables) and
- * never block. Flags are paging.h's PTE_* leaf flags.
+ * IRQ-safe: a task and the IRQ handlers that interrupt it may both call these, since
+ * the kernel's tables, the stack slots and the frame allocator are changed only with
+ * IRQs off (each call holds them off while it does). A user space's lower half is its
+ * program's task's alone. Nothing here blocks. Flags are paging.h's PTE_* leaf flags.
  */
 #ifndef LOCKSTEP_MM_VMM_H
 #define LOCKSTEP_MM_VMM_H
@@ -26,9 +28,13 @@ struct vmm_stats {
  * panics if tables cannot be allocated (the kernel cannot go on without them). */
 void vmm_init(const struct boot_info *boot);
 
-/* Map one 4 KiB page. Returns 0; -EINVAL for a bad address or flags, for addresses the
- * kernel owns already (its image window, the physical memory window), or before
- * vmm_init; -EEXIST if mapped; -ENOMEM if a page table could not be allocated. */
+/* Map one 4 KiB page in the kernel half, where every user space sees it too. Returns 0;
+ * -EINVAL before vmm_init, for bad flags, PTE_USER (user pages belong in a user space:
+ * vmm_user_map_new), and for an address outside the PML4 slots of the heap window
+ * (KERNEL_HEAP_BASE) and the stacks window (KERNEL_STACKS_BASE): user spaces copy the
+ * kernel's PML4 entries when they are created, so a new one would never reach them,
+ * and the image and the physical memory window are vmm_init's; -EEXIST if mapped;
+ * -ENOMEM if a page table could not be allocated. */
 int vmm_map(uint64_t virt, uint64_t phys, uint64_t flags);
 
 /* Unmap one 4 KiB page (frame to *phys if not NULL; the frame is not released).
@@ -41,8 +47,9 @@ bool vmm_translate(uint64_t virt, uint64_t *phys, uint64_t *flags);
 
 /* Back [virt, virt+len) (page aligned) with fresh frames, zeroed if `zero` (the heap
  * passes false: kmalloc memory is not zeroed, kcalloc zeroes what it hands out).
- * Returns 0; -EINVAL as for vmm_map, or if len is 0, unaligned or above
- * KERNEL_HEAP_SIZE; -EEXIST or -ENOMEM, and then nothing stays mapped or allocated. */
+ * Returns 0; -EINVAL as for vmm_map (the whole range in one of those PML4 slots), or if
+ * len is 0, unaligned or above KERNEL_HEAP_SIZE; -EEXIST or -ENOMEM, and then nothing
+ * stays mapped or allocated. */
 int vmm_map_new(uint64_t virt, uint64_t len, uint64_t flags, bool zero);
 
 /* Unmap [virt, virt+len) and release its frames. Returns 0; -EINVAL as for
@@ -83,7 +90,9 @@ void vmm_user_activate(struct paging_space *space);
 size_t vmm_user_destroy(struct paging_space *space);
 
 /* Where `address` lies and why an access with page-fault error code `error_code`
- * failed there, as one line (the #PF report prints it). Pure reads; never faults. */
+ * failed there, as one line (the #PF report prints it), looked up in the tables loaded
+ * in CR3: the kernel's, or a program's while its task runs, whose user half is the
+ * program's. Pure reads; never faults. */
 void vmm_describe_fault(uint64_t address, uint64_t error_code, char *buf, size_t len);
 
 /* Size of the RAM window at PHYS_MAP_BASE (BOOT_MAP_SIZE before vmm_init). Cannot

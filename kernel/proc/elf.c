@@ -9,8 +9,15 @@
  */
 #include "elf.h"
 #include "errno.h"
+#include "layout.h"
 
 #define ELF_PAGE_SHIFT 12                 /* segments may not share a 4 KiB page */
+
+STATIC_ASSERT(USER_SEGMENTS_END == USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE,
+              "segments end where the user stack's guard page starts");
+STATIC_ASSERT(USER_STACK_TOP == USER_END, "the user stack is at the top of user space");
+#define STRINGIFY(x) #x
+#define VALUE(macro) STRINGIFY(macro)     /* a layout.h number, as it is written there */
 
 /* ELF-64 Object File Format 1.5, section 3 (Figure 2): Elf64_Ehdr. */
 struct elf64_header {
@@ -95,6 +102,7 @@ enum segment_problem {
     BYTES_OUTSIDE_FILE,
     BELOW_USER_BASE,
     PAST_USER_END,
+    INTO_USER_STACK,
     WRITE_AND_EXEC,
     SHARES_A_PAGE,
     SEGMENT_PROBLEMS
@@ -109,8 +117,12 @@ static const char *const segment_reason[SEGMENT_PROBLEMS][ELF_MAX_SEGMENTS] = {
     [FILESZ_OVER_MEMSZ]  = PER_SEGMENT("p_filesz is larger than p_memsz"),
     [BYTES_OUTSIDE_FILE] =
         PER_SEGMENT("file bytes (p_offset + p_filesz) run past the end of the file"),
-    [BELOW_USER_BASE]    = PER_SEGMENT("starts below user space (p_vaddr < user base)"),
-    [PAST_USER_END]      = PER_SEGMENT("runs past the end of user space (p_vaddr + p_memsz)"),
+    [BELOW_USER_BASE]    =
+        PER_SEGMENT("starts below user space (p_vaddr < USER_BASE, " VALUE(USER_BASE) ")"),
+    [PAST_USER_END]      = PER_SEGMENT("runs past the end of user space (p_vaddr + p_memsz "
+                                       "> USER_END, " VALUE(USER_END) ")"),
+    [INTO_USER_STACK]    = PER_SEGMENT("overlaps the user stack or its guard page (p_vaddr + "
+                                       "p_memsz > " VALUE(USER_SEGMENTS_END) ")"),
     [WRITE_AND_EXEC]     = PER_SEGMENT("both writable and executable (W^X)"),
     [SHARES_A_PAGE]      = PER_SEGMENT("shares a 4 KiB page with an earlier PT_LOAD segment"),
 };
@@ -200,8 +212,8 @@ static uint64_t last_page(const struct elf_segment *s)
 }
 
 /* Check PT_LOAD header number `n` (at `p`) and append it to `out` unless it is empty. */
-static int add_segment(const uint8_t *p, size_t n, size_t size, uint64_t user_base,
-                       uint64_t user_end, struct elf_image *out, const char **error)
+static int add_segment(const uint8_t *p, size_t n, size_t size, struct elf_image *out,
+                       const char **error)
 {
     struct elf_segment s = {
         .vaddr = PROGRAM64(p, p_vaddr),
@@ -216,10 +228,12 @@ static int add_segment(const uint8_t *p, size_t n, size_t size, uint64_t user_ba
         return 0;                         /* maps nothing: skipped (and filesz is 0) */
     if (s.filesz && (s.offset > size || s.filesz > size - s.offset))
         FAIL(segment_reason[BYTES_OUTSIDE_FILE][n]);
-    if (s.vaddr < user_base)
+    if (s.vaddr < USER_BASE)
         FAIL(segment_reason[BELOW_USER_BASE][n]);
-    if (s.vaddr >= user_end || s.memsz > user_end - s.vaddr)
+    if (s.vaddr >= USER_END || s.memsz > USER_END - s.vaddr)
         FAIL(segment_reason[PAST_USER_END][n]);
+    if (s.vaddr >= USER_SEGMENTS_END || s.memsz > USER_SEGMENTS_END - s.vaddr)
+        FAIL(segment_reason[INTO_USER_STACK][n]);
     if ((s.flags & PF_W) && (s.flags & PF_X))
         FAIL(segment_reason[WRITE_AND_EXEC][n]);
     /* One page can have only one set of permissions, and the loader fills each page
@@ -233,8 +247,7 @@ static int add_segment(const uint8_t *p, size_t n, size_t size, uint64_t user_ba
     return 0;
 }
 
-int elf_parse(const void *file, size_t size, uint64_t user_base, uint64_t user_end,
-              struct elf_image *out, const char **error)
+int elf_parse(const void *file, size_t size, struct elf_image *out, const char **error)
 {
     const uint8_t *bytes = file;
     out->entry = 0;
@@ -271,7 +284,7 @@ int elf_parse(const void *file, size_t size, uint64_t user_base, uint64_t user_e
         const uint8_t *p = table + i * sizeof(struct elf64_program_header);
         if (PROGRAM32(p, p_type) != PT_LOAD)
             continue;
-        err = add_segment(p, n++, size, user_base, user_end, out, error);
+        err = add_segment(p, n++, size, out, error);
         if (err)
             return err;
     }

@@ -12,7 +12,6 @@
 #include "format.h"
 #include "heap.h"
 #include "kprintf.h"
-#include "layout.h"
 #include "replay.h"
 #include "string.h"
 #include "trace.h"
@@ -131,7 +130,7 @@ static enum poll process_poll(struct task *task)
     enum user_exit exit = USER_EXIT_INTERRUPT;
     if (!replay_program_input()) {
         vmm_user_activate(&p->space.tables);
-        exit = user_run(p->frame, &address);
+        exit = user_run(p->frame, &p->segments, &address);
     }
     switch (exit) {
     case USER_EXIT_SYSCALL:
@@ -175,9 +174,7 @@ int process_spawn(int argc, char *const argv[])
     if (!have_initrd || initrd_find(&initrd, argv[0], &file) != 0)
         return refuse(-ENOENT, "%s: no such program%s\n", argv[0],
                       have_initrd ? " (ls lists the initrd)" : ": no initrd was loaded");
-    /* Segments stay below the stack and its guard page. */
-    uint64_t segments_end = USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE;
-    if (elf_parse(file.data, file.size, USER_BASE, segments_end, &image, &error) != 0)
+    if (elf_parse(file.data, file.size, &image, &error) != 0)
         return refuse(-ENOEXEC, "%s: not a program Lockstep can run: %s\n", argv[0], error);
 
     struct process *p = kcalloc(1, sizeof(*p));

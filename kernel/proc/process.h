@@ -25,6 +25,7 @@
 #include "syscall.h"
 #include "timer.h"
 #include "trap.h"
+#include "user.h"
 #include "uspace.h"
 
 #define PROCESS_FILES      8           /* fds 0-2 are the console; 3.. initrd files */
@@ -37,6 +38,7 @@ struct process_file {
 
 struct process {
     struct trap_frame *frame;          /* its registers, at the top of kernel_stack */
+    struct user_segments segments;     /* its data selectors (user.h); zero at spawn */
     uint64_t kernel_stack;             /* the top of its kernel stack (vmm_stack_alloc) */
     struct uspace space;
     uint16_t pid;                      /* its task's id */

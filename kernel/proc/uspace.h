@@ -12,6 +12,7 @@
  *             | argc                    | <- rsp at entry (16-byte aligned, SysV ABI)
  *             | ... stack, 64 KiB RW NX |
  *             | (unmapped guard page)   |
+ *             +-------------------------+  USER_SEGMENTS_END (elf_parse)
  *             ~                         ~
  *             | .data .bss  RW NX       |  the ELF's PT_LOAD segments, each on its
  *             | .rodata     R  NX       |  own pages, permissions from its p_flags

@@ -10,7 +10,8 @@ from console_session import KILLED_BY_CTRL_C, PROMPT, boot_kernel, make_run_seri
 from shell_session import CTRL_C, sendkeys
 
 PROGRAMS = ["badsys", "cat", "counter", "divide", "echo", "exitwith", "flood", "fpu",
-            "hello", "kernelptr", "keys", "nullptr", "privileged", "spin", "undefined"]
+            "hello", "kernelptr", "keys", "movss", "nullptr", "privileged", "segments",
+            "spin", "undefined"]
 
 
 def frames_in_use(output):
@@ -87,6 +88,12 @@ def test_every_program_over_the_serial_console():
         out = s.run("exitwith -1")
         assert re.search(r"^\[pid \d+\] exited with code -1$", out, re.M), out
         assert "killed" not in out and "exited" not in s.run("exitwith 0"), out
+        # A program's data selectors are its own: the next one starts with null ones.
+        out = s.run("segments set")
+        assert "segments:" not in out and "exited" not in out, out
+        out = s.run("segments")
+        assert "segments:" not in out and "exited" not in out, out
+        assert re.search(r"^movss: getpid after mov ss = \d+$", s.run("movss"), re.M)
         out = s.run("flood 8")                         # 8 KiB in one write(): 2 pages
         assert len(re.findall(r"^([a-z])\1{62}$", out, re.M)) == 128, out
         assert "flood: write returned 8192" in out, out

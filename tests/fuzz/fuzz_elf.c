@@ -1,11 +1,10 @@
 /*
  * fuzz_elf.c - libFuzzer target for the ELF64 validator (kernel/proc/elf.c): the input is
- * the file, parsed for the user range the shell checks programs against (USER_BASE up to
- * USER_END) and for the narrower one the loader uses (below the stack and its guard
- * page). Whenever elf_parse accepts, elf.h's promises are checked one by one: 1 to 8
+ * the file. Whenever elf_parse accepts, elf.h's promises are checked one by one: 1 to 8
  * segments, each non-empty, filesz <= memsz, its file bytes inside the file, its pages
- * inside the user range and shared with no other segment, never writable and executable,
- * and the entry point inside an executable segment.
+ * in [USER_BASE, USER_SEGMENTS_END) (below the user stack and its guard page) and shared
+ * with no other segment, never writable and executable, and the entry point inside an
+ * executable segment.
  */
 #include "fuzz.h"
 #include "elf.h"
@@ -14,8 +13,7 @@
 
 #define PAGE 4096ull
 
-static void check_image(const struct elf_image *image, size_t size, uint64_t user_base,
-                        uint64_t user_end)
+static void check_image(const struct elf_image *image, size_t size)
 {
     FUZZ_CHECK(image->segment_count >= 1 && image->segment_count <= ELF_MAX_SEGMENTS);
     bool entry_found = false;
@@ -23,8 +21,9 @@ static void check_image(const struct elf_image *image, size_t size, uint64_t use
         const struct elf_segment *s = &image->segments[i];
         FUZZ_CHECK(s->memsz > 0 && s->filesz <= s->memsz);
         FUZZ_CHECK(s->filesz == 0 || (s->offset <= size && s->filesz <= size - s->offset));
-        FUZZ_CHECK(s->vaddr >= user_base && s->vaddr < user_end);
-        FUZZ_CHECK(s->memsz <= user_end - s->vaddr);
+        FUZZ_CHECK(s->vaddr >= USER_BASE && s->vaddr < USER_SEGMENTS_END);
+        FUZZ_CHECK(s->memsz <= USER_SEGMENTS_END - s->vaddr);
+        FUZZ_CHECK(USER_SEGMENTS_END == USER_STACK_TOP - USER_STACK_SIZE - PAGE);
         FUZZ_CHECK((s->flags & ~(uint32_t)(ELF_SEGMENT_READ | ELF_SEGMENT_WRITE |
                                            ELF_SEGMENT_EXEC)) == 0);
         FUZZ_CHECK(!((s->flags & ELF_SEGMENT_WRITE) && (s->flags & ELF_SEGMENT_EXEC)));
@@ -42,22 +41,16 @@ static void check_image(const struct elf_image *image, size_t size, uint64_t use
     FUZZ_CHECK(entry_found);
 }
 
-static void parse(const uint8_t *data, size_t size, uint64_t user_base, uint64_t user_end)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct elf_image image;
     const char *error = NULL;
-    int rc = elf_parse(data, size, user_base, user_end, &image, &error);
+    int rc = elf_parse(data, size, &image, &error);
     if (rc == 0) {
         FUZZ_CHECK(error == NULL);             /* untouched on success */
-        check_image(&image, size, user_base, user_end);
+        check_image(&image, size);
     } else {
         FUZZ_CHECK(rc == -ENOEXEC && error != NULL && error[0] != '\0');
     }
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    parse(data, size, USER_BASE, USER_END);
-    parse(data, size, USER_BASE, USER_STACK_TOP - USER_STACK_SIZE - PAGE);
     return 0;
 }

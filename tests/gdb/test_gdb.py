@@ -327,6 +327,34 @@ def test_a_hardware_breakpoint_in_a_user_program():
         kernel.expect_exact(PROMPT)
 
 
+SELECTORS = ("python print('selectors', [hex(int(gdb.parse_and_eval('$' + r)))"
+             " for r in ('ds', 'es', 'fs', 'gs')])")
+
+
+def test_a_stop_in_ring_3_shows_the_programs_own_data_selectors():
+    """ds, es, fs and gs come from the CPU, which holds the stopped program's own at a
+    ring-3 stop: `segments set` stops with the 0x1b it loaded, and the next program with
+    null ones (regression: they used to pass from one program to the next)."""
+    with attached_at_the_prompt() as (kernel, gdb):
+        interrupt(gdb)
+        gdb_says(gdb, "add-symbol-file build/user/segments.elf", "Reading symbols")
+        gdb_says(gdb, "hbreak check", "Hardware assisted breakpoint 1")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("segments set\r")
+        gdb.expect(r"Breakpoint 1, check")
+        gdb_says(gdb, "info registers cs", r"cs\s+0x23")          # ring 3
+        gdb_says(gdb, SELECTORS, r"selectors \['0x1b', '0x1b', '0x1b', '0x1b'\]")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("lockstep> ")
+        kernel.send("segments\r")
+        gdb.expect(r"Breakpoint 1, check")
+        gdb_says(gdb, SELECTORS, r"selectors \['0x0', '0x0', '0x0', '0x0'\]")
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("lockstep> ")
+        assert "segments:" not in kernel.before, kernel.before
+
+
 # Single steps until the CPU is in ring 3; prints how many, and every step that stopped in
 # ring 0 with a user-half rsp (the kernel taking a trap on the program's stack).
 STEP_TO_RING3 = ("python exec(\"bad = []\\nfor n in range(400):\\n"
@@ -372,6 +400,32 @@ def test_the_doors_to_ring_3_never_trap_on_the_users_stack():
         gdb_says(gdb, "continue", "Continuing")
         kernel.expect_exact("Hello from user space!")
         kernel.expect_exact(PROMPT)
+
+
+# Where the CPU stopped: its ring, rsp and the instruction at rip.
+WHERE = ("python print('stopped in ring %d, rsp %#x, at %s' % (int(gdb.parse_and_eval('$cs'))"
+         " & 3, int(gdb.parse_and_eval('(unsigned long)$rsp')),"
+         " gdb.execute('x/i $pc', to_string=True).split(':')[-1].strip()))")
+
+
+def test_a_watchpoint_on_a_mov_to_ss_before_syscall_stops_in_ring_3():
+    """CVE-2018-8897: `mov ss_selector, %ss; syscall` (user/movss.c) with GDB watching
+    ss_selector. The mov to SS holds the #DB back one instruction; real hardware delivers
+    it after `syscall`, in ring 0 on the program's stack, which #DB has no IST stack to
+    survive here. QEMU raises it in ring 3 at the `syscall`: pinned here, since
+    user_entry.S relies on it (and says what hardware would need)."""
+    with attached_at_the_prompt() as (kernel, gdb):
+        interrupt(gdb)
+        gdb_says(gdb, "add-symbol-file build/user/movss.elf", "Reading symbols")
+        gdb_says(gdb, "awatch ss_selector", r"Hardware access \(read/write\) watchpoint 1")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("movss\r")
+        gdb.expect(r"watchpoint 1: ss_selector")
+        gdb_says(gdb, WHERE, r"stopped in ring 3, rsp 0x7ffffff[0-9a-f]+, at syscall")
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect(r"movss: getpid after mov ss = \d+")
+        kernel.expect_exact("lockstep> ")
 
 
 def test_stepping_into_the_idle_halt_returns():

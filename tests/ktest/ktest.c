@@ -7,6 +7,7 @@
 #include "ktest.h"
 #include "boot_info.h"
 #include "cpu.h"
+#include "cpu_regs.h"
 #include "debug_exit.h"
 #include "executor.h"
 #include "kprintf.h"
@@ -23,6 +24,7 @@ extern const struct ktest __kbench_start[], __kbench_end[];
 struct ktest_jump ktest_fault_jump;
 static struct ktest_jump test_jump;          /* back to the runner loop */
 static struct ktest_fault *armed_fault;      /* non-NULL while a fault is expected */
+static struct ktest_debug_traps *debug_traps; /* non-NULL while #DB traps are counted */
 static const struct ktest *current;
 const struct boot_info *ktest_boot;          /* for tests that check the boot path */
 static char failure[256];
@@ -49,6 +51,13 @@ void ktest_disarm_fault(void)
     armed_fault = NULL;
 }
 
+void ktest_count_debug_traps(struct ktest_debug_traps *traps)
+{
+    if (traps)
+        memset(traps, 0, sizeof(*traps));
+    debug_traps = traps;
+}
+
 /* Make the interrupted context resume at `jump` as if ktest_setjmp returned `value`. */
 static void resume_at(struct trap_frame *frame, const struct ktest_jump *jump, int value)
 {
@@ -68,6 +77,11 @@ static void resume_at(struct trap_frame *frame, const struct ktest_jump *jump, i
 
 static bool recover(struct trap_frame *frame)
 {
+    if (debug_traps && frame->vector == VECTOR_DEBUG) {
+        debug_traps->count++;
+        debug_traps->with_irqs_on += (frame->rflags & RFLAGS_IF) != 0;
+        return true;                      /* a data breakpoint traps after the write */
+    }
     if (armed_fault) {
         armed_fault->vector = frame->vector;
         armed_fault->error_code = frame->error_code;

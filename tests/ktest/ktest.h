@@ -90,6 +90,16 @@ void ktest_disarm_fault(void);
         ktest_disarm_fault();                                                       \
     } while (0)
 
+/* Count #DB traps instead of failing the test on them: while `traps` is armed (it is
+ * zeroed here), each #DB, from a data breakpoint the test set in DR0-DR3, is counted,
+ * and so is each that interrupted code running with IRQs on; the code then goes on
+ * after the instruction that trapped (the kernel's report is printed all the same).
+ * NULL disarms. */
+struct ktest_debug_traps {
+    unsigned count, with_irqs_on;
+};
+void ktest_count_debug_traps(struct ktest_debug_traps *traps);
+
 /* Poll tasks, halting between interrupts, until task `id` is done or `limit` ticks pass;
  * then join it. Returns its exit code, or -1000 if it never finished or cannot be joined. */
 int32_t ktest_run_to_exit(int id, uint64_t limit);

@@ -49,7 +49,7 @@ KTEST(user_pointers_are_checked_against_the_program_tables)
     uint64_t before = free_frames();
     KCHECK(process_initrd() != NULL);
     KCHECK_EQ(initrd_find(process_initrd(), "hello", &file), 0);
-    KCHECK_EQ(elf_parse(file.data, file.size, USER_BASE, USER_END, &image, &error), 0);
+    KCHECK_EQ(elf_parse(file.data, file.size, &image, &error), 0);
     KCHECK_EQ(uspace_create(&space, &image, file.data, 2, argv), 0);
 
     uint64_t kernel_text = (uint64_t)(uintptr_t)&run_until_quiet;
@@ -201,6 +201,28 @@ KTEST(a_long_write_lets_the_other_tasks_run_and_can_be_killed)
     KCHECK(t && t->state == TASK_LIVE && t->polls >= 3);
     KCHECK_EQ(process_kill((uint16_t)pid, "killed by test_user"), 0);
     KCHECK_EQ(ktest_run_to_exit(pid, 100), PROCESS_EXIT_KILLED);
+}
+
+/* Regression (review): user_run never set ds, es, fs or gs, and neither sysretq nor
+ * iretq resets a selector ring 3 may load, so one program's selectors were the next
+ * one's: after `segments set` (0x1b in all four), `segments` started with 0x1b. They
+ * are the program's own now (struct user_segments): a new program starts with null
+ * selectors while another that loaded 0x1b waits in read, and that one still has its
+ * 0x1b when it comes back after the new one has run. */
+KTEST(a_program_starts_with_null_data_selectors_and_keeps_its_own)
+{
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", NULL), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", "set"), 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", NULL), 100), 0);
+
+    int keeper = spawn("segments", "keep");
+    KCHECK(keeper > 0);
+    run_until_quiet();                                 /* 0x1b loaded; waits in read(0) */
+    KCHECK(task_find((uint16_t)keeper)->state == TASK_LIVE);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", NULL), 100), 0);
+    KCHECK_EQ(terminal_input("\n", 1), 0);
+    KCHECK_EQ(ktest_run_to_exit(keeper, 100), 0);
+    KCHECK_EQ(ktest_run_to_exit(spawn("segments", "bad"), 100), 2);
 }
 
 /* Regression (review): x87 and MMX ran in ring 3 and their registers went from one

@@ -23,7 +23,9 @@
 #define PF_WRITE   0x2
 #define PF_FETCH   0x10
 
-#define TEST_VA    0xffffd00000000000ull      /* kernel half, owned by nobody */
+/* In the stacks window's PML4 slot (shared with every user space), far above the
+ * stacks: owned by nobody. */
+#define TEST_VA    (KERNEL_STACKS_BASE + 0x4000000000ull)
 
 static char report[4096];
 static struct ktest_fault fault;
@@ -83,6 +85,106 @@ KTEST(vmm_refuses_what_the_kernel_owns_and_bad_input)
     KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_LARGE), -EINVAL);        /* not a leaf flag */
     KCHECK_EQ(vmm_map_new(TEST_VA, 0, 0, true), -EINVAL);
     KCHECK_EQ(pmm_free_frame(frame), 0);
+}
+
+/* Regression (review): vmm_map took PTE_USER, which also made every table above the
+ * page user-accessible, and any kernel-half address, where a new PML4 slot would never
+ * reach the user spaces made before (they copy the kernel's PML4 entries when they are
+ * created). Both are -EINVAL now; a mapping in a shared slot shows in an older space. */
+KTEST(vmm_maps_only_where_every_user_space_sees_it)
+{
+    struct paging_space space;
+    uint64_t frame = pmm_alloc_frame(), phys = 0, flags = 0;
+    KCHECK(frame);
+    KCHECK_EQ(vmm_user_create(&space), 0);
+
+    KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_USER), -EINVAL);
+    KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_USER | PTE_WRITABLE | PTE_NX), -EINVAL);
+    KCHECK_EQ(vmm_map_new(TEST_VA, PAGE_SIZE, PTE_USER | PTE_NX, true), -EINVAL);
+    KCHECK_EQ(vmm_map(0xffffd00000000000ull, frame, PTE_NX), -EINVAL);   /* no PML4 entry */
+    KCHECK_EQ(vmm_map(0xffff900000000000ull, frame, PTE_NX), -EINVAL);
+    KCHECK_EQ(vmm_map(USER_BASE, frame, PTE_NX), -EINVAL);               /* the user half */
+    KCHECK_EQ(vmm_map(0x0000c80000000000ull, frame, PTE_NX), -EINVAL);   /* non-canonical */
+    KCHECK_EQ(vmm_map_new(0xffffd00000000000ull, PAGE_SIZE, PTE_NX, true), -EINVAL);
+    KCHECK_EQ(vmm_map_new(KERNEL_HEAP_BASE + 0x8000000000ull - PAGE_SIZE, 2 * PAGE_SIZE,
+                          PTE_NX, true), -EINVAL);          /* runs out of the heap's slot */
+    KCHECK_EQ(vmm_unmap(0xffffd00000000000ull, NULL), -EINVAL);
+    KCHECK(!vmm_translate(0xffffd00000000000ull, NULL, NULL));
+    KCHECK(!paging_query(&space, TEST_VA, NULL, NULL));
+
+    KCHECK_EQ(vmm_map(TEST_VA, frame, PTE_WRITABLE | PTE_NX), 0);
+    KCHECK(paging_query(&space, TEST_VA, &phys, &flags));                /* made before */
+    KCHECK_EQ(phys, frame);
+    KCHECK_EQ(flags & PTE_USER, 0);
+    KCHECK_EQ(vmm_unmap(TEST_VA, NULL), 0);
+    KCHECK(!paging_query(&space, TEST_VA, NULL, NULL));
+
+    vmm_user_destroy(&space);
+    KCHECK_EQ(pmm_free_frame(frame), 0);
+}
+
+/* Regression (review): vmm.c called the frame allocator with IRQs on (vmm_map_new,
+ * vmm_unmap_free, vmm_user_map_new, vmm_user_destroy, the page-table allocator) while
+ * vmm.h and heap.h promised that IRQ handlers may allocate: an interrupt's allocation
+ * could land inside a task's and hand one frame out twice. A write watchpoint on the
+ * bitmap word the next frames come from catches each change vmm makes there (each
+ * prints a #DB report), and every one must come with IRQs off. (The heap reaches the
+ * frame allocator only through vmm_map_new and vmm_unmap_free, with its own IRQs off.) */
+KTEST(vmm_changes_the_frame_allocator_only_with_irqs_off)
+{
+    KCHECK(cpu_read_rflags() & RFLAGS_IF);         /* else the test would prove nothing */
+    struct pmm_stats s;
+    uint64_t rflags = cpu_irq_save();
+    uint64_t next = pmm_alloc_frame();             /* the lowest free frame: taken next */
+    KCHECK_EQ(pmm_free_frame(next), 0);
+    pmm_stats(&s);
+    cpu_irq_restore(rflags);
+    uint64_t word = (uint64_t)(uintptr_t)phys_to_virt(s.bitmap_phys) +
+                    next / FRAME_SIZE / 64 * 8;    /* one bit per frame, 64 per word */
+
+    struct ktest_debug_traps traps;
+    struct paging_space space;
+    uint64_t dr7 = cpu_read_dr7();
+    ktest_capture_begin(report, sizeof(report));
+    ktest_count_debug_traps(&traps);
+    cpu_write_dr(0, word);
+    cpu_write_dr7(dr7 | DR7_L(0) | 1ull << DR7_RW_SHIFT(0) | 2ull << DR7_LEN_SHIFT(0));
+    uint64_t stack = vmm_stack_alloc();            /* vmm_map_new */
+    int stack_freed = stack ? vmm_stack_free(stack) : -1;     /* vmm_unmap_free */
+    int created = vmm_user_create(&space);         /* the table allocator */
+    int mapped = created ? created : vmm_user_map_new(&space, USER_BASE, 0, NULL);
+    if (created == 0)
+        vmm_user_destroy(&space);
+    cpu_write_dr7(dr7);
+    ktest_count_debug_traps(NULL);
+    ktest_capture_end();
+
+    KCHECK(stack != 0);
+    KCHECK_EQ(stack_freed, 0);
+    KCHECK_EQ(created, 0);
+    KCHECK_EQ(mapped, 0);
+    KCHECK(traps.count >= 4);                      /* at least `next` taken and given twice */
+    KCHECK_EQ(traps.with_irqs_on, 0);
+}
+
+/* Regression (review): the #PF report looked the address up in the kernel's own tables,
+ * so a kernel fault on a page of the program whose tables were loaded was described as
+ * "unmapped: nothing is mapped there, in user space". It reads the tables in CR3 now. */
+KTEST(a_kernel_fault_on_a_user_page_is_described_from_the_loaded_tables)
+{
+    struct paging_space space;
+    KCHECK_EQ(vmm_user_create(&space), 0);
+    KCHECK_EQ(vmm_user_map_new(&space, USER_BASE, 0, NULL), 0);      /* r-x, user */
+    vmm_user_activate(&space);
+    ktest_capture_begin(report, sizeof(report));
+    KTEST_EXPECT_FAULT(&fault, *(volatile uint8_t *)USER_BASE = 1);  /* CR0.WP: faults */
+    ktest_capture_end();
+    vmm_user_activate(NULL);
+    vmm_user_destroy(&space);
+    KCHECK_EQ(fault.vector, VECTOR_PAGE_FAULT);
+    KCHECK_EQ(fault.cr2, USER_BASE);
+    KCHECK_EQ(fault.error_code, PF_PRESENT | PF_WRITE);              /* kernel mode */
+    CHECK_REPORT_HAS("write to a read-only page in user space (user page, r-x)");
 }
 
 KTEST(vmm_lower_half_is_empty_and_ram_is_mapped)

@@ -317,6 +317,31 @@ static inline uint16_t cpu_read_gs(void)
     return selector;
 }
 
+/* Load a data segment register. In ring 0 any selector ring 3 could load loads too
+ * (the check is DPL >= max(CPL, RPL), SDM Vol.3A 5.7); a null one never faults. */
+static inline void cpu_write_ds(uint16_t selector)
+{
+    __asm__ __volatile__("mov %0, %%ds" : : "r"(selector));
+}
+
+static inline void cpu_write_es(uint16_t selector)
+{
+    __asm__ __volatile__("mov %0, %%es" : : "r"(selector));
+}
+
+/* In 64-bit mode this also loads the FS base from the descriptor (or, for a null
+ * selector, leaves or clears it, by vendor; SDM Vol.3A 3.4.4). */
+static inline void cpu_write_fs(uint16_t selector)
+{
+    __asm__ __volatile__("mov %0, %%fs" : : "r"(selector));
+}
+
+/* As cpu_write_fs, for GS and its base. */
+static inline void cpu_write_gs(uint16_t selector)
+{
+    __asm__ __volatile__("mov %0, %%gs" : : "r"(selector));
+}
+
 static inline uint16_t cpu_read_cs(void)
 {
     uint16_t selector;

@@ -37,6 +37,10 @@
 #define USER_END          0x00007ffffffff000
 #define USER_STACK_TOP    USER_END
 #define USER_STACK_SIZE   0x10000           /* 64 KiB, with an unmapped page below */
+/* A program's ELF segments end at or below this: under the stack's guard page, that is
+ * USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, written out so that elf.c can print it
+ * (it checks the two agree). */
+#define USER_SEGMENTS_END 0x00007ffffffee000
 
 /* The first 4 MiB of the kernel window use 4 KiB pages so that stack guard pages can
  * be left unmapped; the kernel image must fit inside them (checked by kernel.ld). */

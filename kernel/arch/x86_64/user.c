@@ -55,7 +55,8 @@ void user_frame_init(struct trap_frame *frame, uint64_t rip, uint64_t rsp, bool 
     frame->rflags = RFLAGS_RESERVED1 | (interrupts ? RFLAGS_IF : 0);
 }
 
-enum user_exit user_run(struct trap_frame *frame, uint64_t *fault_address)
+enum user_exit user_run(struct trap_frame *frame, struct user_segments *segments,
+                        uint64_t *fault_address)
 {
     uint64_t top = (uint64_t)(frame + 1);
     /* sysretq only for a frame that `syscall` built, and only to a user address:
@@ -67,9 +68,24 @@ enum user_exit user_run(struct trap_frame *frame, uint64_t *fault_address)
     gdt_tss()->rsp[0] = top;                   /* interrupts from ring 3 */
     cpu_local.kernel_rsp = top;                /* syscall_entry */
     live = frame;
+    /* This program's data selectors, not the last one's (struct user_segments). The
+     * kernel runs on with them: 64-bit mode ignores DS and ES, and nothing in the
+     * kernel uses FS or GS (syscall_entry reaches cpu_local through SWAPGS). Anything
+     * ring 3 could load, ring 0 can load back (cpu_write_ds). */
+    cpu_write_ds(segments->ds);
+    cpu_write_es(segments->es);
+    cpu_write_fs(segments->fs);
+    cpu_write_gs(segments->gs);
     cpu_irq_restore(flags);
 
     enum user_exit exit = user_enter(frame, sysret);
+
+    /* Nothing between the trap and here loads a data selector (no interrupt handler
+     * does either), so the CPU's are still the program's. */
+    segments->ds = cpu_read_ds();
+    segments->es = cpu_read_es();
+    segments->fs = cpu_read_fs();
+    segments->gs = cpu_read_gs();
 
     /* Nothing has run since the trap that could fault, so CR2 is still the
      * program's faulting address. */

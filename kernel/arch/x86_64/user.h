@@ -43,6 +43,19 @@ ASSERT_OFFSET(struct cpu_local, user_rsp, CPU_LOCAL_USER_RSP);
  * program's stack, so the GDB stub refuses it. */
 bool user_entry_data(uint64_t address, uint64_t len);
 
+/* A program's data segment selectors. 64-bit mode ignores DS and ES, and every FS or
+ * GS base a program can reach is 0, but a program may still load any of the four (null
+ * or the user data selector, 0x1b) and read them back, and neither way back to ring 3
+ * resets them: sysretq leaves them, iretq nulls only selectors more privileged than
+ * ring 3 (SDM Vol.2A IRET). Left alone, they would pass from one program to whichever
+ * runs next. So each program keeps its own, the way it keeps its general registers in
+ * its trap frame: user_run loads them before it enters ring 3 and saves them when the
+ * program comes back. All zero (null selectors) is what a new program starts with.
+ * Who may touch: the program's task, between user_run calls. */
+struct user_segments {
+    uint16_t ds, es, fs, gs;
+};
+
 /* Why user_run returned. */
 enum user_exit {
     USER_EXIT_SYSCALL = USER_EXIT_SYSCALL_VALUE,   /* frame->rax: the number; rdi, rsi,
@@ -63,11 +76,14 @@ void user_init(void);
 void user_frame_init(struct trap_frame *frame, uint64_t rip, uint64_t rsp, bool interrupts);
 
 /* Run ring 3 from `frame`, which must sit at the very top of a kernel stack (the
- * program's: interrupts from ring 3 land there), until it traps back. The page tables
- * with the program must be live. Returns why, with `frame` updated; for a page fault
- * *fault_address is CR2. Not reentrant (one program runs at a time, on one CPU); the
- * caller's RFLAGS (IF included) are restored on return. */
-enum user_exit user_run(struct trap_frame *frame, uint64_t *fault_address);
+ * program's: interrupts from ring 3 land there), with the data segment selectors in
+ * `segments`, until it traps back. The page tables with the program must be live.
+ * Returns why, with `frame` and `segments` updated; for a page fault *fault_address is
+ * CR2. Not reentrant (one program runs at a time, on one CPU); the caller's RFLAGS (IF
+ * included) are restored on return, and the program's selectors stay loaded until the
+ * next user_run (the kernel does not use them). */
+enum user_exit user_run(struct trap_frame *frame, struct user_segments *segments,
+                        uint64_t *fault_address);
 
 /* trap_dispatch, for a trap from ring 3 that it has handled (an IRQ) or reported
  * nothing about (an exception): return from user_run with `exit`. Never returns. */

@@ -12,8 +12,19 @@
  * The doors are on the debug trap path (trap.h), where GDB may put no breakpoint: the
  * first instructions of syscall_entry and user_enter's sysretq run in ring 0 with the
  * user's rsp, and a #BP or #DB there would push its frame on the program's stack (or,
- * for a bad rsp, double fault). A single step cannot land in that window: `syscall`
- * clears TF (FMASK), and user_enter leaves through iretq while TF or DR7 is set.
+ * for a bad rsp, double fault): #DB has no IST stack here. The other debug traps:
+ *   - a single step cannot land in that window: `syscall` clears TF (FMASK), and
+ *     user_enter leaves through iretq while TF or DR7 is set;
+ *   - a watchpoint on what syscall_entry writes there (cpu_local) is refused by the
+ *     stub (user_entry_data);
+ *   - a watchpoint on a user address can: if the program loads SS from the watched
+ *     variable just before `syscall` (`mov var, %ss; syscall`), the mov to SS holds
+ *     the #DB back for one instruction, and real hardware delivers it after `syscall`,
+ *     at syscall_entry's first instruction, in ring 0 on the user's stack
+ *     (CVE-2018-8897, SDM Vol.3A 6.8.3). QEMU 7.2, which Lockstep runs on, raises it in
+ *     ring 3 at the `syscall` instead (user/movss.c under tests/gdb pins that), so the
+ *     window holds there. On hardware it would not: #DB would need an IST stack, as
+ *     Linux gives it, or the stub would have to refuse watchpoints on user addresses.
  */
 #include "cpu_regs.h"
 #include "layout.h"
