@@ -224,7 +224,10 @@ void ktest_main(const struct boot_info *boot)
     ktest_boot = boot;
     panic_add_hook(on_panic);
     trap_set_recovery(recover);
-    kprintf("ktest: running %ld tests (boot: %s)\n", (long)(__ktest_end - __ktest_start),
+    long count = 0;                              /* the tests that will run: ktest=NAME picks one */
+    for (const struct ktest *t = __ktest_start; t < __ktest_end; t++)
+        count += !only || strcmp(only, t->name) == 0;
+    kprintf("ktest: running %ld test%s (boot: %s)\n", count, count == 1 ? "" : "s",
             boot_protocol_name(boot->protocol));
 
     for (const struct ktest *t = __ktest_start; t < __ktest_end; t++) {

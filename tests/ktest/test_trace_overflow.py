@@ -24,6 +24,7 @@ def test_the_decoder_reports_every_record_the_storm_dropped(tmp_path):
     result = subprocess.run(argv, capture_output=True, timeout=120)
     console = result.stdout.decode(errors="replace")
     assert result.returncode == qemu.EXIT_PASS, console[-2000:]
+    assert "ktest: running 1 test (boot:" in console   # ktest=NAME runs one (it said all)
     m = re.search(r"^trace storm: (\d+) interrupts, (\d+) records dropped, (\d+) since boot",
                   console, re.M)
     assert m, console[-2000:]
