@@ -189,11 +189,14 @@ static void housekeeping(void)
 
 void kmain(uint32_t magic, uint64_t info_phys)
 {
-    uart_init(&com1, COM1_BASE);           /* COM1 first: everything after can report */
+    bool com1_ok = uart_init(&com1, COM1_BASE) == 0;   /* COM1 first: all after can report */
     uart_console_init(&com1);
     vga_console_init();                    /* the VGA text screen mirrors COM1 */
     kprintf("\n" ANSI_BOLD "Lockstep %s" ANSI_RESET " booting\n", LOCKSTEP_VERSION);
-    stage("SERIAL", "COM1 at 0x%x, 115200 8N1; VGA text console 80x25", COM1_BASE);
+    if (com1_ok)
+        stage("SERIAL", "COM1 at 0x%x, 115200 8N1; VGA text console 80x25", COM1_BASE);
+    else
+        stage("SERIAL", "no COM1 at 0x%x: VGA text console 80x25 only", COM1_BASE);
     stage_trace();                         /* the trace ring, streamed on COM2 */
     stage_boot_info(magic, info_phys);     /* multiboot1/2 -> struct boot_info */
 
@@ -211,7 +214,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
     pic_init();                            /* 8259 pair remapped to vectors 32-47 */
     stage("PIC", "8259A pair remapped to vectors %u-%u", IRQ_BASE_VECTOR,
           IRQ_BASE_VECTOR + IRQ_LINES - 1);
-    pit_init();                            /* IRQ 0: the kernel tick */
+    if (pit_init() != 0)                   /* IRQ 0: the kernel tick */
+        panic("kmain: IRQ 0 is taken: no kernel tick");
     stage("PIT", "channel 0 at %u Hz (divisor %u): 1 tick = %u ms", PIT_HZ, PIT_DIVISOR,
           1000 / PIT_HZ);
     executor_init();                       /* tasks, wakers, the ready queue */
@@ -220,22 +224,28 @@ void kmain(uint32_t magic, uint64_t info_phys)
     stage("TASKS", "executor ready: %u task slots, timer queue on IRQ 0", TASK_MAX - 1);
     stage_programs();                      /* the initrd: user programs for `run` */
     stage_debugger();                      /* the GDB stub on COM3; `gdb`: wait for GDB */
-    keyboard_init(ps2kbd_set_leds);        /* spawns the keyboard task, which decodes scancodes */
+    if (keyboard_init(ps2kbd_set_leds) < 0)    /* spawns the keyboard task (decodes scancodes) */
+        panic("kmain: no task slot for the keyboard task");
     int keyboard = ps2kbd_init(keyboard_input);    /* IRQ 1: scancodes into its queue */
-    uart_enable_rx_irq(&com1, COM1_IRQ);   /* IRQ 4: console input */
+    int console_in = uart_enable_rx_irq(&com1, COM1_IRQ);  /* IRQ 4: console input */
     serial_input_init(&com1, TRACE_WAKER_IRQ(IRQ_BASE_VECTOR + COM1_IRQ));
-    stage("IRQ", "timer (IRQ 0), %s, COM1 receive (IRQ 4) unmasked",
+    stage("IRQ", "timer (IRQ 0), %s, %s",
           keyboard == 0 ? "keyboard (IRQ 1)"
                         : keyboard == -EIO ? "no PS/2 keyboard (controller silent)"
-                                           : "no PS/2 keyboard (its IRQ not registered)");
+                                           : "no PS/2 keyboard (its IRQ not registered)",
+          console_in == 0 ? "COM1 receive (IRQ 4) unmasked"
+                          : console_in == -EIO ? "no COM1 input (no COM1)"
+                                               : "no COM1 input (its IRQ not registered)");
     stage_interrupts();                    /* live, recorded, or replayed from a log */
 
     if (ktest_main)                        /* test kernels: run the suite and exit */
         ktest_main(&boot);
 
-    task_spawn("uptime", uptime_service_poll, &uptime);   /* kmain's own task, periodic */
+    if (task_spawn("uptime", uptime_service_poll, &uptime) < 0)  /* kmain's own, periodic */
+        panic("kmain: no task slot for uptime");
     kprintf("\n" ANSI_CYAN "Welcome to Lockstep %s" ANSI_RESET
             " - every interrupt recorded, replayable, debuggable.\n", LOCKSTEP_VERSION);
-    shell_start();                         /* spawns the shell task */
+    if (shell_start() < 0)                 /* spawns the shell task */
+        panic("kmain: the shell task could not start");
     executor_run(housekeeping);            /* never returns */
 }

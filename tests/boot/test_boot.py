@@ -184,3 +184,31 @@ def test_a_key_press_in_the_trace(booted):
             at += 1
     assert at == len(wanted), "missing %r in:\n%s" % (wanted[at], "\n".join(lines))
     assert lines[:3] == wanted[:3], "the IRQ itself only records and wakes"
+
+
+def test_a_machine_without_com1_boots_and_says_so_on_vga(tmp_path):
+    # Regression: kmain ignored uart_init's answer, so with no COM1 its SERIAL and IRQ
+    # lines still claimed COM1 at 0x3f8 and COM1 input unmasked.
+    monitor, dump = str(tmp_path / "monitor.sock"), str(tmp_path / "vga.bin")
+    argv = qemu.command(KERNEL, console_log=str(tmp_path / "unused.log"), monitor=monitor)
+    argv[argv.index("-serial") + 1] = "none"               # the first -serial is COM1
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, screen = time.time() + 30, ""
+        while PROMPT.rstrip() not in screen and time.time() < deadline:
+            time.sleep(0.2)
+            if os.path.exists(monitor):
+                monitor_command(monitor, 'pmemsave 0xb8000 4000 "%s"' % dump)
+            if os.path.exists(dump) and os.path.getsize(dump) == 4000:
+                with open(dump, "rb") as f:
+                    cells = f.read()
+                screen = "\n".join(bytes(cells[r * 160 + c * 2] for c in range(80))
+                                   .decode("cp437") for r in range(25))
+        assert process.poll() is None, "QEMU exited"
+        assert "[ ok ] SERIAL no COM1 at 0x3f8: VGA text console 80x25 only" in screen, screen
+        assert re.search(r"\[ ok \] IRQ +timer \(IRQ 0\), keyboard \(IRQ 1\), no COM1 input "
+                         r"\(no COM1\)", screen), screen
+        assert BANNER in screen and PROMPT.rstrip() in screen
+    finally:
+        process.kill()
+        process.wait(timeout=10)
