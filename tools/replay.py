@@ -11,7 +11,8 @@
         replay golden cases (default: every tests/golden/*.keys) in parallel, N runs
         each, and compare every run with its golden files (make golden).
   replay.py record NAME      make record NAME=x: a live session, saved as a golden case
-  replay.py convert LIVE.bin [--out X.keys]   a record-mode trace -> recorded .keys
+  replay.py convert LIVE.bin [--out X.keys]   a record-mode trace -> recorded .keys (a
+        capture whose stream header gives another mode is refused)
 
 Exit status: 0 success, 1 a trace or console differs from its golden file (for check:
 some case failed, its replay included, each reported), 2 an error (bad input such as an
@@ -77,10 +78,11 @@ def event_table():
     return _TABLE[0]
 
 
-def decode(data):
-    """The decoded trace: Record and Note items of tools/trace.py."""
+def decode(data, headers=False):
+    """The decoded trace: Record and Note items of tools/trace.py (and Header items, with
+    `headers`)."""
     try:
-        return list(tracetool.decode(data, event_table()))
+        return list(tracetool.decode(data, event_table(), headers))
     except tracetool.TraceError as err:
         raise ReplayError("trace stream: %s" % err)
 
@@ -335,12 +337,22 @@ RECORDED_HEADER = """\
 """
 
 
+NOT_RECORD_MODE = ("the capture's stream header gives run mode %s, not record: only a "
+                   "capture of boot option `record` (make record, tools/live.py) converts; "
+                   "`make trace` and `make run` capture in normal mode")
+
+
 def live_events(data):
-    """The complete events of a live (record-mode) capture, as Records. The capture may
-    end inside a record (QEMU was stopped); any other damage or a drop is an error,
-    since every input's boundary must be counted exactly."""
+    """The complete events of a live capture, as Records. Its header frame must say
+    record mode: only there is every input taken at a boundary it can be replayed at.
+    The capture may end inside a record (QEMU was stopped); any other damage or a drop
+    is an error, since every input's boundary must be counted exactly."""
     records = []
-    for item in decode(data) if data else ():      # empty: said below, not as damage
+    for item in decode(data, headers=True) if data else ():   # empty: said below
+        if isinstance(item, tracetool.Header):
+            if item.mode_name != "record":         # a second header is a restart: below
+                raise ReplayError(NOT_RECORD_MODE % item.mode_name)
+            continue
         if isinstance(item, tracetool.Note):
             if item.kind == "truncated" and item.offset > 0:
                 break                              # QEMU stopped mid-record: the end
@@ -355,19 +367,19 @@ def live_events(data):
     return records
 
 
-NOT_RECORD_MODE = ("this is not a record-mode capture (boot option `record`, as `make "
-                   "record` and tools/live.py boot; `make trace` captures in normal mode)")
+BROKE_RECORD_MODE = "the kernel broke record mode (a bug), so the capture cannot be converted"
 
 
 def recorded_keys(records, keymap):
-    """The .keys text that replays the inputs of a record-mode trace at their
-    boundaries: every irq_enter on vector 32 (a tick) or 33 (a scancode).
+    """The .keys text that replays the inputs of a record-mode trace (live_events checks
+    the mode its header gives) at their boundaries: every irq_enter on vector 32 (a tick)
+    or 33 (a scancode).
 
-    A trace carries no mode, and a normal-mode capture whose interrupts all came at
-    boundaries (an idle kernel's) converts to a .keys that replays it exactly. One with
-    an interrupt record mode never takes is refused: before the first boundary (record
-    mode keeps interrupts off until then), or a second one inside one poll (an
-    interrupt ends a program's ring-3 run, and kernel code runs with interrupts off)."""
+    An interrupt record mode never takes is refused, as a kernel that broke record mode,
+    rather than written where the replay would refuse it or replay something else:
+    before the first boundary (record mode keeps interrupts off until then), or a second
+    one inside one poll (an interrupt ends a program's ring-3 run, and kernel code runs
+    with interrupts off)."""
     lines, boundary, ticks, prefix, in_poll = [RECORDED_HEADER], 0, 0, [], False
     by_code = {key.code: key for key in keymap.keys.values()}
     poll_inputs = 0                                # irq_enter since the poll_begin
@@ -402,11 +414,11 @@ def recorded_keys(records, keymap):
         if in_poll and poll_inputs:
             raise ReplayError("event %d (tick %d): a second interrupt inside one poll, where "
                               "record mode takes only the one that ends a user program's "
-                              "run: %s" % (r.seq, r.tick, NOT_RECORD_MODE))
+                              "run: %s" % (r.seq, r.tick, BROKE_RECORD_MODE))
         if not in_poll and boundary == 0:
             raise ReplayError("event %d (tick %d): an interrupt before the first boundary, "
                               "where record mode keeps interrupts off: %s"
-                              % (r.seq, r.tick, NOT_RECORD_MODE))
+                              % (r.seq, r.tick, BROKE_RECORD_MODE))
         poll_inputs += in_poll
         lines.append(line)
     return "".join(lines)

@@ -12,7 +12,8 @@ The event table is parsed from trace/events.def, the same file the kernel is bui
 and its hash must match the one in the stream, so a stream from another build is refused
 rather than misread. Text format (docs/trace-format.md): `SEQ TICK EVENT field=value...`;
 lines starting with '#' report drops, corruption, resynchronisation, a damaged tick and
-truncation (an empty stream too).
+truncation (an empty stream too). The summary on standard error gives the kernel's run
+mode (normal, record, replay) from the stream's header frame.
 
 Exit status: 0 once the stream is decoded, whatever notes it needed; 2 for an error (a
 file that cannot be read or written, a stream from another build, bad arguments).
@@ -32,6 +33,7 @@ import syscalls
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVENTS_DEF = os.path.join(ROOT, "trace", "events.def")
+TRACE_H = os.path.join(ROOT, "trace", "trace.h")            # enum trace_run_mode
 
 HEADER_MAGIC = b"L\xffTRAC"
 SYNC_MAGIC = b"L\xffSYNC"
@@ -153,6 +155,19 @@ class Record:
         return json.dumps(d)
 
 
+class Header:
+    """A header frame the decoder believed (decode(..., headers=True)): a run starts here.
+    `mode` is its byte 24, the kernel's run mode: where its interrupts came from."""
+
+    def __init__(self, offset, tick_hz, ring_words, mode):
+        self.offset, self.tick_hz, self.ring_words, self.mode = offset, tick_hz, ring_words, mode
+
+    @property
+    def mode_name(self):
+        """"normal", "record" or "replay"; "unknown (N)" for a value trace.h lacks."""
+        return RUN_MODES().get(self.mode, "unknown (%d)" % self.mode)
+
+
 class Note:
     """Something about the stream rather than an event: '# ...' in text output."""
 
@@ -206,6 +221,24 @@ SYSCALL_ARGS = _cached(lambda: {s.number: len(s.args) for s in syscalls.load()})
 ERRNO_NAMES = _cached(syscalls.errno_names)
 
 
+def run_modes(path=TRACE_H):
+    """{value: name} of enum trace_run_mode in trace/trace.h, the header frame's mode byte:
+    TRACE_MODE_RECORD = 1 gives {1: "record"}."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise TraceError("cannot read the run modes in %s: %s" % (path, err))
+    modes = {int(value): name.lower() for name, value in
+             re.findall(r"^\s*TRACE_MODE_(\w+)\s*=\s*(\d+)\b", text, re.M)}
+    if not modes:
+        raise TraceError("%s defines no TRACE_MODE_... = N, (enum trace_run_mode)" % path)
+    return modes
+
+
+RUN_MODES = _cached(run_modes)
+
+
 def next_tick(tick, header, event, values):
     """A record's full tick, as every decoder works it out (the drain, trace tail,
     lockstep-trace): its own `tick` field if it has one (drop, resume: they may follow a
@@ -226,8 +259,9 @@ def unpack_fields(event, payload):
     return values
 
 
-def decode(data, table):
-    """Yield Record and Note items for the byte string `data`."""
+def decode(data, table, headers=False):
+    """Yield Record and Note items for the byte string `data`; with `headers`, a Header
+    too for each header frame it believes, before the records of its run."""
     if not data:                       # said, as a stream without its header is
         yield Note("truncated", 0, "the stream is empty (no header, no records)")
         return
@@ -284,6 +318,8 @@ def decode(data, table):
                 trusted = True
                 if seq is not None or lost_from is not None:   # in a run, or damage in one
                     yield Note("restart", pos, "a new stream header (the kernel rebooted?)")
+                if headers:
+                    yield Header(pos, tick_hz, ring, frame[24])
                 seq, tick, head, lost_from, tick_from = 0, 0, 0, None, 0
                 pos += FRAME_SIZE
                 continue
@@ -406,9 +442,14 @@ def check_hash(stream_hash, table):
 
 
 def write_decoded(data, table, out, as_json=False):
-    """Decode `data` to `out`; returns (events, dropped, notes)."""
+    """Decode `data` to `out`; returns (events, dropped, notes, modes): modes names the run
+    mode of each header frame, in stream order (the header itself is not written)."""
     events = dropped = notes = 0
-    for item in decode(data, table):
+    modes = []
+    for item in decode(data, table, headers=True):
+        if isinstance(item, Header):
+            modes.append(item.mode_name)
+            continue
         out.write((item.json() if as_json else item.text()) + "\n")
         if isinstance(item, Record):
             events += 1
@@ -416,13 +457,13 @@ def write_decoded(data, table, out, as_json=False):
                 dropped += item.values["count"][1]
         else:
             notes += 1
-    return events, dropped, notes
+    return events, dropped, notes, modes
 
 
 def write_output(data, table, path=None, as_json=False):
     """Decode `data` to the file at `path` (None: standard output), which is closed or
-    flushed before returning (events, dropped, notes); TraceError if it cannot be written,
-    so no output is lost silently."""
+    flushed before returning (events, dropped, notes, modes); TraceError if it cannot be
+    written, so no output is lost silently."""
     try:
         if path:
             with open(path, "w") as out:
@@ -437,6 +478,13 @@ def write_output(data, table, path=None, as_json=False):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise TraceError("cannot write %s: %s" % (path or "the decoded trace to standard "
                                                   "output", err.strerror or err))
+
+
+def modes_summary(modes):
+    """The run modes of a stream's header frames, one per run, for the summary line."""
+    if not modes:
+        return "run mode not given (no header frame)"
+    return "run mode%s %s" % ("s" if len(modes) > 1 else "", ", ".join(modes))
 
 
 def capture(seconds, kernel, out_path, deterministic=False):
@@ -560,11 +608,11 @@ def main(argv=None):
                     data = f.read()
             except OSError as err:
                 raise TraceError("cannot read %s: %s" % (args.file, err))
-        events, dropped, notes = write_output(data, table, args.out if args.command ==
-                                              "decode" else None, args.json)
-        print("trace: %d events, %d dropped, %d stream notes, %d bytes (%.2f bytes/event)"
-              % (events, dropped, notes, len(data), len(data) / events if events else 0),
-              file=sys.stderr)
+        events, dropped, notes, modes = write_output(data, table, args.out if args.command
+                                                     == "decode" else None, args.json)
+        print("trace: %d events, %d dropped, %d stream notes, %d bytes (%.2f bytes/event), %s"
+              % (events, dropped, notes, len(data), len(data) / events if events else 0,
+                 modes_summary(modes)), file=sys.stderr)
     except TraceError as err:
         print("trace: error: %s" % err, file=sys.stderr)
         return 2

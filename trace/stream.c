@@ -9,6 +9,7 @@
  * has one, as every decoder works it out (docs/trace-format.md).
  */
 #include "stream.h"
+#include "errno.h"
 #include "table.h"
 
 void trace_stream_init(struct trace_stream *s,
@@ -18,6 +19,14 @@ void trace_stream_init(struct trace_stream *s,
     *s = (struct trace_stream){
         .write = write, .ctx = ctx, .table_hash = table_hash, .tick_hz = tick_hz,
     };
+}
+
+int trace_stream_set_mode(struct trace_stream *s, unsigned mode)
+{
+    if (s->header_sent)
+        return -EBUSY;
+    s->mode = (uint8_t)mode;
+    return 0;
 }
 
 uint16_t trace_frame_check(const void *frame)
@@ -42,6 +51,7 @@ static void send_header(struct trace_stream *s, const struct trace_ring *ring)
     struct trace_header_frame h = {
         .magic = "L\xffTRAC", .version = TRACE_STREAM_VERSION, .size = TRACE_FRAME_SIZE,
         .table_hash = s->table_hash, .tick_hz = s->tick_hz, .ring_words = ring->mask + 1,
+        .mode = s->mode,
     };
     h.check = trace_frame_check(&h);
     put(s, &h, sizeof(h));

@@ -2,7 +2,8 @@
  * stream.h - the wire format the drain writes (docs/trace-format.md). Little-endian.
  *
  *   header frame  'L' ff 'T' 'R' 'A' 'C' | u16 check | u16 version | u16 size (32)
- *                 | u32 table hash | u32 tick_hz | u32 ring capacity (words) | 8 zero
+ *                 | u32 table hash | u32 tick_hz | u32 ring capacity (words) | u8 run mode
+ *                 | 7 zero
  *   records       exactly as in the ring: u32 header (head8 | id << 8 | tick16 << 16),
  *                 then the payload
  *   sync frame    'L' ff 'S' 'Y' 'N' 'C' | u16 check | u32 table hash | u32 seq of the
@@ -15,7 +16,10 @@
  * is recognised by that byte. A sync frame precedes the first record after every
  * TRACE_SYNC_INTERVAL bytes of records, so a decoder that starts late or meets
  * corruption can find its place again; frames depend only on the records, never on when
- * the drain ran, so the same events always produce the same bytes.
+ * the drain ran, so the same events always produce the same bytes. The run mode
+ * (enum trace_run_mode) is in the header alone, which the first drain writes: kmain
+ * chooses the mode before the executor first drains, so only a panic earlier in boot
+ * streams a header before it (with mode 0, normal). Sync frames have no room to repeat it.
  */
 #ifndef LOCKSTEP_TRACE_STREAM_H
 #define LOCKSTEP_TRACE_STREAM_H
@@ -36,7 +40,8 @@ struct trace_header_frame {
     uint32_t table_hash;
     uint32_t tick_hz;
     uint32_t ring_words;
-    uint64_t reserved;
+    uint8_t mode;                              /* enum trace_run_mode (trace.h) */
+    uint8_t reserved[7];                       /* zero; decoders ignore them */
 } __packed;
 ASSERT_SIZE(struct trace_header_frame, TRACE_FRAME_SIZE);
 
@@ -51,6 +56,7 @@ struct trace_sync_frame {
 ASSERT_SIZE(struct trace_sync_frame, TRACE_FRAME_SIZE);
 ASSERT_OFFSET(struct trace_sync_frame, check, 6);
 ASSERT_OFFSET(struct trace_header_frame, version, 8);
+ASSERT_OFFSET(struct trace_header_frame, mode, 24);
 ASSERT_OFFSET(struct trace_sync_frame, head, 16);
 ASSERT_OFFSET(struct trace_sync_frame, tick, 24);
 
@@ -58,6 +64,7 @@ struct trace_stream {
     void (*write)(const void *bytes, size_t len, void *ctx);
     void *ctx;
     uint32_t table_hash, tick_hz;
+    uint8_t mode;                              /* the header's; fixed once it is sent */
     /* Reader state (the drain only): */
     bool header_sent;
     uint32_t since_sync;                       /* record bytes since the last frame */
@@ -81,6 +88,11 @@ uint16_t trace_frame_check(const void *frame);
 void trace_stream_init(struct trace_stream *stream,
                        void (*write)(const void *bytes, size_t len, void *ctx), void *ctx,
                        uint32_t table_hash, uint32_t tick_hz);
+
+/* Set the run mode (enum trace_run_mode) the header frame will carry. Reader context,
+ * as the drain. Returns 0, or -EBUSY if the header already went out: the mode it gave
+ * stands, and the stream is unchanged. */
+int trace_stream_set_mode(struct trace_stream *stream, unsigned mode);
 
 /* Move up to `max_records` records from `ring` to the stream's writer, framing them.
  * Reader context only (one reader; never inside an emit). Returns records written. */

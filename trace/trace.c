@@ -1,7 +1,8 @@
 /*
  * trace.c - the kernel's one trace ring and stream (trace.h): set-up, switching,
  * draining and statistics. Called by kmain
- * (trace_init), by anything that records (TRACE), and by the idle loop (trace_drain).
+ * (trace_init), by anything that records (TRACE), by record and replay mode's set-up
+ * (trace_set_mode, for the stream header) and by the idle loop (trace_drain).
  */
 #include "trace.h"
 #include "panic.h"
@@ -29,6 +30,13 @@ void trace_init(const struct trace_backend *backend)
                       backend->tick_hz);
     trace_ring_set_enabled(&trace_ring, true);
     TRACE(boot, .version = LOCKSTEP_VERSION_CODE, .tick_hz = backend->tick_hz);
+}
+
+void trace_set_mode(enum trace_run_mode mode)
+{
+    if (trace_stream_set_mode(&stream, mode) != 0)
+        panic("trace_set_mode: the stream header already went out with mode %u",
+              (unsigned)stream.mode);
 }
 
 void trace_set_enabled(bool enabled)

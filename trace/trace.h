@@ -91,6 +91,21 @@ struct trace_backend {
  * Call once, early in boot, with IRQs off. Cannot fail. */
 void trace_init(const struct trace_backend *backend);
 
+/* The kernel's run mode, which the stream's header frame carries (docs/trace-format.md):
+ * where its interrupts come from. tools/trace.py parses these names and values from
+ * here, and tools/replay.py convert takes only a record-mode capture. */
+enum trace_run_mode {
+    TRACE_MODE_NORMAL = 0,                   /* live interrupts, whenever they come */
+    TRACE_MODE_RECORD = 1,                   /* live, taken only at boundaries (replay.h) */
+    TRACE_MODE_REPLAY = 2,                   /* injected from a log */
+};
+
+/* Say which mode the kernel runs in; until then it is TRACE_MODE_NORMAL. Call during
+ * boot, before the first drain writes the header (kmain chooses the mode before the
+ * executor starts): called after, it panics, since the header gave the mode it had. Not
+ * IRQ-safe (the drain reads it); cannot fail otherwise. */
+void trace_set_mode(enum trace_run_mode mode);
+
 /* Turn recording on or off (trace on|off); switched on again, it records `resume` first
  * (ring.h). IRQ-safe. */
 void trace_set_enabled(bool enabled);

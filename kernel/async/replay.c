@@ -182,6 +182,7 @@ int replay_start(const struct boot_info *boot)
     panic_add_hook(replay_panic);
     executor_set_points(&replay_points);
     mode = INPUT_REPLAY;
+    trace_set_mode(TRACE_MODE_REPLAY);         /* the stream's header says so */
     return (int)count;
 }
 
@@ -205,6 +206,7 @@ void record_start(void)
     irq_mask(COM1_IRQ);                        /* only the PS/2 keyboard types */
     executor_set_points(&record_points);
     mode = INPUT_RECORD;
+    trace_set_mode(TRACE_MODE_RECORD);         /* so convert knows its captures */
 }
 
 bool replay_program_input(void)

@@ -44,7 +44,8 @@ ASSERT_SIZE(struct replay_entry, 8);
 #define REPLAY_EXIT_REBOOT   0x14          /* 41: the shell's `reboot` (flushed first) */
 
 /* Validate the log in the first boot module and switch the executor to it: mask the
- * live interrupt lines and install the boundary hooks. Returns the number of inputs in
+ * live interrupt lines, install the boundary hooks and give the trace stream's header
+ * mode replay (trace_set_mode: before the first drain). Returns the number of inputs in
  * the log, or -EINVAL (no module, bad magic, size mismatch, unknown vector or flags,
  * a timer entry that is not the next tick, positioned entries out of boundary order or
  * at boundary 0) with the reason printed on the console. Call with IRQs off, after the
@@ -52,7 +53,8 @@ ASSERT_SIZE(struct replay_entry, 8);
 int replay_start(const struct boot_info *boot);
 
 /* Record mode: mask COM1 receive and let interrupts in only at boundaries, and while a
- * user program runs in ring 3. IRQs off. */
+ * user program runs in ring 3; the trace stream's header says record (trace_set_mode:
+ * before the first drain). IRQs off. */
 void record_start(void);
 
 /* Replay mode, from a program's poll just before it would enter ring 3: if the next

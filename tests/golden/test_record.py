@@ -7,6 +7,7 @@ import concurrent.futures
 import os
 import random
 import re
+import subprocess
 import sys
 import time
 
@@ -17,6 +18,7 @@ from conftest import BUILD, ROOT
 import keys as keysfile
 import live
 import replay
+import trace as tracetool
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
 SESSIONS = 20
@@ -159,3 +161,48 @@ def test_a_recording_that_ends_while_a_program_spins_replays(tmp_path):
     assert report is None, report
     assert any(r.name == "task_spawn" and r.values["name"][1].startswith(b"spin")
                for r in records)
+
+
+def header_modes(data):
+    return [i.mode_name for i in tracetool.decode(data, tracetool.EventTable(), headers=True)
+            if isinstance(i, tracetool.Header)]
+
+
+def convert(path):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "tools", "replay.py"),
+                           "convert", str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_convert_refuses_a_normal_mode_capture_by_its_header(tmp_path):
+    """Regression: `replay.py convert build/trace.bin` (make trace: a normal-mode boot)
+    wrote the interrupts that came inside a kernel task's poll as in-program inputs, and
+    the replay diverged. The stream's header frame now gives the kernel's run mode, and
+    convert takes only record: this capture of the running kernel is refused by its mode,
+    whatever its interrupts look like."""
+    path = tmp_path / "trace.bin"
+    data = tracetool.capture(3, KERNEL, str(path))
+    assert header_modes(data) == ["normal"]
+    result = convert(path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "replay: error: the capture's stream header gives run mode normal, not record: only "
+        "a capture of boot option `record` (make record, tools/live.py) converts; `make "
+        "trace` and `make run` capture in normal mode\n")
+
+
+def test_the_header_of_each_mode_says_it(tmp_path):
+    """Record mode (tools/live.py boots `record`) and replay mode say so in the header:
+    record_start and replay_start set it before the first drain."""
+    with live.LiveSession(KERNEL) as session:
+        session.wait_for()
+        data, _ = session.stop()
+    assert header_modes(data) == ["record"]
+    path = tmp_path / "live.bin"
+    path.write_bytes(data)
+    result = convert(path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(replay.RECORDED_HEADER)
+    replayed = replay.run_log([(keysfile.AT_IDLE, keysfile.VECTOR_TIMER, 1)], KERNEL)
+    assert header_modes(replayed.trace) == ["replay"]
+    path.write_bytes(replayed.trace)
+    assert "header gives run mode replay, not record" in convert(path).stderr

@@ -63,3 +63,4 @@ def test_make_trace_shows_a_booting_kernel():
         "a timer irq_enter must carry the tick it starts"
     assert any(l.endswith(" idle") for l in lines)
     assert "0 dropped" in result.stderr
+    assert result.stderr.rstrip().endswith(", run mode normal")   # the header's mode byte

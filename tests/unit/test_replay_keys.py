@@ -408,18 +408,59 @@ def test_a_live_trace_with_a_missing_tick_or_a_foreign_interrupt_is_refused():
      "event 4 (tick 0): a second interrupt inside one poll, where record mode takes only "
      "the one that ends a user program's run"),
 ])
-def test_convert_refuses_a_normal_mode_capture_with_an_interrupt_record_mode_never_takes(
-        events, message):
+def test_convert_refuses_an_interrupt_record_mode_never_takes(events, message):
     # Regression: `replay.py convert build/trace.bin` (a `make trace` capture, normal mode)
     # wrote "=0 tick 1" or two in-program inputs at one boundary without a word: a .keys
-    # that keys.py then refuses, or one that replays something else. A trace carries no
-    # mode; what record mode never does is what gives such a capture away.
+    # that keys.py then refuses, or one that replays something else. The stream header's
+    # run mode now refuses such a capture first (below); in a record-mode capture these
+    # interrupts would mean the kernel broke record mode, and are still refused.
     with pytest.raises(replay.ReplayError) as refused:
         replay.recorded_keys([record(n, name, **v) for n, (name, v) in enumerate(events)],
                              KEYMAP)
-    assert str(refused.value) == message + ": this is not a record-mode capture (boot " \
-        "option `record`, as `make record` and tools/live.py boot; `make trace` captures " \
-        "in normal mode)"
+    assert str(refused.value) == message + ": the kernel broke record mode (a bug), so the " \
+        "capture cannot be converted"
+
+
+GEN = os.path.join(BUILD, "unit", "trace_stream_gen")
+
+
+def generated_capture(tmp_path, mode):
+    """A stream from the kernel's own ring and drain code (tests/unit/trace_stream_gen.c)
+    whose header gives run mode `mode`."""
+    path = tmp_path / ("mode%d.bin" % mode)
+    subprocess.run([GEN, "100", str(path), "0", str(mode)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("mode,name", [(0, "normal"), (2, "replay"), (7, "unknown (7)")])
+def test_convert_refuses_a_capture_whose_header_gives_another_mode(tmp_path, mode, name):
+    # Regression: convert took build/trace.bin from `make trace` (normal mode) and wrote
+    # the interrupts inside a kernel task's poll as in-program inputs: the replay
+    # diverged. Now the header says the mode, and only record converts.
+    path = generated_capture(tmp_path, mode)
+    result = subprocess.run(REPLAY + ["convert", str(path), "--out", str(tmp_path / "x.keys")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "replay: error: the capture's stream header gives run mode %s, not record: only a "
+        "capture of boot option `record` (make record, tools/live.py) converts; `make "
+        "trace` and `make run` capture in normal mode\n" % name)
+    assert not (tmp_path / "x.keys").exists()
+
+
+def test_the_mode_alone_decides_what_converts(tmp_path):
+    # The same records under a record-mode header pass the mode check (and are refused
+    # for the `drop` the generator's every-kind events hold): what refuses the others is
+    # their header, not what they hold.
+    data = generated_capture(tmp_path, 1).read_bytes()
+    with pytest.raises(replay.ReplayError, match=r"^the live trace lost 3 events before "
+                                                 r"event 1 \(tick 0\)"):
+        replay.live_events(data)
+    normal = bytearray(data)
+    normal[24] = 0
+    normal[6:8] = (tracetool.fnv1a(bytes(normal[8:32])) & 0xffff).to_bytes(2, "little")
+    with pytest.raises(replay.ReplayError, match="header gives run mode normal, not record"):
+        replay.live_events(bytes(normal))
 
 
 def test_a_recording_with_tracing_switched_off_is_refused_clearly():

@@ -285,6 +285,52 @@ def test_a_header_with_impossible_sizes_is_not_believed(stream, table, size, rin
     assert decoded(with_header_fields(stream, 32, 1 << 31), table)[0].name == "boot"
 
 
+def test_run_modes_are_those_of_trace_h():
+    assert tracetool.run_modes() == {0: "normal", 1: "record", 2: "replay"}
+
+
+@pytest.mark.parametrize("mode,name", [(0, "normal"), (1, "record"), (2, "replay"),
+                                       (7, "unknown (7)")])
+def test_the_header_gives_the_kernels_run_mode(tmp_path_factory, table, mode, name):
+    # The header's byte 24, written by the kernel's drain from trace_stream_set_mode; the
+    # 7 bytes after it stay zero. A value trace.h does not name (a newer kernel's) is
+    # reported as such, not taken for damage.
+    data = generate(tmp_path_factory, 0, mode)
+    assert data[24] == mode and data[25:32] == bytes(7)
+    items = list(tracetool.decode(data, table, headers=True))
+    header = items[0]
+    assert isinstance(header, tracetool.Header)
+    assert (header.offset, header.mode, header.mode_name, header.tick_hz,
+            header.ring_words) == (0, mode, name, 100, 1024)
+    assert not [i for i in items[1:] if isinstance(i, tracetool.Header)]
+    # Asked for no headers, the decoder yields what it always did: the dumps and the
+    # golden traces do not show the header.
+    assert [i.text() for i in items[1:]] == [i.text() for i in decoded(data, table)]
+    path = tmp_path_factory.mktemp("mode") / "stream.bin"
+    path.write_bytes(data)
+    result = run_cli("decode", str(path))
+    assert result.returncode == 0
+    assert "#" not in result.stdout and "mode" not in result.stdout
+    assert result.stderr.rstrip().endswith(", run mode %s" % name)
+
+
+def test_each_run_of_a_stream_gives_its_mode(stream, tmp_path_factory, table, tmp_path):
+    recorded = generate(tmp_path_factory, 0, 1)
+    items = list(tracetool.decode(stream + recorded, table, headers=True))
+    headers = [i for i in items if isinstance(i, tracetool.Header)]
+    assert [(h.offset, h.mode_name) for h in headers] == [(0, "normal"),
+                                                         (len(stream), "record")]
+    restart = items.index(headers[1]) - 1        # the restart note, then the new header
+    assert items[restart].kind == "restart" and items[restart].offset == len(stream)
+    path = tmp_path / "two-runs.bin"
+    path.write_bytes(stream + recorded)
+    assert run_cli("decode", str(path)).stderr.rstrip().endswith(
+        ", run modes normal, record")
+    path.write_bytes(stream[3001:])                  # joined at a sync frame: no header
+    assert run_cli("decode", str(path)).stderr.rstrip().endswith(
+        ", run mode not given (no header frame)")
+
+
 def test_an_empty_stream_is_said_to_be_empty(table, tmp_path):
     # Regression: a zero-length file printed no note at all.
     [note] = decoded(b"", table)

@@ -6,6 +6,7 @@
  * Python decoder against streams from this same C code.
  */
 #include "unit.h"
+#include "errno.h"
 
 static void nest_point(int where);
 #define TRACE_RING_NEST_POINT(where) nest_point(where)
@@ -72,6 +73,7 @@ struct parsed {
 };
 static struct parsed records[8192];
 static size_t record_count, sync_count;
+static struct trace_header_frame header;     /* the stream's header frame */
 
 static void parse(void)
 {
@@ -92,6 +94,9 @@ static void parse(void)
                 CHECK_EQ(pos, 0);
                 CHECK_EQ(h.version, TRACE_STREAM_VERSION);
                 CHECK_EQ(h.table_hash, trace_table_hash());
+                for (size_t i = 0; i < sizeof(h.reserved); i++)
+                    CHECK_EQ(h.reserved[i], 0);
+                header = h;
             } else {
                 struct trace_sync_frame f;
                 memcpy(&f, out + pos, sizeof(f));
@@ -158,6 +163,33 @@ TEST(emit_drain_round_trip)
     CHECK_EQ(got.error_code, 2);
     CHECK_EQ(got.rip, 0xffffffff80101234);
     CHECK_EQ(records[2].id, TRACE_ID_idle);
+}
+
+/* The header's run mode (byte 24) is what was set before the first drain wrote it: 0,
+ * normal, if nothing was. Set after, it is refused and the stream keeps the mode its
+ * header gave, so tools/replay.py convert is never told record for a normal run. */
+TEST(header_carries_the_run_mode_set_before_the_first_drain)
+{
+    setup(64);
+    mark(1);
+    drain_all();
+    parse();
+    CHECK_EQ(header.mode, TRACE_MODE_NORMAL);
+    CHECK_EQ(out[24], 0);
+
+    setup(64);
+    CHECK_EQ(trace_stream_set_mode(&stream, TRACE_MODE_REPLAY), 0);
+    CHECK_EQ(trace_stream_set_mode(&stream, TRACE_MODE_RECORD), 0);   /* the last one */
+    mark(1);
+    drain_all();
+    CHECK_EQ(out[24], TRACE_MODE_RECORD);
+    CHECK_EQ(trace_stream_set_mode(&stream, TRACE_MODE_NORMAL), -EBUSY);
+    CHECK_EQ(stream.mode, TRACE_MODE_RECORD);
+    mark(2);
+    drain_all();
+    parse();                                     /* one header, the first, in record */
+    CHECK_EQ(header.mode, TRACE_MODE_RECORD);
+    CHECK_EQ(record_count, 2);
 }
 
 TEST(disabled_ring_records_nothing)

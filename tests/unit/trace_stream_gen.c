@@ -2,9 +2,10 @@
  * trace_stream_gen.c - writes a trace stream with the kernel's own ring and drain code,
  * for tests/unit/test_trace_decode.py: one event of every kind (tests/trace_all_kinds.h),
  * then N marks whose value is their index and whose tick is index / 4, drained as the
- * ring fills. Usage: trace_stream_gen N OUT-FILE [OFF-TICKS]
- * With OFF-TICKS, recording is switched off after the first N / 2 marks for that many
- * ticks (a `resume` record follows), so the later marks' ticks are index / 4 + OFF-TICKS.
+ * ring fills. Usage: trace_stream_gen N OUT-FILE [OFF-TICKS [MODE]]
+ * With OFF-TICKS (not 0), recording is switched off after the first N / 2 marks for that
+ * many ticks (a `resume` record follows), so the later marks' ticks are index / 4 +
+ * OFF-TICKS. MODE is the header's run mode (enum trace_run_mode; default 0, normal).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +33,13 @@ static void sink(const void *bytes, size_t len, void *file)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: %s MARKS OUT-FILE [OFF-TICKS]\n", argv[0]);
+    if (argc < 3 || argc > 5) {
+        fprintf(stderr, "usage: %s MARKS OUT-FILE [OFF-TICKS [MODE]]\n", argv[0]);
         return 2;
     }
     long marks = strtol(argv[1], NULL, 10);
-    uint64_t off_ticks = argc == 4 ? strtoull(argv[3], NULL, 10) : 0;
+    uint64_t off_ticks = argc >= 4 ? strtoull(argv[3], NULL, 10) : 0;
+    unsigned long mode = argc == 5 ? strtoul(argv[4], NULL, 10) : TRACE_MODE_NORMAL;
     FILE *out = fopen(argv[2], "wb");
     if (!out || marks < 0) {
         fprintf(stderr, "trace_stream_gen: cannot write %s\n", argv[2]);
@@ -46,6 +48,10 @@ int main(int argc, char **argv)
     trace_ring_init(&ring, 1024, &ticks);
     trace_ring_set_enabled(&ring, true);
     trace_stream_init(&stream, sink, out, trace_table_hash(), 100);
+    if (mode > 0xff || trace_stream_set_mode(&stream, (unsigned)mode) != 0) {
+        fprintf(stderr, "trace_stream_gen: mode %lu does not fit the header's byte\n", mode);
+        return 2;
+    }
 
     TRACE_ALL_KINDS((uint32_t)ticks);
     uint64_t off = 0;                               /* ticks spent with recording off */
