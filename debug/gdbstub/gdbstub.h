@@ -47,8 +47,9 @@ struct gdbstub_tasks {
 /* Give the stub its view of the tasks. Until then GDB sees one thread, the CPU. */
 void gdbstub_set_tasks(const struct gdbstub_tasks *tasks);
 
-/* `monitor CMD` from GDB runs fn(CMD) with the console captured into the reply; fn
- * returns 0, or -ENOENT for a command it does not know. The shell registers it. */
-void gdbstub_set_monitor(int (*fn)(const char *command));
+/* `monitor CMD` from GDB runs fn(CMD) with the console captured into the reply. fn
+ * answers every command itself, with its own text for one it does not know (the stub
+ * relays what it prints and adds nothing). The shell registers it. */
+void gdbstub_set_monitor(void (*fn)(const char *command));
 
 #endif

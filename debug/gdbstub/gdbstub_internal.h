@@ -64,7 +64,9 @@ struct gdb_target {
      * thread alone. */
     bool (*on_cpu)(uint32_t thread);
     int (*thread_info)(uint32_t thread, char *buf, size_t len);
-    /* `monitor CMD`: run it, sending its output through out(); 0 or -ENOENT. */
+    /* `monitor CMD`: run it, sending its output through out(). 0 once the kernel's
+     * monitor has answered (an unknown command too, with its own text), or -ENOSYS if
+     * there is none yet. NULL: never any. */
     int (*monitor)(const char *command, void (*out)(const char *text, size_t len, void *ctx),
                    void *ctx);
     const uint8_t *expedite;                /* registers sent with every stop reply */

@@ -36,7 +36,7 @@ static struct gdbstub stub;
 static struct trap_frame *stopped;         /* the frame being debugged, while stopped */
 static bool enabled, waiting;
 static bool stepping;                       /* the last resume was GDB's step (TF set) */
-static int (*monitor_fn)(const char *command);
+static void (*monitor_fn)(const char *command);
 static const struct gdbstub_tasks *tasks;  /* the executor's view (gdbstub_set_tasks) */
 
 /* DR0-DR3. A watchpoint GDB asks for may take several: one aligned 1, 2, 4 or 8-byte
@@ -362,16 +362,16 @@ static int monitor(const char *command, void (*out)(const char *text, size_t len
                    void *ctx)
 {
     if (!monitor_fn)
-        return -ENOENT;
+        return -ENOSYS;
     struct capture c = { .console = { .name = "gdb", .write = capture_write },
                          .out = out, .ctx = ctx };
     console_register(&c.console);
-    int err = monitor_fn(command);
+    monitor_fn(command);
     console_unregister(&c.console);
-    return err;
+    return 0;
 }
 
-void gdbstub_set_monitor(int (*fn)(const char *command))
+void gdbstub_set_monitor(void (*fn)(const char *command))
 {
     monitor_fn = fn;
 }

@@ -199,8 +199,11 @@ def test_threads_monitor_and_detach():
     machine = Machine("ours")
     try:
         out = gdb_batch(machine.port, [
-            "break executor_run", "continue", "info threads", "thread 4", "bt",
-            "monitor tasks", "monitor trace 3", "monitor bogus", "detach"])
+            "monitor tasks", "break executor_run", "continue", "info threads", "thread 4",
+            "bt", "monitor tasks", "monitor trace 3", "monitor bogus", "monitor help",
+            "monitor trace", "detach"])
+        # at the boot stop, before the shell registers its monitor: the stub says so
+        assert out.count("no monitor commands are registered yet") == 1, out
         assert re.search(r"Thread 65536 \(kernel", out), out
         assert re.search(r"Thread 1 \(keyboard, ready, 0 polls\)", out), out
         assert re.search(r"Thread 3 \(shell, ready, 0 polls\)", out), out
@@ -209,7 +212,13 @@ def test_threads_monitor_and_detach():
         assert "Cannot access memory" not in out, out
         assert re.search(r"^ +1 keyboard +ready +0", out, re.M), out        # monitor tasks
         assert re.search(r"^ +\d+ +\d+ task_spawn task=3 parent=0 name=shell$", out, re.M)
-        assert "unknown monitor command" in out
+        # the shell's monitor answers for itself: an unknown command and `help` get its
+        # list (one copy, in kernel/shell/commands.c), bad arguments the usage
+        assert "unknown monitor command: bogus" in out, out
+        assert len(re.findall(r"^monitor commands:\n  tasks +the executor's tasks.*\n"
+                              r"  trace N +the last N trace records.*\n  mem +.*\n"
+                              r"  help +this list$", out, re.M)) == 2, out
+        assert "usage: monitor trace N" in out, out
         time.sleep(0.5)
         assert PROMPT in machine.console_text()         # detached: the kernel went on
     finally:
