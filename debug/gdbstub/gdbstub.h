@@ -36,8 +36,9 @@ struct gdbstub_task {
     uint64_t argument;                 /* calls next, and that call's argument */
 };
 struct gdbstub_tasks {
-    /* The ids of up to `max` live tasks (finished ones left out); returns how many. */
-    size_t (*ids)(uint32_t *out, size_t max);
+    /* The lowest id of a live task (finished ones left out) above `after`, or 0 if there
+     * is none: the tasks in id order, whichever came or went since the last call. */
+    uint32_t (*next)(uint32_t after);
     /* Live task `id` into `out`: 0, or -ESRCH if there is none. */
     int (*find)(uint32_t id, struct gdbstub_task *out);
     /* The id of the task being polled now, or 0 (an interrupt, the idle loop, boot). */

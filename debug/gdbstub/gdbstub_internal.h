@@ -57,8 +57,12 @@ struct gdb_target {
      * -ENOENT (remove of one that is not set). */
     int (*hw_point)(int type, uint64_t address, uint64_t len, bool insert);
     void (*hw_clear_all)(void);
-    /* Threads: the ids (GDB_KERNEL_THREAD and the task ids), and a one-line description. */
-    size_t (*threads)(uint32_t *ids, size_t max);
+    /* Threads (GDB_KERNEL_THREAD and the task ids), one after another in an order of ids
+     * the target fixes once for all (never by which threads live): the first live thread
+     * after `after` in that order (the very first for 0, which is no thread's id), or 0
+     * past the last. `after` need not be alive any more. NULL: no list. */
+    uint32_t (*thread_next)(uint32_t after);
+    /* A one-line description of `thread`. */
     /* Whether `thread` is the stopped context itself, the one a step runs: the stop's
      * thread, or another id for the same CPU (the task it was polling). NULL: the stop's
      * thread alone. */
@@ -90,7 +94,7 @@ struct gdbstub {
     uint32_t reg_thread;                    /* Hg: whose registers g/p/G/P use */
     uint32_t stopped_thread;
     struct gdb_breakpoint breakpoints[GDB_SW_BREAKPOINTS];
-    size_t thread_cursor;                   /* qsThreadInfo position */
+    uint32_t thread_cursor;                 /* the last thread qf/qsThreadInfo sent */
     char in[RSP_PACKET_MAX + 1];
     char out[RSP_PACKET_MAX + 1];
 };
@@ -121,8 +125,8 @@ int gdbstub_thread_select(struct gdbstub *stub, const char *p);
 int gdbstub_thread_alive(const struct gdbstub *stub, const char *p);
 /* qC: "QC" and the stopped thread. Cannot fail. */
 size_t gdbstub_thread_current(struct gdbstub *stub);
-/* qfThreadInfo (first) and qsThreadInfo: "m" and the next ids, or "l" past the last.
- * Cannot fail. */
+/* qfThreadInfo (first) and qsThreadInfo: "m" and as many of the next ids as fit one
+ * reply, or "l" past the last. Cannot fail. */
 size_t gdbstub_thread_list(struct gdbstub *stub, bool first);
 /* qThreadExtraInfo,THREAD: the target's description, in hex. -EINVAL (malformed) or
  * -ESRCH (no such thread). */

@@ -316,12 +316,13 @@ static void hw_clear_all(void)
 
 /* ---- threads and monitor ---- */
 
-static size_t threads(uint32_t *ids, size_t max)
+/* The CPU first, then the tasks in id order (ids 1 to 0xffff, so never the CPU's). */
+static uint32_t thread_next(uint32_t after)
 {
-    if (max == 0)
-        return 0;
-    ids[0] = GDB_KERNEL_THREAD;
-    return 1 + (tasks ? tasks->ids(ids + 1, max - 1) : 0);
+    if (after == 0)
+        return GDB_KERNEL_THREAD;
+    uint32_t task = tasks ? tasks->next(after == GDB_KERNEL_THREAD ? 0 : after) : 0;
+    return task < GDB_KERNEL_THREAD ? task : 0;
 }
 
 static int thread_info(uint32_t thread, char *buf, size_t len)
@@ -389,7 +390,7 @@ static const struct gdb_target x86_64_target = {
     .write_mem = write_mem,
     .hw_point = hw_point,
     .hw_clear_all = hw_clear_all,
-    .threads = threads,
+    .thread_next = thread_next,
     .on_cpu = on_cpu,
     .thread_info = thread_info,
     .monitor = monitor,

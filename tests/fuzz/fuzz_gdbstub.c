@@ -127,14 +127,13 @@ static void hw_clear_all(void)
     memset(debug_regs, 0, sizeof(debug_regs));
 }
 
-static size_t threads(uint32_t *ids, size_t max)
+/* The kernel thread first, then the tasks, as x86_64.c orders them. */
+static uint32_t thread_next(uint32_t after)
 {
-    size_t n = 0;
-    if (max)
-        ids[n++] = GDB_KERNEL_THREAD;
-    for (uint32_t t = 1; t <= task_count && n < max; t++)
-        ids[n++] = t;
-    return n;
+    if (after == 0)
+        return GDB_KERNEL_THREAD;
+    uint32_t next = after == GDB_KERNEL_THREAD ? 1 : after + 1;
+    return next <= task_count ? next : 0;
 }
 
 static int thread_info(uint32_t thread, char *buf, size_t len)
@@ -175,7 +174,7 @@ static const struct gdb_target target = {
     .target_xml = target_xml,
     .reg_count = REGS, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
-    .hw_clear_all = hw_clear_all, .threads = threads, .thread_info = thread_info,
+    .hw_clear_all = hw_clear_all, .thread_next = thread_next, .thread_info = thread_info,
     .monitor = monitor,
     .expedite = expedited, .expedite_count = ARRAY_SIZE(expedited),
 };

@@ -125,13 +125,18 @@ static int breakpoint_allowed(uint64_t address, int type)
     return address >= 0x1f00 && address < 0x2000 ? -EACCES : 0;
 }
 
-static size_t threads(uint32_t *ids, size_t max)
+/* The threads the fake lists: 1 and 2 (setup), or as many as a test makes live; only 1
+ * and 2 have registers and a description. */
+#define FAKE_THREADS 0x10000
+static bool listed[FAKE_THREADS];
+
+static uint32_t thread_next(uint32_t after)
 {
-    if (max >= 2) {
-        ids[0] = 1;
-        ids[1] = 2;
+    for (uint32_t id = after + 1; id < FAKE_THREADS; id++) {
+        if (listed[id])
+            return id;
     }
-    return 2;
+    return 0;
 }
 
 static int thread_info(uint32_t thread, char *buf, size_t len)
@@ -160,7 +165,7 @@ static const struct gdb_target target = {
     .target_xml = "<target>0123456789</target>",
     .reg_count = 3, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
-    .threads = threads, .thread_info = thread_info, .monitor = monitor,
+    .thread_next = thread_next, .thread_info = thread_info, .monitor = monitor,
     .breakpoint_allowed = breakpoint_allowed,
 };
 
@@ -178,6 +183,8 @@ static void setup(void)
     regs[1] = 0xffffffff80101234ull;
     regs[2] = 0x246;
     hw_calls = 0;
+    memset(listed, 0, sizeof(listed));
+    listed[1] = listed[2] = true;
     gdbstub_init(&stub, &io, &target);
 }
 
@@ -613,7 +620,7 @@ TEST(the_monitor_answers_unknown_commands_itself_and_the_stub_only_relays)
     CHECK_STR(ask("qRcmd,6e6f7065"), "OK");       /* "nope" */
     CHECK(strstr(out, "$O776861743f0a#") != NULL);       /* "what?\n", and nothing else */
     CHECK(strstr(out, "$O756e6b6e6f776e") == NULL);      /* no "unknown..." of its own */
-    const char *none = "$O6e6f206d6f6e69746f7220636f6d6d616e6473";   /* "no monitor commands" */
+    const char *none = "$O6e6f206d6f6e69746f7220636f6d6d616e6473";  /* "no monitor commands" */
     CHECK(strstr(out, none) == NULL);
     CHECK_STR(ask("qRcmd,756e72656769737465726564"), "OK");   /* "unregistered" */
     CHECK(strstr(out, none) != NULL);
@@ -650,6 +657,90 @@ TEST(resume_packets)
      * once let the kernel run free while GDB waited for the step. */
     CHECK_STR(ask("vCont;s:2;c"), "E01");
     CHECK_EQ(resume_of("vCont;s:-1"), GDB_STEP);
+}
+
+/* The ids of one qfThreadInfo/qsThreadInfo reply (after its "m") into seen[], each
+ * counted; returns how many, or -1 for "l". Checks the reply is full: the next live id
+ * would not have fitted. */
+static unsigned seen[FAKE_THREADS];
+
+static int thread_page(const char *packet)
+{
+    const char *reply = ask(packet);
+    if (strcmp(reply, "l") == 0)
+        return -1;
+    CHECK(reply[0] == 'm' && reply[1] != '\0');
+    size_t len = strlen(reply);
+    CHECK(len <= RSP_PACKET_MAX);
+    int count = 0;
+    uint64_t id = 0;
+    for (const char *p = reply + 1; *p; p++) {
+        CHECK_EQ(rsp_parse_hex(p, &id, &p), 0);
+        CHECK(id < FAKE_THREADS);
+        seen[id]++;
+        count++;
+        if (*p == '\0')
+            break;
+        CHECK_EQ(*p, ',');
+    }
+    uint32_t next = thread_next((uint32_t)id);
+    if (next) {                              /* more to come: it did not fit */
+        char text[16];
+        CHECK(len + 1 + (size_t)snprintf(text, sizeof(text), "%x", next) > RSP_PACKET_MAX);
+    }
+    return count;
+}
+
+/* Regression (review): the list was cut at 80 ids without a sign, and since 80 ids
+ * always fit one reply, qsThreadInfo always answered "l" and never paged. */
+TEST(the_thread_list_pages_through_every_thread_in_full_replies)
+{
+    setup();
+    for (uint32_t id = 1; id < FAKE_THREADS; id++)
+        listed[id] = true;                   /* 65535 ids of 1 to 4 digits: ~20 pages */
+    memset(seen, 0, sizeof(seen));
+    int pages = 0;
+    for (const char *packet = "qfThreadInfo"; thread_page(packet) > 0;
+         packet = "qsThreadInfo")
+        pages++;
+    CHECK(pages > 10);
+    for (uint32_t id = 1; id < FAKE_THREADS; id++)
+        CHECK_EQ(seen[id], 1);
+    CHECK_STR(ask("qsThreadInfo"), "l");     /* and it stays at the end */
+    CHECK(strncmp(ask("qfThreadInfo"), "m1,2,3,", 7) == 0);   /* from the start again */
+}
+
+/* Threads that come and go between the packets: each one that lives from the first page
+ * to the last is listed exactly once, whatever happened before or after it in the list,
+ * and no id twice. */
+TEST(the_thread_list_neither_repeats_nor_skips_a_thread_that_lived_throughout)
+{
+    setup();
+    for (uint32_t id = 1; id < FAKE_THREADS; id += 2)
+        listed[id] = true;                   /* the odd ids: ~2 pages each way */
+    listed[2] = false;
+    memset(seen, 0, sizeof(seen));
+    static bool throughout[FAKE_THREADS];
+    memcpy(throughout, listed, sizeof(throughout));
+    uint32_t round = 0;
+    for (const char *packet = "qfThreadInfo"; thread_page(packet) > 0;
+         packet = "qsThreadInfo", round++) {
+        /* Before and after the cursor: some die, some are born. */
+        for (uint32_t id = 1 + round; id < FAKE_THREADS; id += 97) {
+            if (listed[id]) {
+                listed[id] = throughout[id] = false;
+            } else {
+                listed[id] = true;
+                CHECK(!throughout[id]);
+            }
+        }
+    }
+    CHECK(round >= 2);
+    for (uint32_t id = 1; id < FAKE_THREADS; id++) {
+        CHECK(seen[id] <= 1);
+        if (throughout[id])
+            CHECK_EQ(seen[id], 1);
+    }
 }
 
 /* Regression (review): ids above 32 bits were cut to their low half (T100000001 was
