@@ -62,11 +62,14 @@ struct gdb_target {
      * after `after` in that order (the very first for 0, which is no thread's id), or 0
      * past the last. `after` need not be alive any more. NULL: no list. */
     uint32_t (*thread_next)(uint32_t after);
-    /* A one-line description of `thread`. */
+    /* Whether `thread` exists now (T, Hg): the stopped context by any of its ids, or a
+     * live task. NULL: only the stop's thread. */
+    bool (*thread_alive)(uint32_t thread);
     /* Whether `thread` is the stopped context itself, the one a step runs: the stop's
      * thread, or another id for the same CPU (the task it was polling). NULL: the stop's
      * thread alone. */
     bool (*on_cpu)(uint32_t thread);
+    /* A one-line description of `thread` into buf (cut to fit len): 0, or -ESRCH. */
     int (*thread_info)(uint32_t thread, char *buf, size_t len);
     /* `monitor CMD`: run it, sending its output through out(). 0 once the kernel's
      * monitor has answered (an unknown command too, with its own text), or -ENOSYS if

@@ -1,10 +1,10 @@
 /*
  * threads.c - GDB's threads for the packet handlers of gdbstub.c: the stopped CPU context
- * and the target's tasks (struct gdb_target's thread_next, on_cpu and thread_info), as the
- * packets H, T, qC, qfThreadInfo/qsThreadInfo, qThreadExtraInfo and vCont name them.
- * Arch-neutral, and silent: each call parses and decides, building any reply in
- * stub->out, and gdbstub.c sends it. Ids are 32 bits; in Hg and vCont, 0 (any thread)
- * and -1 (all) stand for the stopped context.
+ * and the target's tasks (struct gdb_target's thread_next, thread_alive, on_cpu and
+ * thread_info), as the packets H, T, qC, qfThreadInfo/qsThreadInfo, qThreadExtraInfo and
+ * vCont name them. Arch-neutral, and silent: each call parses and decides, building any
+ * reply in stub->out, and gdbstub.c sends it. Ids are 32 bits; in Hg and vCont, 0 (any
+ * thread) and -1 (all) stand for the stopped context.
  */
 #include "gdbstub_internal.h"
 #include "errno.h"
@@ -35,10 +35,8 @@ static uint32_t thread_or_stopped(const struct gdbstub *stub, uint32_t thread)
 
 static bool thread_alive(const struct gdbstub *stub, uint32_t thread)
 {
-    char info[8];
     const struct gdb_target *t = stub->target;
-    return thread == stub->stopped_thread ||
-           (t->thread_info && t->thread_info(thread, info, sizeof(info)) == 0);
+    return thread == stub->stopped_thread || (t->thread_alive && t->thread_alive(thread));
 }
 
 static bool on_cpu(const struct gdbstub *stub, uint32_t thread)

@@ -325,6 +325,12 @@ static uint32_t thread_next(uint32_t after)
     return task < GDB_KERNEL_THREAD ? task : 0;
 }
 
+static bool thread_alive(uint32_t thread)
+{
+    struct gdbstub_task task;
+    return thread == GDB_KERNEL_THREAD || (tasks && tasks->find(thread, &task) == 0);
+}
+
 static int thread_info(uint32_t thread, char *buf, size_t len)
 {
     struct gdbstub_task t;
@@ -391,6 +397,7 @@ static const struct gdb_target x86_64_target = {
     .hw_point = hw_point,
     .hw_clear_all = hw_clear_all,
     .thread_next = thread_next,
+    .thread_alive = thread_alive,
     .on_cpu = on_cpu,
     .thread_info = thread_info,
     .monitor = monitor,

@@ -136,6 +136,11 @@ static uint32_t thread_next(uint32_t after)
     return next <= task_count ? next : 0;
 }
 
+static bool thread_alive(uint32_t thread)
+{
+    return thread_slot(thread) >= 0;
+}
+
 static int thread_info(uint32_t thread, char *buf, size_t len)
 {
     if (thread_slot(thread) < 0)
@@ -174,8 +179,8 @@ static const struct gdb_target target = {
     .target_xml = target_xml,
     .reg_count = REGS, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
-    .hw_clear_all = hw_clear_all, .thread_next = thread_next, .thread_info = thread_info,
-    .monitor = monitor,
+    .hw_clear_all = hw_clear_all, .thread_next = thread_next, .thread_alive = thread_alive,
+    .thread_info = thread_info, .monitor = monitor,
     .expedite = expedited, .expedite_count = ARRAY_SIZE(expedited),
 };
 

@@ -139,12 +139,21 @@ static uint32_t thread_next(uint32_t after)
     return 0;
 }
 
+static bool thread_alive(uint32_t thread)
+{
+    return thread < FAKE_THREADS && listed[thread];
+}
+
+/* Strict, where the kernel's cuts the text to fit: a buffer too short is refused, so a
+ * stub that asked for a description only to learn whether the thread exists fails. */
+static int thread_info_calls;
+
 static int thread_info(uint32_t thread, char *buf, size_t len)
 {
+    thread_info_calls++;
     if (thread != 1 && thread != 2)
         return -ESRCH;
-    snprintf(buf, len, "task %u", thread);
-    return 0;
+    return (size_t)snprintf(buf, len, "task %u, waiting", thread) < len ? 0 : -ERANGE;
 }
 
 /* The kernel's monitor answers every command itself; "unregistered" plays the kernel
@@ -165,7 +174,8 @@ static const struct gdb_target target = {
     .target_xml = "<target>0123456789</target>",
     .reg_count = 3, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
-    .thread_next = thread_next, .thread_info = thread_info, .monitor = monitor,
+    .thread_next = thread_next, .thread_alive = thread_alive, .thread_info = thread_info,
+    .monitor = monitor,
     .breakpoint_allowed = breakpoint_allowed,
 };
 
@@ -435,7 +445,7 @@ TEST(stop_reply_and_threads)
     CHECK_STR(ask("qC"), "QC0");                /* before a session: no stopped thread */
     CHECK_STR(ask("qfThreadInfo"), "m1,2");
     CHECK_STR(ask("qsThreadInfo"), "l");
-    CHECK_STR(ask("qThreadExtraInfo,2"), "7461736b2032");   /* "task 2" */
+    CHECK_STR(ask("qThreadExtraInfo,2"), "7461736b20322c2077616974696e67");   /* "task 2, */
     CHECK_STR(ask("qThreadExtraInfo,9"), "E01");
     CHECK_STR(ask("T2"), "OK");
     CHECK_STR(ask("T9"), "E01");
@@ -657,6 +667,31 @@ TEST(resume_packets)
      * once let the kernel run free while GDB waited for the step. */
     CHECK_STR(ask("vCont;s:2;c"), "E01");
     CHECK_EQ(resume_of("vCont;s:-1"), GDB_STEP);
+}
+
+/* Regression (review): T and Hg learned whether a thread exists by asking for its
+ * description in an 8-byte buffer, which worked only because the kernel's thread_info
+ * cuts the text to fit. They now ask the target that very question. */
+TEST(whether_a_thread_exists_is_asked_as_such_not_through_its_description)
+{
+    setup();
+    thread_info_calls = 0;
+    CHECK_STR(ask("T2"), "OK");
+    CHECK_STR(ask("Hg2"), "OK");
+    CHECK_STR(ask("T9"), "E01");
+    CHECK_STR(ask("Hg9"), "E01");
+    CHECK_EQ(thread_info_calls, 0);
+    listed[2] = false;                        /* task 2 ends */
+    CHECK_STR(ask("T2"), "E01");
+    CHECK_STR(ask("Hg2"), "E01");
+    CHECK_STR(ask("T1"), "OK");
+    static struct gdb_target without;         /* a target with no threads of its own */
+    without = target;
+    without.thread_alive = NULL;
+    gdbstub_init(&stub, &io, &without);
+    stub.stopped_thread = 1;
+    CHECK_STR(ask("T1"), "OK");               /* the stopped one alone */
+    CHECK_STR(ask("T2"), "E01");
 }
 
 /* The ids of one qfThreadInfo/qsThreadInfo reply (after its "m") into seen[], each
