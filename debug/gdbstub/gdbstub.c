@@ -202,6 +202,31 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
     reply(stub, "OK");
 }
 
+/* c [ADDR], s [ADDR], C SIG[;ADDR], S SIG[;ADDR]: resume, at ADDR if one is given (the
+ * stopped context's pc moves there first, as QEMU's stub does). The signal is checked and
+ * ignored: the stopped kernel has no one to deliver it to. 0, or -EINVAL if malformed or
+ * the target refuses the address; the pc is left as it was then. */
+static int resume_at(struct gdbstub *stub, const char *p)
+{
+    const char *at = p + 1;
+    uint64_t value;
+    if (p[0] == 'C' || p[0] == 'S') {
+        if (rsp_parse_hex(at, &value, &at) != 0 || value > 0xff)
+            return -EINVAL;
+        if (*at == ';')
+            at++;
+        else if (*at == '\0')
+            return 0;
+        else
+            return -EINVAL;
+    } else if (*at == '\0') {
+        return 0;
+    }
+    if (rsp_parse_hex(at, &value, &at) != 0 || *at != '\0' || !stub->target->set_pc)
+        return -EINVAL;
+    return stub->target->set_pc(value) == 0 ? 0 : -EINVAL;
+}
+
 static void handle_register(struct gdbstub *stub, const char *p, bool write)
 {
     const struct gdb_target *t = stub->target;
@@ -413,11 +438,13 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         return false;
     case 'c':
     case 'C':
-        *resume = GDB_CONTINUE;
-        return true;
     case 's':
     case 'S':
-        *resume = GDB_STEP;
+        if (resume_at(stub, p) != 0) {
+            reply(stub, REPLY_BAD);
+            return false;
+        }
+        *resume = p[0] == 'c' || p[0] == 'C' ? GDB_CONTINUE : GDB_STEP;
         return true;
     case 'D':                               /* the next GDB starts in ack mode */
         remove_all_breakpoints(stub);

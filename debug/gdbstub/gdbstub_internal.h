@@ -43,6 +43,9 @@ struct gdb_target {
      * -ESRCH (no such thread). Writes to a thread that is not stopped are refused. */
     int (*read_reg)(uint32_t thread, unsigned regno, void *out);
     int (*write_reg)(uint32_t thread, unsigned regno, const void *in);
+    /* Move the stopped context's pc to `address` (c ADDR, s ADDR): 0, or -EINVAL if the
+     * pc cannot hold it (as write_reg refuses it). NULL: such packets are refused. */
+    int (*set_pc)(uint64_t address);
     /* Memory, checked before touching it: 0, or -EFAULT if any byte is not mapped. */
     int (*read_mem)(uint64_t address, void *out, size_t len);
     int (*write_mem)(uint64_t address, const void *in, size_t len);

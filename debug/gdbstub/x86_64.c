@@ -83,6 +83,12 @@ static int write_reg(uint32_t thread, unsigned regno, const void *in)
     return x86_64_register_write(stopped, regno, in);
 }
 
+/* c ADDR, s ADDR: the stopped context resumes at `address`, as after `set var $pc`. */
+static int set_pc(uint64_t address)
+{
+    return x86_64_register_write(stopped, X86_64_RIP, &address);
+}
+
 /* ---- memory, checked against the page tables first ---- */
 
 static int check_range(uint64_t address, size_t len, bool write, bool *text)
@@ -392,6 +398,7 @@ static const struct gdb_target x86_64_target = {
     .reg_size = x86_64_register_size,
     .read_reg = read_reg,
     .write_reg = write_reg,
+    .set_pc = set_pc,
     .read_mem = read_mem,
     .write_mem = write_mem,
     .hw_point = hw_point,

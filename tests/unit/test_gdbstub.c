@@ -118,6 +118,15 @@ static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
     return address == 0xbad ? -EINVAL : 0;
 }
 
+/* Register 1 is the fake's pc; like rip, it cannot hold a "non-canonical" 0xbad. */
+static int set_pc(uint64_t address)
+{
+    if (address == 0xbad)
+        return -EINVAL;
+    regs[1] = address;
+    return 0;
+}
+
 /* The fake's "debug trap path": no breakpoints at 0x1f00-0x1fff. */
 static int breakpoint_allowed(uint64_t address, int type)
 {
@@ -173,6 +182,7 @@ static int monitor(const char *command, void (*put)(const char *text, size_t len
 static const struct gdb_target target = {
     .target_xml = "<target>0123456789</target>",
     .reg_count = 3, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
+    .set_pc = set_pc,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
     .thread_next = thread_next, .thread_alive = thread_alive, .thread_info = thread_info,
     .monitor = monitor,
@@ -776,6 +786,41 @@ TEST(the_thread_list_neither_repeats_nor_skips_a_thread_that_lived_throughout)
         if (throughout[id])
             CHECK_EQ(seen[id], 1);
     }
+}
+
+/* Regression (review): c ADDR and s ADDR (and C SIG;ADDR, S SIG;ADDR) ignored the
+ * address, which the protocol says is where to resume. Now the pc moves there first, and
+ * a malformed or refused address is an error with the pc left alone. */
+TEST(continue_and_step_at_an_address_resume_there)
+{
+    CHECK_EQ(resume_of("c"), GDB_CONTINUE);
+    CHECK_EQ(regs[1], 0xffffffff80101234ull);    /* no address: where it stopped */
+    CHECK_EQ(resume_of("c1234"), GDB_CONTINUE);
+    CHECK_EQ(regs[1], 0x1234);
+    CHECK_EQ(resume_of("s1000"), GDB_STEP);
+    CHECK_EQ(regs[1], 0x1000);
+    CHECK_EQ(resume_of("C05;ffffffff80102000"), GDB_CONTINUE);
+    CHECK_EQ(regs[1], 0xffffffff80102000ull);
+    CHECK_EQ(resume_of("S0b;3000"), GDB_STEP);
+    CHECK_EQ(regs[1], 0x3000);
+    CHECK_EQ(resume_of("S05"), GDB_STEP);
+    CHECK_EQ(regs[1], 0xffffffff80101234ull);
+    static const char *const refused[] = {
+        "c12zz", "c;1000", "cx", "c10000000000000000", "cbad",   /* 0xbad: the fake's rule */
+        "s-1", "C", "C05;", "C;1000", "Cxx", "C05x", "C100;1000", "C05;1000;2000",
+        "S05;zz", "S05,1000",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+        setup();
+        CHECK_STR(ask(refused[i]), "E01");
+        CHECK_EQ(regs[1], 0xffffffff80101234ull);
+    }
+    static struct gdb_target without;           /* a target that cannot move its pc */
+    without = target;
+    without.set_pc = NULL;
+    setup();
+    gdbstub_init(&stub, &io, &without);
+    CHECK_STR(ask("c1000"), "E01");
 }
 
 /* Regression (review): ids above 32 bits were cut to their low half (T100000001 was
