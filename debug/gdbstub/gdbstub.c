@@ -167,10 +167,11 @@ static void handle_read_registers(struct gdbstub *stub)
     reply_len(stub, n);
 }
 
-/* All or nothing: the whole packet is checked before any register is written, and if
- * the target refuses one (a waiting task's, a change to cs, a non-canonical rip) the
- * ones already written get their old values back. Those are kept in stub->out, which
- * holds nothing until the reply. */
+/* All or nothing: the whole packet is checked before any register is written (every
+ * register, no digit more: GDB sends as many as 'g' answered), and if the target
+ * refuses one (a waiting task's, a change to cs, a non-canonical rip) the ones already
+ * written get their old values back. Those are kept in stub->out, which holds nothing
+ * until the reply. */
 static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t len)
 {
     const struct gdb_target *t = stub->target;
@@ -186,6 +187,10 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
         }
         at += 2 * size;
         kept += size;
+    }
+    if (at != len) {
+        reply(stub, REPLY_BAD);             /* data past the last register */
+        return;
     }
     at = 0;
     for (unsigned r = 0; r < t->reg_count; r++) {
@@ -284,6 +289,8 @@ static void handle_read_memory(struct gdbstub *stub, const char *p)
     reply_len(stub, n);
 }
 
+/* M ADDR,LEN:HEX and X ADDR,LEN:BYTES: exactly LEN bytes of data, as GDB sends them;
+ * less or more is malformed. */
 static void handle_write_memory(struct gdbstub *stub, const char *p, size_t packet_len,
                                 bool binary)
 {
@@ -295,7 +302,7 @@ static void handle_write_memory(struct gdbstub *stub, const char *p, size_t pack
     }
     data++;                                 /* past ':' */
     size_t available = packet_len - (size_t)(data - (p - 1));
-    if (len > RSP_PACKET_MAX || (binary ? available < len : available < 2 * len)) {
+    if (len > RSP_PACKET_MAX || available != (binary ? len : 2 * len)) {
         reply(stub, REPLY_BAD);
         return;
     }

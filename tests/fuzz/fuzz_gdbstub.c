@@ -12,9 +12,9 @@
  * right checksum, whose runs ("X*c", never of an escaped byte) expand to at most
  * RSP_PACKET_MAX bytes; a breakpoint is recorded once and never armed here (the target
  * arms them when the machine resumes); detach removes them all; and in packet mode GDB's
- * view stays consistent: what M/X/G/P wrote (reply OK) reads back the same through
- * m/g/p, Z0/z0 leave it as it was, and c/s resume with the pc at the address they give,
- * or are refused and change nothing.
+ * view stays consistent: what M/X/G/P wrote (reply OK, for exactly the data they take)
+ * reads back the same through m/g/p, Z0/z0 leave it as it was, and c/s resume with the
+ * pc at the address they give, or are refused and change nothing.
  */
 #include "fuzz.h"
 #include "errno.h"
@@ -344,6 +344,8 @@ static void check_view(struct gdbstub *stub, const struct gdb_stop *stop, const 
     if ((text[0] == 'M' || text[0] == 'X') && ok &&
         parse_hex_pair(text + 1, ':', &address, &count, &data) && count && count <= 2048) {
         static uint8_t wrote[2048], read_back[2048];
+        /* exactly LEN bytes of data: no more, no less */
+        FUZZ_CHECK(len - (size_t)(data - text) == (text[0] == 'X' ? count : 2 * count));
         if (text[0] == 'X')
             memcpy(wrote, data, (size_t)count);
         else
@@ -359,7 +361,7 @@ static void check_view(struct gdbstub *stub, const struct gdb_stop *stop, const 
         ask(stub, stop, "g", answer);
         size_t n = strlen(answer);
         if (ok) {
-            FUZZ_CHECK(n <= len - 1);
+            FUZZ_CHECK(n == len - 1);       /* every register, no digit more */
             for (size_t i = 0; i < n; i++)
                 FUZZ_CHECK(answer[i] == (text[1 + i] | 0x20) || answer[i] == text[1 + i]);
         } else {

@@ -517,6 +517,34 @@ TEST(a_write_registers_packet_refused_halfway_changes_no_register)
     CHECK_EQ(regs[1], 2);
 }
 
+/* Regression (review): G, M and X took data beyond what they used and ignored it. GDB
+ * sends exactly every register ('g''s length) and exactly LEN bytes; anything more is
+ * malformed and changes nothing. */
+TEST(write_packets_with_data_beyond_what_they_use_are_refused)
+{
+    setup();
+    stub.reg_thread = 1;
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000" "00"), "E01");
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000" "0"), "E01");
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000" "zz"), "E01");
+    CHECK_EQ(regs[0], 0x1122334455667788ull);
+    CHECK_EQ(regs[2], 0x246);
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000"), "OK");
+    CHECK_EQ(regs[2], 3);
+    CHECK_STR(ask("M1004,2:abcdef"), "E01");
+    CHECK_STR(ask("M1004,2:abcde"), "E01");
+    CHECK_STR(ask("M1004,0:ab"), "E01");
+    CHECK_STR(ask("X1004,1:ab"), "E01");
+    CHECK_STR(ask("X1004,0:a"), "E01");
+    CHECK_STR(ask("X1004,2:a"), "E01");              /* and too little */
+    CHECK_STR(ask("m1004,2"), "0405");               /* nothing was written */
+    CHECK_STR(ask("M1004,2:abcd"), "OK");
+    CHECK_STR(ask("X1006,2:ef"), "OK");
+    CHECK_STR(ask("M1008,0:"), "OK");                /* GDB's probes: no data at all */
+    CHECK_STR(ask("X1008,0:"), "OK");
+    CHECK_STR(ask("m1004,4"), "abcd6566");
+}
+
 /* Regression (review): a read that ran into an unmapped page failed whole or in part
  * depending on where its 256-byte chunks fell; now it answers up to the page's end. */
 TEST(a_read_into_an_unmapped_page_answers_the_bytes_before_it)
