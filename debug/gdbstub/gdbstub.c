@@ -133,6 +133,16 @@ static void remove_all_breakpoints(struct gdbstub *stub)
         stub->target->hw_clear_all();
 }
 
+/* This GDB is done with us (D, k, or the link went away): its breakpoints go, and the
+ * next GDB finds the stub unattached and in the ack mode every connection starts in.
+ * After any last reply: D's OK goes out in the mode GDB asked for. */
+static void end_session(struct gdbstub *stub)
+{
+    remove_all_breakpoints(stub);
+    stub->attached = false;
+    stub->rsp.no_ack = false;
+}
+
 /* ---- parsing helpers ---- */
 
 /* "ADDR,LEN" followed by `stop` (':' or NUL); returns 0 or -EINVAL. */
@@ -453,17 +463,13 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         }
         *resume = p[0] == 'c' || p[0] == 'C' ? GDB_CONTINUE : GDB_STEP;
         return true;
-    case 'D':                               /* the next GDB starts in ack mode */
-        remove_all_breakpoints(stub);
+    case 'D':
         reply(stub, "OK");
-        stub->attached = false;
-        stub->rsp.no_ack = false;
+        end_session(stub);
         *resume = GDB_DETACH;
         return true;
     case 'k':
-        remove_all_breakpoints(stub);
-        stub->attached = false;
-        stub->rsp.no_ack = false;
+        end_session(stub);
         *resume = GDB_KILL;
         return true;
     case 'H':
@@ -538,8 +544,7 @@ enum gdb_resume gdbstub_session(struct gdbstub *stub, const struct gdb_stop *sto
         size_t len = 0;
         enum rsp_status status = rsp_receive(&stub->rsp, stub->in, &len);
         if (status == RSP_CLOSED) {
-            remove_all_breakpoints(stub);
-            stub->attached = false;
+            end_session(stub);
             return GDB_DETACH;
         }
         if (status == RSP_INTERRUPT)

@@ -903,3 +903,32 @@ TEST(detach_removes_breakpoints)
     CHECK_EQ(memory[5], 5);
     CHECK(recorded(0x1005) == NULL && recorded(0x1006) == NULL);
 }
+
+/* Regression (review): D, k and a closed link each ended the session with their own
+ * steps, and the closed link left no-ack mode on for the next GDB. All three now end it
+ * alike (breakpoints gone, unattached, ack mode), and D's OK still goes out in no-ack
+ * mode, with no ack awaited. */
+TEST(detach_kill_and_a_closed_link_end_the_session_alike)
+{
+    const char *ends[] = { "D", "k", NULL };  /* NULL: the link closes */
+    const enum gdb_resume resumes[] = { GDB_DETACH, GDB_KILL, GDB_DETACH };
+    for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+        setup();
+        CHECK_STR(ask("QStartNoAckMode"), "OK");
+        CHECK_STR(ask("Z0,1005,1"), "OK");
+        CHECK(stub.attached);
+        out_len = 0;
+        if (ends[i]) {
+            feed_packet(ends[i]);
+            feed("x");                      /* not read: nothing waits for an ack */
+        }
+        CHECK_EQ(gdbstub_session(&stub, &stop), resumes[i]);
+        CHECK(!stub.rsp.no_ack);
+        CHECK(!stub.attached);
+        CHECK(recorded(0x1005) == NULL);
+        if (ends[i]) {
+            CHECK_EQ(in_pos, in_len - 1);
+            CHECK((strstr(output(), "$OK#9a") != NULL) == (i == 0));   /* D's OK alone */
+        }
+    }
+}
