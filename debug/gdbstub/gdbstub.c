@@ -133,6 +133,16 @@ static void remove_all_breakpoints(struct gdbstub *stub)
         stub->target->hw_clear_all();
 }
 
+/* This GDB is done with us (D, k, or the link went away): its breakpoints go, and the
+ * next GDB finds the stub unattached and in the ack mode every connection starts in.
+ * After any last reply: D's OK goes out in the mode GDB asked for. */
+static void end_session(struct gdbstub *stub)
+{
+    remove_all_breakpoints(stub);
+    stub->attached = false;
+    stub->rsp.no_ack = false;
+}
+
 /* ---- parsing helpers ---- */
 
 /* "ADDR,LEN" followed by `stop` (':' or NUL); returns 0 or -EINVAL. */
@@ -167,10 +177,11 @@ static void handle_read_registers(struct gdbstub *stub)
     reply_len(stub, n);
 }
 
-/* All or nothing: the whole packet is checked before any register is written, and if
- * the target refuses one (a waiting task's, a change to cs, a non-canonical rip) the
- * ones already written get their old values back. Those are kept in stub->out, which
- * holds nothing until the reply. */
+/* All or nothing: the whole packet is checked before any register is written (every
+ * register, no digit more: GDB sends as many as 'g' answered), and if the target
+ * refuses one (a waiting task's, a change to cs, a non-canonical rip) the ones already
+ * written get their old values back. Those are kept in stub->out, which holds nothing
+ * until the reply. */
 static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t len)
 {
     const struct gdb_target *t = stub->target;
@@ -187,6 +198,10 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
         at += 2 * size;
         kept += size;
     }
+    if (at != len) {
+        reply(stub, REPLY_BAD);             /* data past the last register */
+        return;
+    }
     at = 0;
     for (unsigned r = 0; r < t->reg_count; r++) {
         unsigned size = t->reg_size(r);
@@ -200,6 +215,31 @@ static void handle_write_registers(struct gdbstub *stub, const char *hex, size_t
         at += 2 * size;
     }
     reply(stub, "OK");
+}
+
+/* c [ADDR], s [ADDR], C SIG[;ADDR], S SIG[;ADDR]: resume, at ADDR if one is given (the
+ * stopped context's pc moves there first, as QEMU's stub does). The signal is checked and
+ * ignored: the stopped kernel has no one to deliver it to. 0, or -EINVAL if malformed or
+ * the target refuses the address; the pc is left as it was then. */
+static int resume_at(struct gdbstub *stub, const char *p)
+{
+    const char *at = p + 1;
+    uint64_t value;
+    if (p[0] == 'C' || p[0] == 'S') {
+        if (rsp_parse_hex(at, &value, &at) != 0 || value > 0xff)
+            return -EINVAL;
+        if (*at == ';')
+            at++;
+        else if (*at == '\0')
+            return 0;
+        else
+            return -EINVAL;
+    } else if (*at == '\0') {
+        return 0;
+    }
+    if (rsp_parse_hex(at, &value, &at) != 0 || *at != '\0' || !stub->target->set_pc)
+        return -EINVAL;
+    return stub->target->set_pc(value) == 0 ? 0 : -EINVAL;
 }
 
 static void handle_register(struct gdbstub *stub, const char *p, bool write)
@@ -259,6 +299,8 @@ static void handle_read_memory(struct gdbstub *stub, const char *p)
     reply_len(stub, n);
 }
 
+/* M ADDR,LEN:HEX and X ADDR,LEN:BYTES: exactly LEN bytes of data, as GDB sends them;
+ * less or more is malformed. */
 static void handle_write_memory(struct gdbstub *stub, const char *p, size_t packet_len,
                                 bool binary)
 {
@@ -270,7 +312,7 @@ static void handle_write_memory(struct gdbstub *stub, const char *p, size_t pack
     }
     data++;                                 /* past ':' */
     size_t available = packet_len - (size_t)(data - (p - 1));
-    if (len > RSP_PACKET_MAX || (binary ? available < len : available < 2 * len)) {
+    if (len > RSP_PACKET_MAX || available != (binary ? len : 2 * len)) {
         reply(stub, REPLY_BAD);
         return;
     }
@@ -368,9 +410,12 @@ static void handle_monitor(struct gdbstub *stub, const char *hex)
         return;
     }
     command[n] = '\0';
-    if (!stub->target->monitor || stub->target->monitor(command, monitor_out, stub) != 0) {
-        static const char help[] = "unknown monitor command; try: tasks, trace N, mem\n";
-        monitor_out(help, sizeof(help) - 1, stub);
+    /* The monitor's commands, and what it says to one it does not know, are its own:
+     * the stub only relays. It speaks for itself only when there is no monitor. */
+    const struct gdb_target *t = stub->target;
+    if (!t->monitor || t->monitor(command, monitor_out, stub) == -ENOSYS) {
+        static const char none[] = "no monitor commands are registered yet\n";
+        monitor_out(none, sizeof(none) - 1, stub);
     }
     reply(stub, "OK");
 }
@@ -410,23 +455,21 @@ bool gdbstub_handle_packet(struct gdbstub *stub, const char *p, size_t len,
         return false;
     case 'c':
     case 'C':
-        *resume = GDB_CONTINUE;
-        return true;
     case 's':
     case 'S':
-        *resume = GDB_STEP;
+        if (resume_at(stub, p) != 0) {
+            reply(stub, REPLY_BAD);
+            return false;
+        }
+        *resume = p[0] == 'c' || p[0] == 'C' ? GDB_CONTINUE : GDB_STEP;
         return true;
-    case 'D':                               /* the next GDB starts in ack mode */
-        remove_all_breakpoints(stub);
+    case 'D':
         reply(stub, "OK");
-        stub->attached = false;
-        stub->rsp.no_ack = false;
+        end_session(stub);
         *resume = GDB_DETACH;
         return true;
     case 'k':
-        remove_all_breakpoints(stub);
-        stub->attached = false;
-        stub->rsp.no_ack = false;
+        end_session(stub);
         *resume = GDB_KILL;
         return true;
     case 'H':
@@ -501,8 +544,7 @@ enum gdb_resume gdbstub_session(struct gdbstub *stub, const struct gdb_stop *sto
         size_t len = 0;
         enum rsp_status status = rsp_receive(&stub->rsp, stub->in, &len);
         if (status == RSP_CLOSED) {
-            remove_all_breakpoints(stub);
-            stub->attached = false;
+            end_session(stub);
             return GDB_DETACH;
         }
         if (status == RSP_INTERRUPT)

@@ -36,8 +36,9 @@ struct gdbstub_task {
     uint64_t argument;                 /* calls next, and that call's argument */
 };
 struct gdbstub_tasks {
-    /* The ids of up to `max` live tasks (finished ones left out); returns how many. */
-    size_t (*ids)(uint32_t *out, size_t max);
+    /* The lowest id of a live task (finished ones left out) above `after`, or 0 if there
+     * is none: the tasks in id order, whichever came or went since the last call. */
+    uint32_t (*next)(uint32_t after);
     /* Live task `id` into `out`: 0, or -ESRCH if there is none. */
     int (*find)(uint32_t id, struct gdbstub_task *out);
     /* The id of the task being polled now, or 0 (an interrupt, the idle loop, boot). */
@@ -47,8 +48,9 @@ struct gdbstub_tasks {
 /* Give the stub its view of the tasks. Until then GDB sees one thread, the CPU. */
 void gdbstub_set_tasks(const struct gdbstub_tasks *tasks);
 
-/* `monitor CMD` from GDB runs fn(CMD) with the console captured into the reply; fn
- * returns 0, or -ENOENT for a command it does not know. The shell registers it. */
-void gdbstub_set_monitor(int (*fn)(const char *command));
+/* `monitor CMD` from GDB runs fn(CMD) with the console captured into the reply. fn
+ * answers every command itself, with its own text for one it does not know (the stub
+ * relays what it prints and adds nothing). The shell registers it. */
+void gdbstub_set_monitor(void (*fn)(const char *command));
 
 #endif

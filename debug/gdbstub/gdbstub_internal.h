@@ -43,6 +43,9 @@ struct gdb_target {
      * -ESRCH (no such thread). Writes to a thread that is not stopped are refused. */
     int (*read_reg)(uint32_t thread, unsigned regno, void *out);
     int (*write_reg)(uint32_t thread, unsigned regno, const void *in);
+    /* Move the stopped context's pc to `address` (c ADDR, s ADDR): 0, or -EINVAL if the
+     * pc cannot hold it (as write_reg refuses it). NULL: such packets are refused. */
+    int (*set_pc)(uint64_t address);
     /* Memory, checked before touching it: 0, or -EFAULT if any byte is not mapped. */
     int (*read_mem)(uint64_t address, void *out, size_t len);
     int (*write_mem)(uint64_t address, const void *in, size_t len);
@@ -57,14 +60,23 @@ struct gdb_target {
      * -ENOENT (remove of one that is not set). */
     int (*hw_point)(int type, uint64_t address, uint64_t len, bool insert);
     void (*hw_clear_all)(void);
-    /* Threads: the ids (GDB_KERNEL_THREAD and the task ids), and a one-line description. */
-    size_t (*threads)(uint32_t *ids, size_t max);
+    /* Threads (GDB_KERNEL_THREAD and the task ids), one after another in an order of ids
+     * the target fixes once for all (never by which threads live): the first live thread
+     * after `after` in that order (the very first for 0, which is no thread's id), or 0
+     * past the last. `after` need not be alive any more. NULL: no list. */
+    uint32_t (*thread_next)(uint32_t after);
+    /* Whether `thread` exists now (T, Hg): the stopped context by any of its ids, or a
+     * live task. NULL: only the stop's thread. */
+    bool (*thread_alive)(uint32_t thread);
     /* Whether `thread` is the stopped context itself, the one a step runs: the stop's
      * thread, or another id for the same CPU (the task it was polling). NULL: the stop's
      * thread alone. */
     bool (*on_cpu)(uint32_t thread);
+    /* A one-line description of `thread` into buf (cut to fit len): 0, or -ESRCH. */
     int (*thread_info)(uint32_t thread, char *buf, size_t len);
-    /* `monitor CMD`: run it, sending its output through out(); 0 or -ENOENT. */
+    /* `monitor CMD`: run it, sending its output through out(). 0 once the kernel's
+     * monitor has answered (an unknown command too, with its own text), or -ENOSYS if
+     * there is none yet. NULL: never any. */
     int (*monitor)(const char *command, void (*out)(const char *text, size_t len, void *ctx),
                    void *ctx);
     const uint8_t *expedite;                /* registers sent with every stop reply */
@@ -88,7 +100,7 @@ struct gdbstub {
     uint32_t reg_thread;                    /* Hg: whose registers g/p/G/P use */
     uint32_t stopped_thread;
     struct gdb_breakpoint breakpoints[GDB_SW_BREAKPOINTS];
-    size_t thread_cursor;                   /* qsThreadInfo position */
+    uint32_t thread_cursor;                 /* the last thread qf/qsThreadInfo sent */
     char in[RSP_PACKET_MAX + 1];
     char out[RSP_PACKET_MAX + 1];
 };
@@ -119,8 +131,8 @@ int gdbstub_thread_select(struct gdbstub *stub, const char *p);
 int gdbstub_thread_alive(const struct gdbstub *stub, const char *p);
 /* qC: "QC" and the stopped thread. Cannot fail. */
 size_t gdbstub_thread_current(struct gdbstub *stub);
-/* qfThreadInfo (first) and qsThreadInfo: "m" and the next ids, or "l" past the last.
- * Cannot fail. */
+/* qfThreadInfo (first) and qsThreadInfo: "m" and as many of the next ids as fit one
+ * reply, or "l" past the last. Cannot fail. */
 size_t gdbstub_thread_list(struct gdbstub *stub, bool first);
 /* qThreadExtraInfo,THREAD: the target's description, in hex. -EINVAL (malformed) or
  * -ESRCH (no such thread). */

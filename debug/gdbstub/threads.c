@@ -1,10 +1,10 @@
 /*
  * threads.c - GDB's threads for the packet handlers of gdbstub.c: the stopped CPU context
- * and the target's tasks (struct gdb_target's threads, on_cpu and thread_info), as the
- * packets H, T, qC, qfThreadInfo/qsThreadInfo, qThreadExtraInfo and vCont name them.
- * Arch-neutral, and silent: each call parses and decides, building any reply in
- * stub->out, and gdbstub.c sends it. Ids are 32 bits; in Hg and vCont, 0 (any thread)
- * and -1 (all) stand for the stopped context.
+ * and the target's tasks (struct gdb_target's thread_next, thread_alive, on_cpu and
+ * thread_info), as the packets H, T, qC, qfThreadInfo/qsThreadInfo, qThreadExtraInfo and
+ * vCont name them. Arch-neutral, and silent: each call parses and decides, building any
+ * reply in stub->out, and gdbstub.c sends it. Ids are 32 bits; in Hg and vCont, 0 (any
+ * thread) and -1 (all) stand for the stopped context.
  */
 #include "gdbstub_internal.h"
 #include "errno.h"
@@ -35,10 +35,8 @@ static uint32_t thread_or_stopped(const struct gdbstub *stub, uint32_t thread)
 
 static bool thread_alive(const struct gdbstub *stub, uint32_t thread)
 {
-    char info[8];
     const struct gdb_target *t = stub->target;
-    return thread == stub->stopped_thread ||
-           (t->thread_info && t->thread_info(thread, info, sizeof(info)) == 0);
+    return thread == stub->stopped_thread || (t->thread_alive && t->thread_alive(thread));
 }
 
 static bool on_cpu(const struct gdbstub *stub, uint32_t thread)
@@ -73,21 +71,33 @@ size_t gdbstub_thread_current(struct gdbstub *stub)
     return (size_t)ksnprintf(stub->out, sizeof(stub->out), "QC%x", stub->stopped_thread);
 }
 
+/*
+ * GDB asks for the list page by page: qfThreadInfo, then qsThreadInfo until "l". Each
+ * page holds as many ids as fit one reply (RSP_PACKET_MAX, our PacketSize), and the next
+ * goes on after the last id sent, in the target's fixed order of ids (thread_next): so a
+ * thread that lives from the first page to the last is listed exactly once, whichever
+ * threads come or go between the packets (those are listed or not).
+ */
 size_t gdbstub_thread_list(struct gdbstub *stub, bool first)
 {
-    uint32_t ids[80];
-    size_t count = stub->target->threads ? stub->target->threads(ids, ARRAY_SIZE(ids)) : 0;
+    const struct gdb_target *t = stub->target;
     if (first)
         stub->thread_cursor = 0;
-    if (stub->thread_cursor >= count) {
-        stub->out[0] = 'l';
-        return 1;
-    }
     size_t n = 0;
     stub->out[n++] = 'm';
-    for (; stub->thread_cursor < count && n < sizeof(stub->out) - 16; stub->thread_cursor++)
-        n += (size_t)ksnprintf(stub->out + n, sizeof(stub->out) - n, "%s%x",
-                               n > 1 ? "," : "", ids[stub->thread_cursor]);
+    for (uint32_t id; t->thread_next && (id = t->thread_next(stub->thread_cursor)) != 0;) {
+        char text[9];                       /* up to 8 hex digits */
+        size_t len = (size_t)ksnprintf(text, sizeof(text), "%x", id);
+        if (n + (n > 1) + len > RSP_PACKET_MAX)
+            break;                          /* full: the next page starts with it */
+        if (n > 1)
+            stub->out[n++] = ',';
+        memcpy(stub->out + n, text, len);
+        n += len;
+        stub->thread_cursor = id;
+    }
+    if (n == 1)
+        stub->out[0] = 'l';                 /* nothing after the cursor */
     return n;
 }
 

@@ -36,7 +36,7 @@ static struct gdbstub stub;
 static struct trap_frame *stopped;         /* the frame being debugged, while stopped */
 static bool enabled, waiting;
 static bool stepping;                       /* the last resume was GDB's step (TF set) */
-static int (*monitor_fn)(const char *command);
+static void (*monitor_fn)(const char *command);
 static const struct gdbstub_tasks *tasks;  /* the executor's view (gdbstub_set_tasks) */
 
 /* DR0-DR3. A watchpoint GDB asks for may take several: one aligned 1, 2, 4 or 8-byte
@@ -81,6 +81,12 @@ static int write_reg(uint32_t thread, unsigned regno, const void *in)
     if (!on_cpu(thread))
         return -ESRCH;                      /* only the stopped context can change */
     return x86_64_register_write(stopped, regno, in);
+}
+
+/* c ADDR, s ADDR: the stopped context resumes at `address`, as after `set var $pc`. */
+static int set_pc(uint64_t address)
+{
+    return x86_64_register_write(stopped, X86_64_RIP, &address);
 }
 
 /* ---- memory, checked against the page tables first ---- */
@@ -316,12 +322,19 @@ static void hw_clear_all(void)
 
 /* ---- threads and monitor ---- */
 
-static size_t threads(uint32_t *ids, size_t max)
+/* The CPU first, then the tasks in id order (ids 1 to 0xffff, so never the CPU's). */
+static uint32_t thread_next(uint32_t after)
 {
-    if (max == 0)
-        return 0;
-    ids[0] = GDB_KERNEL_THREAD;
-    return 1 + (tasks ? tasks->ids(ids + 1, max - 1) : 0);
+    if (after == 0)
+        return GDB_KERNEL_THREAD;
+    uint32_t task = tasks ? tasks->next(after == GDB_KERNEL_THREAD ? 0 : after) : 0;
+    return task < GDB_KERNEL_THREAD ? task : 0;
+}
+
+static bool thread_alive(uint32_t thread)
+{
+    struct gdbstub_task task;
+    return thread == GDB_KERNEL_THREAD || (tasks && tasks->find(thread, &task) == 0);
 }
 
 static int thread_info(uint32_t thread, char *buf, size_t len)
@@ -362,16 +375,16 @@ static int monitor(const char *command, void (*out)(const char *text, size_t len
                    void *ctx)
 {
     if (!monitor_fn)
-        return -ENOENT;
+        return -ENOSYS;
     struct capture c = { .console = { .name = "gdb", .write = capture_write },
                          .out = out, .ctx = ctx };
     console_register(&c.console);
-    int err = monitor_fn(command);
+    monitor_fn(command);
     console_unregister(&c.console);
-    return err;
+    return 0;
 }
 
-void gdbstub_set_monitor(int (*fn)(const char *command))
+void gdbstub_set_monitor(void (*fn)(const char *command))
 {
     monitor_fn = fn;
 }
@@ -385,11 +398,13 @@ static const struct gdb_target x86_64_target = {
     .reg_size = x86_64_register_size,
     .read_reg = read_reg,
     .write_reg = write_reg,
+    .set_pc = set_pc,
     .read_mem = read_mem,
     .write_mem = write_mem,
     .hw_point = hw_point,
     .hw_clear_all = hw_clear_all,
-    .threads = threads,
+    .thread_next = thread_next,
+    .thread_alive = thread_alive,
     .on_cpu = on_cpu,
     .thread_info = thread_info,
     .monitor = monitor,

@@ -95,7 +95,7 @@ int x86_64_register_read(const struct trap_frame *frame, const struct gdbstub_ta
         if (frame) {
             memcpy(&value, (const char *)frame + r->offset, 8);
         } else {                            /* a task between polls: where it waits */
-            if (regno == 16)                /* rip */
+            if (regno == X86_64_RIP)
                 value = task->resume;
             else if (regno == 5)            /* rdi: the poll function's argument */
                 value = task->argument;
@@ -140,7 +140,7 @@ int x86_64_register_write(struct trap_frame *frame, unsigned regno, const void *
     }
     uint64_t value = 0;
     memcpy(&value, in, r->size);
-    if (regno == 16 && !paging_is_canonical(value))
+    if (regno == X86_64_RIP && !paging_is_canonical(value))
         return -EINVAL;                     /* rip: iretq to a non-canonical one faults */
     memcpy((char *)frame + r->offset, &value, r->size == 4 ? 8 : r->size);
     return 0;

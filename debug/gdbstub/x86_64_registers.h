@@ -12,6 +12,7 @@
 #include "trap.h"
 
 #define X86_64_REGISTERS 65                 /* rax ... efer: GDB's numbers 0-64 */
+#define X86_64_RIP       16
 
 /* target.xml, built from the table by x86_64_registers_init (once, at stub init;
  * panics if it outgrows its buffer). */

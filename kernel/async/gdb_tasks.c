@@ -10,15 +10,19 @@
 #include "executor.h"
 #include "string.h"
 
-static size_t ids(uint32_t *out, size_t max)
+/* In id order, not slot order (a reused slot has a higher id): GDB pages through the
+ * list after the last id it got. */
+static uint32_t next(uint32_t after)
 {
     static struct task_info info[TASK_MAX];
-    size_t count = executor_tasks(info, TASK_MAX), n = 0;
-    for (size_t i = 0; i < count && n < max; i++) {
-        if (info[i].state != TASK_DONE)
-            out[n++] = info[i].id;
+    size_t count = executor_tasks(info, TASK_MAX);
+    uint32_t lowest = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (info[i].state != TASK_DONE && info[i].id > after &&
+            (lowest == 0 || info[i].id < lowest))
+            lowest = info[i].id;
     }
-    return n;
+    return lowest;
 }
 
 static int find(uint32_t id, struct gdbstub_task *out)
@@ -43,4 +47,6 @@ static uint32_t current(void)
     return task_current_id();
 }
 
-const struct gdbstub_tasks executor_gdb_tasks = { .ids = ids, .find = find, .current = current };
+const struct gdbstub_tasks executor_gdb_tasks = {
+    .next = next, .find = find, .current = current,
+};

@@ -353,27 +353,66 @@ static int cmd_gdb(struct shell_state *shell, int argc, char **argv)
     return 0;
 }
 
-/* GDB's `monitor` commands: the shell's own reports. */
-int shell_monitor(const char *command)
+/*
+ * GDB's `monitor` commands: a few of the shell's reports, run by their own handlers. This
+ * table is their one list: the monitor answers every command itself, `help` and an
+ * unknown one with this list (the GDB stub only relays what it prints).
+ */
+static const struct monitor_command {
+    const char *name;
+    const char *usage;                       /* what follows `monitor` */
+    int argc;
+    const char *help;                        /* NULL: the shell command's own */
+} monitor_commands[] = {
+    { "tasks", "tasks",   1, NULL },
+    { "trace", "trace N", 2, "the last N trace records (trace tail N)" },
+    { "mem",   "mem",     1, NULL },
+    { "help",  "help",    1, "this list" },
+};
+
+static void monitor_list(void)
+{
+    kprintf("monitor commands:\n");
+    for (size_t i = 0; i < ARRAY_SIZE(monitor_commands); i++) {
+        const struct monitor_command *m = &monitor_commands[i];
+        kprintf("  %-8s %s\n", m->usage, m->help ? m->help : command_find(m->name)->help);
+    }
+}
+
+void shell_monitor(const char *command)
 {
     char line[64];
-    if (strlen(command) >= sizeof(line))
-        return -ENOENT;
-    strlcpy(line, command, sizeof(line));
     struct parsed_line args;
     const char *error;
-    if (parse_line(line, &args, &error) != 0 || args.argc == 0)
-        return -ENOENT;
-    if (strcmp(args.argv[0], "tasks") == 0 || strcmp(args.argv[0], "mem") == 0) {
-        command_run(NULL, args.argc, args.argv);
-        return 0;
+    if (strlen(command) >= sizeof(line)) {
+        kprintf("unknown monitor command (longer than %zu characters)\n", sizeof(line) - 1);
+        monitor_list();
+        return;
     }
-    if (strcmp(args.argv[0], "trace") == 0 && args.argc == 2) {
+    strlcpy(line, command, sizeof(line));
+    if (parse_line(line, &args, &error) != 0) {
+        kprintf("monitor: %s\n", error);
+        return;
+    }
+    const struct monitor_command *m = NULL;
+    for (size_t i = 0; args.argc > 0 && i < ARRAY_SIZE(monitor_commands); i++) {
+        if (strcmp(monitor_commands[i].name, args.argv[0]) == 0)
+            m = &monitor_commands[i];
+    }
+    if (!m) {
+        if (args.argc > 0)
+            kprintf("unknown monitor command: %s\n", args.argv[0]);
+        monitor_list();
+    } else if (args.argc != m->argc) {
+        kprintf("usage: monitor %s\n", m->usage);
+    } else if (strcmp(m->name, "help") == 0) {
+        monitor_list();
+    } else if (strcmp(m->name, "trace") == 0) {
         char *tail[] = { "trace", "tail", args.argv[1], NULL };
         command_run(NULL, 3, tail);
-        return 0;
+    } else {
+        command_run(NULL, args.argc, args.argv);
     }
-    return -ENOENT;
 }
 
 static int cmd_reboot(struct shell_state *shell, int argc, char **argv)

@@ -37,9 +37,10 @@ const struct command *command_find(const char *name);
 /* Run a parsed line (argv[0] is the command). Prints errors itself. */
 void command_run(struct shell_state *shell, int argc, char **argv);
 
-/* GDB's `monitor` commands (tasks, mem, trace N), registered with the GDB stub:
- * 0, or -ENOENT for anything else. */
-int shell_monitor(const char *command);
+/* GDB's `monitor` commands (commands.c lists them), registered with the GDB stub. It
+ * answers every command on the console: `help`, an empty or unknown one with the list,
+ * bad arguments with the usage. Cannot fail. */
+void shell_monitor(const char *command);
 
 /* Command names starting with `prefix` (the line editor's Tab completion). */
 size_t command_complete(const char *prefix, const char **names, size_t max);

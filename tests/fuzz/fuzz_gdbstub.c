@@ -12,8 +12,9 @@
  * right checksum, whose runs ("X*c", never of an escaped byte) expand to at most
  * RSP_PACKET_MAX bytes; a breakpoint is recorded once and never armed here (the target
  * arms them when the machine resumes); detach removes them all; and in packet mode GDB's
- * view stays consistent: what
- * M/X/G/P wrote (reply OK) reads back the same through m/g/p, and Z0/z0 leave it as it was.
+ * view stays consistent: what M/X/G/P wrote (reply OK, for exactly the data they take)
+ * reads back the same through m/g/p, Z0/z0 leave it as it was, and c/s resume with the
+ * pc at the address they give, or are refused and change nothing.
  */
 #include "fuzz.h"
 #include "errno.h"
@@ -63,6 +64,17 @@ static int write_reg(uint32_t thread, unsigned r, const void *in)
     if (r >= REGS)
         return -EINVAL;
     memcpy(registers[slot][r], in, reg_size(r));
+    return 0;
+}
+
+/* rip (16) of the stopped thread; refused where x86_64.c refuses it: non-canonical. */
+static int set_pc(uint64_t address)
+{
+    int slot = thread_slot(stopped);
+    uint64_t top = address >> 47;
+    if (slot < 0 || (top != 0 && top != 0x1ffff))
+        return -EINVAL;
+    memcpy(registers[slot][16], &address, 8);
     return 0;
 }
 
@@ -127,14 +139,18 @@ static void hw_clear_all(void)
     memset(debug_regs, 0, sizeof(debug_regs));
 }
 
-static size_t threads(uint32_t *ids, size_t max)
+/* The kernel thread first, then the tasks, as x86_64.c orders them. */
+static uint32_t thread_next(uint32_t after)
 {
-    size_t n = 0;
-    if (max)
-        ids[n++] = GDB_KERNEL_THREAD;
-    for (uint32_t t = 1; t <= task_count && n < max; t++)
-        ids[n++] = t;
-    return n;
+    if (after == 0)
+        return GDB_KERNEL_THREAD;
+    uint32_t next = after == GDB_KERNEL_THREAD ? 1 : after + 1;
+    return next <= task_count ? next : 0;
+}
+
+static bool thread_alive(uint32_t thread)
+{
+    return thread_slot(thread) >= 0;
 }
 
 static int thread_info(uint32_t thread, char *buf, size_t len)
@@ -162,7 +178,10 @@ static int monitor(const char *command, void (*out)(const char *text, size_t len
         out(text, 3, ctx);
         return 0;
     }
-    return -ENOENT;
+    if (strcmp(command, "unregistered") == 0)
+        return -ENOSYS;                             /* no monitor yet: the stub says so */
+    out("what?\n", 6, ctx);                         /* the monitor answers every command */
+    return 0;
 }
 
 static char target_xml[6000];                       /* longer than one reply */
@@ -171,9 +190,10 @@ static const uint8_t expedited[] = { 6, 7, 16 };
 static const struct gdb_target target = {
     .target_xml = target_xml,
     .reg_count = REGS, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
+    .set_pc = set_pc,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
-    .hw_clear_all = hw_clear_all, .threads = threads, .thread_info = thread_info,
-    .monitor = monitor,
+    .hw_clear_all = hw_clear_all, .thread_next = thread_next, .thread_alive = thread_alive,
+    .thread_info = thread_info, .monitor = monitor,
     .expedite = expedited, .expedite_count = ARRAY_SIZE(expedited),
 };
 
@@ -324,6 +344,8 @@ static void check_view(struct gdbstub *stub, const struct gdb_stop *stop, const 
     if ((text[0] == 'M' || text[0] == 'X') && ok &&
         parse_hex_pair(text + 1, ':', &address, &count, &data) && count && count <= 2048) {
         static uint8_t wrote[2048], read_back[2048];
+        /* exactly LEN bytes of data: no more, no less */
+        FUZZ_CHECK(len - (size_t)(data - text) == (text[0] == 'X' ? count : 2 * count));
         if (text[0] == 'X')
             memcpy(wrote, data, (size_t)count);
         else
@@ -339,7 +361,7 @@ static void check_view(struct gdbstub *stub, const struct gdb_stop *stop, const 
         ask(stub, stop, "g", answer);
         size_t n = strlen(answer);
         if (ok) {
-            FUZZ_CHECK(n <= len - 1);
+            FUZZ_CHECK(n == len - 1);       /* every register, no digit more */
             for (size_t i = 0; i < n; i++)
                 FUZZ_CHECK(answer[i] == (text[1 + i] | 0x20) || answer[i] == text[1 + i]);
         } else {
@@ -356,6 +378,29 @@ static void check_view(struct gdbstub *stub, const struct gdb_stop *stop, const 
         for (size_t i = 0; answer[i]; i++)
             FUZZ_CHECK(answer[i] == (end[1 + i] | 0x20) || answer[i] == end[1 + i]);
     }
+}
+
+/* c/C/s/S resume (no reply) or are refused with E01 and change nothing; "c ADDR" and
+ * "s ADDR" resume with the pc at ADDR. `g_before` is 'g' before the packet. */
+static bool resume_packet(const char *text)
+{
+    return text[0] == 'c' || text[0] == 'C' || text[0] == 's' || text[0] == 'S';
+}
+
+static void check_resume(struct gdbstub *stub, const struct gdb_stop *stop, const char *text,
+                         bool resumed, bool refused, const char *g_before)
+{
+    FUZZ_CHECK(resumed || refused);
+    if (refused) {
+        ask(stub, stop, "g", answer);
+        FUZZ_CHECK(strcmp(answer, g_before) == 0);
+        return;
+    }
+    uint64_t pc;
+    const char *end;
+    if ((text[0] == 'c' || text[0] == 's') && rsp_parse_hex(text + 1, &pc, &end) == 0 &&
+        *end == '\0')
+        FUZZ_CHECK(memcmp(registers[thread_slot(stopped)][16], &pc, 8) == 0);
 }
 
 /* Z0/z0 at an address: what GDB reads there before and after must agree. */
@@ -391,10 +436,12 @@ static void run_packets(struct gdbstub *stub, const struct gdb_stop *stop,
         snprintf(query, sizeof(query), "m%llx,1", (unsigned long long)address);
         if (point)
             ask(stub, stop, query, before);
-        else if (copy[0] == 'G')
+        else if (copy[0] == 'G' || resume_packet(copy))
             ask(stub, stop, "g", before);
         const char *r = handle(stub, copy, len, stop);
         bool ok = r && strcmp(r, "OK") == 0;
+        if (resume_packet(copy))
+            check_resume(stub, stop, copy, !r, r && strcmp(r, "E01") == 0, before);
         if (point && before[0] != 'E') {
             ask(stub, stop, query, answer);
             FUZZ_CHECK(strcmp(answer, before) == 0);

@@ -195,12 +195,39 @@ def test_what_the_stub_runs_on_is_guarded_from_gdb():
     assert re.search(r"#0\s+shell_poll \(", out), out
 
 
+def test_continue_at_an_address_resumes_there():
+    """Regression: `c ADDR` (the protocol's continue at ADDR; GDB's own `jump` writes the
+    pc with P instead, but other clients send it) resumed where the kernel had stopped.
+    It now moves the pc first, so a hardware breakpoint on ADDR stops there at once; a
+    malformed or non-canonical address is refused and the kernel stays stopped."""
+    out = run("ours", [
+        "break shell_start", "continue", "delete", "python",
+        "import struct",
+        "at = int(gdb.parse_and_eval('(unsigned long)&cmd_version'))",
+        "print('expect 10:%s;' % struct.pack('<Q', at).hex())",
+        "gdb.execute('maint packet Z1,%x,1' % at)",
+        "gdb.execute('maint packet c%xz' % at)",
+        "gdb.execute('maint packet c8000000000000000')",
+        "gdb.execute('maint packet c%x' % at)",
+        "gdb.execute('maint packet z1,%x,1' % at)",
+        "end", "maintenance flush register-cache", "p $pc", "kill"])
+    rip = re.search(r"^expect (10:[0-9a-f]{16};)$", out, re.M)
+    assert rip, out
+    replies = re.findall(r'^received: "(.*)"$', out, re.M)
+    assert replies[:3] == ["OK", "E01", "E01"], out
+    assert replies[3].startswith("T05thread:10000;hwbreak:;") and rip.group(1) in replies[3], out
+    assert re.search(r"^\$1 = .* <cmd_version>$", out, re.M), out
+
+
 def test_threads_monitor_and_detach():
     machine = Machine("ours")
     try:
         out = gdb_batch(machine.port, [
-            "break executor_run", "continue", "info threads", "thread 4", "bt",
-            "monitor tasks", "monitor trace 3", "monitor bogus", "detach"])
+            "monitor tasks", "break executor_run", "continue", "info threads", "thread 4",
+            "bt", "monitor tasks", "monitor trace 3", "monitor bogus", "monitor help",
+            "monitor trace", "detach"])
+        # at the boot stop, before the shell registers its monitor: the stub says so
+        assert out.count("no monitor commands are registered yet") == 1, out
         assert re.search(r"Thread 65536 \(kernel", out), out
         assert re.search(r"Thread 1 \(keyboard, ready, 0 polls\)", out), out
         assert re.search(r"Thread 3 \(shell, ready, 0 polls\)", out), out
@@ -209,7 +236,13 @@ def test_threads_monitor_and_detach():
         assert "Cannot access memory" not in out, out
         assert re.search(r"^ +1 keyboard +ready +0", out, re.M), out        # monitor tasks
         assert re.search(r"^ +\d+ +\d+ task_spawn task=3 parent=0 name=shell$", out, re.M)
-        assert "unknown monitor command" in out
+        # the shell's monitor answers for itself: an unknown command and `help` get its
+        # list (one copy, in kernel/shell/commands.c), bad arguments the usage
+        assert "unknown monitor command: bogus" in out, out
+        assert len(re.findall(r"^monitor commands:\n  tasks +the executor's tasks.*\n"
+                              r"  trace N +the last N trace records.*\n  mem +.*\n"
+                              r"  help +this list$", out, re.M)) == 2, out
+        assert "usage: monitor trace N" in out, out
         time.sleep(0.5)
         assert PROMPT in machine.console_text()         # detached: the kernel went on
     finally:

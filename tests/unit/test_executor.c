@@ -505,10 +505,8 @@ TEST(the_debuggers_view_lists_live_tasks_and_where_they_wait)
     run_ready();
     CHECK_EQ(seen_current, done);
     CHECK_EQ(executor_gdb_tasks.current(), 0);   /* between polls: no task */
-    uint32_t ids[4];
-    CHECK_EQ(executor_gdb_tasks.ids(ids, 4), 1); /* the finished one is left out */
-    CHECK_EQ(ids[0], waiting);
-    CHECK_EQ(executor_gdb_tasks.ids(ids, 0), 0);
+    CHECK_EQ(executor_gdb_tasks.next(0), waiting);   /* the finished one is left out */
+    CHECK_EQ(executor_gdb_tasks.next((uint32_t)waiting), 0);
     struct gdbstub_task t;
     CHECK_EQ(executor_gdb_tasks.find((uint32_t)waiting, &t), 0);
     CHECK_EQ(t.id, waiting);
@@ -520,4 +518,24 @@ TEST(the_debuggers_view_lists_live_tasks_and_where_they_wait)
     CHECK_EQ(executor_gdb_tasks.find((uint32_t)done, &t), -ESRCH);
     CHECK_EQ(executor_gdb_tasks.find(0, &t), -ESRCH);
     CHECK_EQ(executor_gdb_tasks.find(0x10000u + (uint32_t)waiting, &t), -ESRCH);
+}
+
+/* GDB pages through the list after the last id it got (debug/gdbstub/threads.c), so the
+ * view goes in id order: a reused slot's task, with its higher id, comes last. */
+TEST(the_debuggers_view_goes_through_the_tasks_in_id_order_not_slot_order)
+{
+    setup();
+    static struct recorder quick = { .tag = 'q', .finish = true }, r[TASK_MAX];
+    CHECK_EQ(task_spawn("quick", record_poll, &quick), 1);
+    for (int i = 2; i < TASK_MAX; i++)
+        CHECK_EQ(task_spawn("r", record_poll, &r[i]), i);
+    run_ready();                              /* quick is done, unjoined: slot 1 is reused */
+    CHECK_EQ(task_spawn("late", record_poll, &r[0]), 1 + TASK_MAX);
+    uint32_t id = 0, expected = 2;
+    while ((id = executor_gdb_tasks.next(id)) != 0) {
+        CHECK_EQ(id, expected);
+        expected = expected == TASK_MAX - 1 ? 1 + TASK_MAX : expected + 1;
+    }
+    CHECK_EQ(expected, 2 + TASK_MAX);         /* every one, the last being `late` */
+    CHECK_EQ(executor_gdb_tasks.next(1), 2);  /* after an id that is gone */
 }

@@ -118,6 +118,15 @@ static int hw_point(int type, uint64_t address, uint64_t len, bool insert)
     return address == 0xbad ? -EINVAL : 0;
 }
 
+/* Register 1 is the fake's pc; like rip, it cannot hold a "non-canonical" 0xbad. */
+static int set_pc(uint64_t address)
+{
+    if (address == 0xbad)
+        return -EINVAL;
+    regs[1] = address;
+    return 0;
+}
+
 /* The fake's "debug trap path": no breakpoints at 0x1f00-0x1fff. */
 static int breakpoint_allowed(uint64_t address, int type)
 {
@@ -125,37 +134,58 @@ static int breakpoint_allowed(uint64_t address, int type)
     return address >= 0x1f00 && address < 0x2000 ? -EACCES : 0;
 }
 
-static size_t threads(uint32_t *ids, size_t max)
-{
-    if (max >= 2) {
-        ids[0] = 1;
-        ids[1] = 2;
-    }
-    return 2;
-}
+/* The threads the fake lists: 1 and 2 (setup), or as many as a test makes live; only 1
+ * and 2 have registers and a description. */
+#define FAKE_THREADS 0x10000
+static bool listed[FAKE_THREADS];
 
-static int thread_info(uint32_t thread, char *buf, size_t len)
+static uint32_t thread_next(uint32_t after)
 {
-    if (thread != 1 && thread != 2)
-        return -ESRCH;
-    snprintf(buf, len, "task %u", thread);
+    for (uint32_t id = after + 1; id < FAKE_THREADS; id++) {
+        if (listed[id])
+            return id;
+    }
     return 0;
 }
 
+static bool thread_alive(uint32_t thread)
+{
+    return thread < FAKE_THREADS && listed[thread];
+}
+
+/* Strict, where the kernel's cuts the text to fit: a buffer too short is refused, so a
+ * stub that asked for a description only to learn whether the thread exists fails. */
+static int thread_info_calls;
+
+static int thread_info(uint32_t thread, char *buf, size_t len)
+{
+    thread_info_calls++;
+    if (thread != 1 && thread != 2)
+        return -ESRCH;
+    return (size_t)snprintf(buf, len, "task %u, waiting", thread) < len ? 0 : -ERANGE;
+}
+
+/* The kernel's monitor answers every command itself; "unregistered" plays the kernel
+ * before the shell has registered its monitor (x86_64.c then says -ENOSYS). */
 static int monitor(const char *command, void (*put)(const char *text, size_t len, void *ctx),
                    void *ctx)
 {
-    if (strcmp(command, "hello") != 0)
-        return -ENOENT;
-    put("hi there\n", 9, ctx);
+    if (strcmp(command, "unregistered") == 0)
+        return -ENOSYS;
+    if (strcmp(command, "hello") == 0)
+        put("hi there\n", 9, ctx);
+    else
+        put("what?\n", 6, ctx);
     return 0;
 }
 
 static const struct gdb_target target = {
     .target_xml = "<target>0123456789</target>",
     .reg_count = 3, .reg_size = reg_size, .read_reg = read_reg, .write_reg = write_reg,
+    .set_pc = set_pc,
     .read_mem = read_mem, .write_mem = write_mem, .hw_point = hw_point,
-    .threads = threads, .thread_info = thread_info, .monitor = monitor,
+    .thread_next = thread_next, .thread_alive = thread_alive, .thread_info = thread_info,
+    .monitor = monitor,
     .breakpoint_allowed = breakpoint_allowed,
 };
 
@@ -173,6 +203,8 @@ static void setup(void)
     regs[1] = 0xffffffff80101234ull;
     regs[2] = 0x246;
     hw_calls = 0;
+    memset(listed, 0, sizeof(listed));
+    listed[1] = listed[2] = true;
     gdbstub_init(&stub, &io, &target);
 }
 
@@ -423,7 +455,7 @@ TEST(stop_reply_and_threads)
     CHECK_STR(ask("qC"), "QC0");                /* before a session: no stopped thread */
     CHECK_STR(ask("qfThreadInfo"), "m1,2");
     CHECK_STR(ask("qsThreadInfo"), "l");
-    CHECK_STR(ask("qThreadExtraInfo,2"), "7461736b2032");   /* "task 2" */
+    CHECK_STR(ask("qThreadExtraInfo,2"), "7461736b20322c2077616974696e67");   /* "task 2, */
     CHECK_STR(ask("qThreadExtraInfo,9"), "E01");
     CHECK_STR(ask("T2"), "OK");
     CHECK_STR(ask("T9"), "E01");
@@ -483,6 +515,34 @@ TEST(a_write_registers_packet_refused_halfway_changes_no_register)
     CHECK_EQ(regs[2], 0x246);
     CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000"), "OK");
     CHECK_EQ(regs[1], 2);
+}
+
+/* Regression (review): G, M and X took data beyond what they used and ignored it. GDB
+ * sends exactly every register ('g''s length) and exactly LEN bytes; anything more is
+ * malformed and changes nothing. */
+TEST(write_packets_with_data_beyond_what_they_use_are_refused)
+{
+    setup();
+    stub.reg_thread = 1;
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000" "00"), "E01");
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000" "0"), "E01");
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000" "zz"), "E01");
+    CHECK_EQ(regs[0], 0x1122334455667788ull);
+    CHECK_EQ(regs[2], 0x246);
+    CHECK_STR(ask("G" "0000000000000000" "0200000000000000" "03000000"), "OK");
+    CHECK_EQ(regs[2], 3);
+    CHECK_STR(ask("M1004,2:abcdef"), "E01");
+    CHECK_STR(ask("M1004,2:abcde"), "E01");
+    CHECK_STR(ask("M1004,0:ab"), "E01");
+    CHECK_STR(ask("X1004,1:ab"), "E01");
+    CHECK_STR(ask("X1004,0:a"), "E01");
+    CHECK_STR(ask("X1004,2:a"), "E01");              /* and too little */
+    CHECK_STR(ask("m1004,2"), "0405");               /* nothing was written */
+    CHECK_STR(ask("M1004,2:abcd"), "OK");
+    CHECK_STR(ask("X1006,2:ef"), "OK");
+    CHECK_STR(ask("M1008,0:"), "OK");                /* GDB's probes: no data at all */
+    CHECK_STR(ask("X1008,0:"), "OK");
+    CHECK_STR(ask("m1004,4"), "abcd6566");
 }
 
 /* Regression (review): a read that ran into an unmapped page failed whole or in part
@@ -595,9 +655,29 @@ TEST(monitor_commands)
     setup();
     CHECK_STR(ask("qRcmd,68656c6c6f"), "OK");     /* "hello" */
     CHECK(strstr(out, "$O6869207468657265") != NULL);   /* "O" + hex("hi there") */
-    CHECK_STR(ask("qRcmd,6e6f7065"), "OK");       /* "nope": explained, then OK */
-    CHECK(strstr(out, "$O756e6b6e6f776e") != NULL);
     CHECK_STR(ask("qRcmd,6"), "E01");
+}
+
+/* Regression (review): the stub answered a command the monitor did not know with its own
+ * list of the shell's commands ("unknown monitor command; try: tasks, trace N, mem"), a
+ * second copy that docs/gdb.md quoted. The monitor's answer is relayed alone; the stub
+ * speaks only when there is no monitor. */
+TEST(the_monitor_answers_unknown_commands_itself_and_the_stub_only_relays)
+{
+    setup();
+    CHECK_STR(ask("qRcmd,6e6f7065"), "OK");       /* "nope" */
+    CHECK(strstr(out, "$O776861743f0a#") != NULL);       /* "what?\n", and nothing else */
+    CHECK(strstr(out, "$O756e6b6e6f776e") == NULL);      /* no "unknown..." of its own */
+    const char *none = "$O6e6f206d6f6e69746f7220636f6d6d616e6473";  /* "no monitor commands" */
+    CHECK(strstr(out, none) == NULL);
+    CHECK_STR(ask("qRcmd,756e72656769737465726564"), "OK");   /* "unregistered" */
+    CHECK(strstr(out, none) != NULL);
+    static struct gdb_target without;
+    without = target;
+    without.monitor = NULL;
+    gdbstub_init(&stub, &io, &without);
+    CHECK_STR(ask("qRcmd,68656c6c6f"), "OK");
+    CHECK(strstr(out, none) != NULL);
 }
 
 static enum gdb_resume resume_of(const char *packet)
@@ -625,6 +705,150 @@ TEST(resume_packets)
      * once let the kernel run free while GDB waited for the step. */
     CHECK_STR(ask("vCont;s:2;c"), "E01");
     CHECK_EQ(resume_of("vCont;s:-1"), GDB_STEP);
+}
+
+/* Regression (review): T and Hg learned whether a thread exists by asking for its
+ * description in an 8-byte buffer, which worked only because the kernel's thread_info
+ * cuts the text to fit. They now ask the target that very question. */
+TEST(whether_a_thread_exists_is_asked_as_such_not_through_its_description)
+{
+    setup();
+    thread_info_calls = 0;
+    CHECK_STR(ask("T2"), "OK");
+    CHECK_STR(ask("Hg2"), "OK");
+    CHECK_STR(ask("T9"), "E01");
+    CHECK_STR(ask("Hg9"), "E01");
+    CHECK_EQ(thread_info_calls, 0);
+    listed[2] = false;                        /* task 2 ends */
+    CHECK_STR(ask("T2"), "E01");
+    CHECK_STR(ask("Hg2"), "E01");
+    CHECK_STR(ask("T1"), "OK");
+    static struct gdb_target without;         /* a target with no threads of its own */
+    without = target;
+    without.thread_alive = NULL;
+    gdbstub_init(&stub, &io, &without);
+    stub.stopped_thread = 1;
+    CHECK_STR(ask("T1"), "OK");               /* the stopped one alone */
+    CHECK_STR(ask("T2"), "E01");
+}
+
+/* The ids of one qfThreadInfo/qsThreadInfo reply (after its "m") into seen[], each
+ * counted; returns how many, or -1 for "l". Checks the reply is full: the next live id
+ * would not have fitted. */
+static unsigned seen[FAKE_THREADS];
+
+static int thread_page(const char *packet)
+{
+    const char *reply = ask(packet);
+    if (strcmp(reply, "l") == 0)
+        return -1;
+    CHECK(reply[0] == 'm' && reply[1] != '\0');
+    size_t len = strlen(reply);
+    CHECK(len <= RSP_PACKET_MAX);
+    int count = 0;
+    uint64_t id = 0;
+    for (const char *p = reply + 1; *p; p++) {
+        CHECK_EQ(rsp_parse_hex(p, &id, &p), 0);
+        CHECK(id < FAKE_THREADS);
+        seen[id]++;
+        count++;
+        if (*p == '\0')
+            break;
+        CHECK_EQ(*p, ',');
+    }
+    uint32_t next = thread_next((uint32_t)id);
+    if (next) {                              /* more to come: it did not fit */
+        char text[16];
+        CHECK(len + 1 + (size_t)snprintf(text, sizeof(text), "%x", next) > RSP_PACKET_MAX);
+    }
+    return count;
+}
+
+/* Regression (review): the list was cut at 80 ids without a sign, and since 80 ids
+ * always fit one reply, qsThreadInfo always answered "l" and never paged. */
+TEST(the_thread_list_pages_through_every_thread_in_full_replies)
+{
+    setup();
+    for (uint32_t id = 1; id < FAKE_THREADS; id++)
+        listed[id] = true;                   /* 65535 ids of 1 to 4 digits: ~20 pages */
+    memset(seen, 0, sizeof(seen));
+    int pages = 0;
+    for (const char *packet = "qfThreadInfo"; thread_page(packet) > 0;
+         packet = "qsThreadInfo")
+        pages++;
+    CHECK(pages > 10);
+    for (uint32_t id = 1; id < FAKE_THREADS; id++)
+        CHECK_EQ(seen[id], 1);
+    CHECK_STR(ask("qsThreadInfo"), "l");     /* and it stays at the end */
+    CHECK(strncmp(ask("qfThreadInfo"), "m1,2,3,", 7) == 0);   /* from the start again */
+}
+
+/* Threads that come and go between the packets: each one that lives from the first page
+ * to the last is listed exactly once, whatever happened before or after it in the list,
+ * and no id twice. */
+TEST(the_thread_list_neither_repeats_nor_skips_a_thread_that_lived_throughout)
+{
+    setup();
+    for (uint32_t id = 1; id < FAKE_THREADS; id += 2)
+        listed[id] = true;                   /* the odd ids: ~2 pages each way */
+    listed[2] = false;
+    memset(seen, 0, sizeof(seen));
+    static bool throughout[FAKE_THREADS];
+    memcpy(throughout, listed, sizeof(throughout));
+    uint32_t round = 0;
+    for (const char *packet = "qfThreadInfo"; thread_page(packet) > 0;
+         packet = "qsThreadInfo", round++) {
+        /* Before and after the cursor: some die, some are born. */
+        for (uint32_t id = 1 + round; id < FAKE_THREADS; id += 97) {
+            if (listed[id]) {
+                listed[id] = throughout[id] = false;
+            } else {
+                listed[id] = true;
+                CHECK(!throughout[id]);
+            }
+        }
+    }
+    CHECK(round >= 2);
+    for (uint32_t id = 1; id < FAKE_THREADS; id++) {
+        CHECK(seen[id] <= 1);
+        if (throughout[id])
+            CHECK_EQ(seen[id], 1);
+    }
+}
+
+/* Regression (review): c ADDR and s ADDR (and C SIG;ADDR, S SIG;ADDR) ignored the
+ * address, which the protocol says is where to resume. Now the pc moves there first, and
+ * a malformed or refused address is an error with the pc left alone. */
+TEST(continue_and_step_at_an_address_resume_there)
+{
+    CHECK_EQ(resume_of("c"), GDB_CONTINUE);
+    CHECK_EQ(regs[1], 0xffffffff80101234ull);    /* no address: where it stopped */
+    CHECK_EQ(resume_of("c1234"), GDB_CONTINUE);
+    CHECK_EQ(regs[1], 0x1234);
+    CHECK_EQ(resume_of("s1000"), GDB_STEP);
+    CHECK_EQ(regs[1], 0x1000);
+    CHECK_EQ(resume_of("C05;ffffffff80102000"), GDB_CONTINUE);
+    CHECK_EQ(regs[1], 0xffffffff80102000ull);
+    CHECK_EQ(resume_of("S0b;3000"), GDB_STEP);
+    CHECK_EQ(regs[1], 0x3000);
+    CHECK_EQ(resume_of("S05"), GDB_STEP);
+    CHECK_EQ(regs[1], 0xffffffff80101234ull);
+    static const char *const refused[] = {
+        "c12zz", "c;1000", "cx", "c10000000000000000", "cbad",   /* 0xbad: the fake's rule */
+        "s-1", "C", "C05;", "C;1000", "Cxx", "C05x", "C100;1000", "C05;1000;2000",
+        "S05;zz", "S05,1000",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+        setup();
+        CHECK_STR(ask(refused[i]), "E01");
+        CHECK_EQ(regs[1], 0xffffffff80101234ull);
+    }
+    static struct gdb_target without;           /* a target that cannot move its pc */
+    without = target;
+    without.set_pc = NULL;
+    setup();
+    gdbstub_init(&stub, &io, &without);
+    CHECK_STR(ask("c1000"), "E01");
 }
 
 /* Regression (review): ids above 32 bits were cut to their low half (T100000001 was
@@ -678,4 +902,33 @@ TEST(detach_removes_breakpoints)
     CHECK_EQ(gdbstub_session(&stub, &stop), GDB_DETACH);
     CHECK_EQ(memory[5], 5);
     CHECK(recorded(0x1005) == NULL && recorded(0x1006) == NULL);
+}
+
+/* Regression (review): D, k and a closed link each ended the session with their own
+ * steps, and the closed link left no-ack mode on for the next GDB. All three now end it
+ * alike (breakpoints gone, unattached, ack mode), and D's OK still goes out in no-ack
+ * mode, with no ack awaited. */
+TEST(detach_kill_and_a_closed_link_end_the_session_alike)
+{
+    const char *ends[] = { "D", "k", NULL };  /* NULL: the link closes */
+    const enum gdb_resume resumes[] = { GDB_DETACH, GDB_KILL, GDB_DETACH };
+    for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+        setup();
+        CHECK_STR(ask("QStartNoAckMode"), "OK");
+        CHECK_STR(ask("Z0,1005,1"), "OK");
+        CHECK(stub.attached);
+        out_len = 0;
+        if (ends[i]) {
+            feed_packet(ends[i]);
+            feed("x");                      /* not read: nothing waits for an ack */
+        }
+        CHECK_EQ(gdbstub_session(&stub, &stop), resumes[i]);
+        CHECK(!stub.rsp.no_ack);
+        CHECK(!stub.attached);
+        CHECK(recorded(0x1005) == NULL);
+        if (ends[i]) {
+            CHECK_EQ(in_pos, in_len - 1);
+            CHECK((strstr(output(), "$OK#9a") != NULL) == (i == 0));   /* D's OK alone */
+        }
+    }
 }
