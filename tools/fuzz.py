@@ -222,8 +222,13 @@ def gdbstub_seeds():
     threads = [b"qfThreadInfo", b"qsThreadInfo", b"qThreadExtraInfo,1", b"T1", b"T5d",
                b"Hg3", b"g", b"qRcmd,68656c6c6f", b"qRcmd,626967", b"qRcmd,656d707479",
                b"qRcmd,6e6f7065", b"vCont?", b"vCont;s:1;c", b"vCont;c", b"s", b"c", b"k"]
+    # Resume at an address, and data of the wrong length for G, M and X (each refused).
+    resume = [b"c1010", b"s1010", b"C05;1010", b"S0b;1010", b"c8000000000000000", b"cxyz",
+              b"C1ff;1010", b"M1000,4:deadbeef00", b"M1000,4:dead", b"X1000,2:a", b"X1000,1:ab",
+              b"G" + regs + b"00", b"G" + regs[:-2], b"?"]
     seeds = {
         "connect": bytes([three_tasks]) + b"\n".join(connect),
+        "resume_and_lengths": bytes([three_tasks | swbreak]) + b"\n".join(resume),
         "memory": bytes([three_tasks | swbreak]) + b"\n".join(memory),
         "breakpoints": bytes([three_tasks | 2 << 1]) + b"\n".join(points),
         "registers": bytes([three_tasks | 3 << 1]) + b"\n".join(registers),
