@@ -458,6 +458,7 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
         frame->rflags &= ~(uint64_t)RFLAGS_TF;  /* ours, not the stopped code's */
     stopped = frame;
     stop->thread = GDB_KERNEL_THREAD;
+    uint64_t rip = frame->rip;
     gdbstub_serial_stopped(true);
     enum gdb_resume resume = gdbstub_session(&stub, stop);
     gdbstub_serial_stopped(false);
@@ -466,8 +467,10 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
     stepping = resume == GDB_STEP;
     if (stepping)
         frame->rflags |= RFLAGS_TF;
-    if (stop->reason == GDB_STOP_HWBREAK)
-        frame->rflags |= RFLAGS_RF;         /* do not stop on the same instruction again */
+    /* RF: do not stop on the same instruction again. Only if it is the same one: RF
+     * would also let through a hardware breakpoint where GDB moved the pc (c ADDR, jump). */
+    if (stop->reason == GDB_STOP_HWBREAK && frame->rip == rip)
+        frame->rflags |= RFLAGS_RF;
     if (resume == GDB_KILL)
         arch_triple_fault();
     irq_hold(stepping && steps_in_kernel(frame));

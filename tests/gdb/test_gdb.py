@@ -219,6 +219,23 @@ def test_continue_at_an_address_resumes_there():
     assert re.search(r"^\$1 = .* <cmd_version>$", out, re.M), out
 
 
+def test_continue_at_an_address_after_a_hardware_breakpoint_stops_at_one_there():
+    """Regression (review): after a stop on a hardware breakpoint the stub set RF, so as
+    not to stop on that instruction again, even when GDB had moved the pc: `c ADDR` (or
+    `jump`) then ran ADDR's first instruction past a hardware breakpoint on it. RF is set
+    only when the kernel resumes where it stopped."""
+    out = run("ours", [
+        "hbreak shell_start", "continue", "delete", "python",
+        "at = int(gdb.parse_and_eval('(unsigned long)&cmd_version'))",
+        "gdb.execute('maint packet Z1,%x,1' % at)",
+        "gdb.execute('maint packet c%x' % at)",
+        "gdb.execute('maint packet z1,%x,1' % at)",
+        "end", "kill"])
+    assert re.search(r"Breakpoint 1, shell_start", out), out
+    replies = re.findall(r'^received: "(.*)"$', out, re.M)
+    assert replies[0] == "OK" and replies[1].startswith("T05thread:10000;hwbreak:;"), out
+
+
 def test_threads_monitor_and_detach():
     machine = Machine("ours")
     try:
