@@ -234,6 +234,10 @@ def test_continue_at_an_address_after_a_hardware_breakpoint_stops_at_one_there()
     assert re.search(r"Breakpoint 1, shell_start", out), out
     replies = re.findall(r'^received: "(.*)"$', out, re.M)
     assert replies[0] == "OK" and replies[1].startswith("T05thread:10000;hwbreak:;"), out
+    out = run("ours", ["hbreak shell_start", "continue", "delete", "hbreak cmd_version",
+                       "jump cmd_version", "kill"])              # GDB's jump: P, then vCont;c
+    assert re.search(r"Breakpoint 2, cmd_version \(", out), out
+    assert "SIGSEGV" not in out, out
 
 
 def test_threads_monitor_and_detach():
