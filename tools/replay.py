@@ -350,8 +350,12 @@ def live_events(data):
     records = []
     for item in decode(data, headers=True) if data else ():   # empty: said below
         if isinstance(item, tracetool.Header):
-            if item.mode_name != "record":         # a second header is a restart: below
-                raise ReplayError(NOT_RECORD_MODE % item.mode_name)
+            try:
+                mode = item.mode_name              # read from trace/trace.h
+            except tracetool.TraceError as err:
+                raise ReplayError(str(err))
+            if mode != "record":                   # a second header is a restart: below
+                raise ReplayError(NOT_RECORD_MODE % mode)
             continue
         if isinstance(item, tracetool.Note):
             if item.kind == "truncated" and item.offset > 0:

@@ -463,6 +463,18 @@ def test_the_mode_alone_decides_what_converts(tmp_path):
         replay.live_events(bytes(normal))
 
 
+def test_a_run_mode_table_it_cannot_read_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    # Regression: the header's mode name is read from trace/trace.h when first asked for,
+    # and a TraceError there escaped live_events, which only ReplayError may leave.
+    data = generated_capture(tmp_path, 1).read_bytes()
+
+    def unreadable():
+        raise tracetool.TraceError("cannot read the run modes in trace/trace.h: gone")
+    monkeypatch.setattr(tracetool, "RUN_MODES", unreadable)
+    with pytest.raises(replay.ReplayError, match="^cannot read the run modes in trace/trace.h"):
+        replay.live_events(data)
+
+
 def test_a_recording_with_tracing_switched_off_is_refused_clearly():
     # Regression: the inputs of a `trace off` stretch are not in the trace; the rebuild
     # then failed on the first timer interrupt after it, naming a tick, not the cause.
