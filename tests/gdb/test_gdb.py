@@ -361,18 +361,27 @@ def test_post_mortem_a_fault_stops_in_gdb_then_panics_or_goes_on(then):
             kernel.expect_exact("still here")
 
 
+def stop_in_a_program(kernel, gdb, program, point, point_says, line, stop_says):
+    """Break in, load build/user/PROGRAM.elf's symbols, set `point` (an hbreak or a
+    watchpoint, which GDB answers with `point_says`), continue, type `line` at the shell
+    and wait for GDB to report `stop_says`: a stop in ring 3."""
+    interrupt(gdb)
+    gdb_says(gdb, "add-symbol-file build/user/%s.elf" % program, "Reading symbols")
+    gdb_says(gdb, point, point_says)
+    gdb_says(gdb, "continue", "Continuing")
+    kernel.send(line + "\r")
+    gdb.expect(stop_says)
+
+
 def test_a_hardware_breakpoint_in_a_user_program():
     """Ring 3 under GDB: hbreak on hello's entry stops there in user mode, with its
-    symbols, and steps; int3 is refused in the lower half (the program's code is mapped
-    only while it runs)."""
+    symbols, and steps; int3 is refused in the lower half, even at a stop in ring 3 where
+    the program's code is mapped (GDB may patch only the kernel's text)."""
     with attached_at_the_prompt() as (kernel, gdb):
-        interrupt(gdb)
-        gdb_says(gdb, "add-symbol-file build/user/hello.elf", "Reading symbols")
-        gdb_says(gdb, "hbreak *0x400000", "Hardware assisted breakpoint 1")
+        stop_in_a_program(kernel, gdb, "hello", "hbreak *0x400000",
+                          "Hardware assisted breakpoint 1", "hello",
+                          r"Breakpoint 1, _start \(\) at user/lib/start.S")
         gdb_says(gdb, "maint packet Z0,400020,1", 'received: "E0d"')
-        gdb_says(gdb, "continue", "Continuing")
-        kernel.send("hello\r")
-        gdb.expect(r"Breakpoint 1, _start \(\) at user/lib/start.S")
         gdb_says(gdb, "info registers cs", r"cs\s+0x23")          # ring 3
         gdb_says(gdb, "stepi", r"movq \(%rsp\), %rdi")
         gdb_says(gdb, "delete", "")
@@ -390,22 +399,18 @@ def test_a_stop_in_ring_3_shows_the_programs_own_data_selectors():
     ring-3 stop: `segments set` stops with the 0x1b it loaded, and the next program with
     null ones (regression: they used to pass from one program to the next)."""
     with attached_at_the_prompt() as (kernel, gdb):
-        interrupt(gdb)
-        gdb_says(gdb, "add-symbol-file build/user/segments.elf", "Reading symbols")
-        gdb_says(gdb, "hbreak check", "Hardware assisted breakpoint 1")
-        gdb_says(gdb, "continue", "Continuing")
-        kernel.send("segments set\r")
-        gdb.expect(r"Breakpoint 1, check")
+        stop_in_a_program(kernel, gdb, "segments", "hbreak check",
+                          "Hardware assisted breakpoint 1", "segments set", r"Breakpoint 1, check")
         gdb_says(gdb, "info registers cs", r"cs\s+0x23")          # ring 3
         gdb_says(gdb, SELECTORS, r"selectors \['0x1b', '0x1b', '0x1b', '0x1b'\]")
         gdb_says(gdb, "continue", "Continuing")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
         kernel.send("segments\r")
         gdb.expect(r"Breakpoint 1, check")
         gdb_says(gdb, SELECTORS, r"selectors \['0x0', '0x0', '0x0', '0x0'\]")
         gdb_says(gdb, "delete", "")
         gdb_says(gdb, "continue", "Continuing")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
         assert "segments:" not in kernel.before, kernel.before
 
 
@@ -469,17 +474,14 @@ def test_a_watchpoint_on_a_mov_to_ss_before_syscall_stops_in_ring_3():
     survive here. QEMU raises it in ring 3 at the `syscall`: pinned here, since
     user_entry.S relies on it (and says what hardware would need)."""
     with attached_at_the_prompt() as (kernel, gdb):
-        interrupt(gdb)
-        gdb_says(gdb, "add-symbol-file build/user/movss.elf", "Reading symbols")
-        gdb_says(gdb, "awatch ss_selector", r"Hardware access \(read/write\) watchpoint 1")
-        gdb_says(gdb, "continue", "Continuing")
-        kernel.send("movss\r")
-        gdb.expect(r"watchpoint 1: ss_selector")
+        stop_in_a_program(kernel, gdb, "movss", "awatch ss_selector",
+                          r"Hardware access \(read/write\) watchpoint 1", "movss",
+                          r"watchpoint 1: ss_selector")
         gdb_says(gdb, WHERE, r"stopped in ring 3, rsp 0x7ffffff[0-9a-f]+, at syscall")
         gdb_says(gdb, "delete", "")
         gdb_says(gdb, "continue", "Continuing")
         kernel.expect(r"movss: getpid after mov ss = \d+")
-        kernel.expect_exact("lockstep> ")
+        kernel.expect_exact(PROMPT)
 
 
 def test_stepping_into_the_idle_halt_returns():
