@@ -218,6 +218,8 @@ static void print_recent(const uint32_t *record, uint32_t seq, uint64_t tick, vo
     kprintf("%7u %s\n", seq, text);
 }
 
+#define TRACE_TAIL_MAX 1000                      /* trace tail N, monitor trace N */
+
 static int cmd_trace(struct shell_state *shell, int argc, char **argv)
 {
     (void)shell;
@@ -237,12 +239,13 @@ static int cmd_trace(struct shell_state *shell, int argc, char **argv)
         return 0;
     }
     uint64_t n;
-    if (argc == 3 && strcmp(argv[1], "tail") == 0 && parse_unsigned(argv[2], 1000, &n) == 0) {
+    if (argc == 3 && strcmp(argv[1], "tail") == 0 &&
+        parse_unsigned(argv[2], TRACE_TAIL_MAX, &n) == 0) {
         trace_drain();                           /* what is in the ring, too */
         trace_recent((size_t)n, print_recent, NULL);
         return 0;
     }
-    kprintf("trace: expected nothing, tail N (N <= 1000), on or off\n");
+    kprintf("trace: expected nothing, tail N (N <= %u), on or off\n", TRACE_TAIL_MAX);
     return -EINVAL;
 }
 
@@ -408,8 +411,13 @@ void shell_monitor(const char *command)
     } else if (strcmp(m->name, "help") == 0) {
         monitor_list();
     } else if (strcmp(m->name, "trace") == 0) {
+        uint64_t n;
         char *tail[] = { "trace", "tail", args.argv[1], NULL };
-        command_run(NULL, 3, tail);
+        if (parse_unsigned(args.argv[1], TRACE_TAIL_MAX, &n) != 0)
+            kprintf("monitor trace: N must be a number from 0 to %u, not %s\n",
+                    TRACE_TAIL_MAX, args.argv[1]);
+        else
+            command_run(NULL, 3, tail);
     } else {
         command_run(NULL, args.argc, args.argv);
     }

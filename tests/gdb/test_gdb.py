@@ -246,7 +246,7 @@ def test_threads_monitor_and_detach():
         out = gdb_batch(machine.port, [
             "monitor tasks", "break executor_run", "continue", "info threads", "thread 4",
             "bt", "monitor tasks", "monitor trace 3", "monitor bogus", "monitor help",
-            "monitor trace", "detach"])
+            "monitor trace", "monitor trace x", "monitor trace 1001", "detach"])
         # at the boot stop, before the shell registers its monitor: the stub says so
         assert out.count("no monitor commands are registered yet") == 1, out
         assert re.search(r"Thread 65536 \(kernel", out), out
@@ -264,6 +264,10 @@ def test_threads_monitor_and_detach():
                               r"  trace N +the last N trace records.*\n  mem +.*\n"
                               r"  help +this list$", out, re.M)) == 2, out
         assert "usage: monitor trace N" in out, out
+        # a bad N: the monitor's own words (it used to print the shell's `trace` usage)
+        for bad in ("x", "1001"):
+            assert "monitor trace: N must be a number from 0 to 1000, not %s" % bad in out, out
+        assert "trace: expected nothing" not in out, out
         time.sleep(0.5)
         assert PROMPT in machine.console_text()         # detached: the kernel went on
     finally:
