@@ -19,7 +19,8 @@ static void open_gate(struct trace_ring *ring)
 void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
                      const volatile uint64_t *clock)
 {
-    ring->head = ring->limit = ring->tail = 0;
+    __builtin_memset(ring->words, 0, (capacity + TRACE_RING_SLACK) * sizeof(uint32_t));
+    ring->head = ring->limit = ring->tail = 0;   /* free words read zero (ring.h) */
     ring->mask = capacity - 1;
     ring->pending_drops = 0;
     ring->dropped_total = 0;

@@ -27,10 +27,13 @@
  * that slips in between a nested drop and its drop record is recorded before it.) With
  * recording off no writer comes, so switching it off, the drain (once per drain, in the
  * room it freed) and trace_ring_record_drops write the count themselves.
- * The reader runs only in task context, never inside a writer, so every record below
- * head is complete when it reads it. (The flush at a panic is the exception, and best
- * effort: a panic inside an interrupt that stopped a writer between its compare-and-swap
- * and its store streams that one record unfinished.) Interrupts are never disabled here.
+ * The reader normally runs in task context, never inside a writer, so every record
+ * below head is complete when it reads it. Two readers run inside one: GDB's `monitor
+ * trace` at a stop, and the flush at a panic. So a record's header is stored last, the
+ * drain zeroes the words it has copied out, and a zero header tells it that the record
+ * there is still being written: it stops, and takes it (and the ones after it) at a
+ * later drain, once the writer has finished. (At a panic that writer never finishes, so
+ * the flush ends there.) Interrupts are never disabled here.
  *
  * Ticks: a header holds 16 bits of tick, enough while recording is on and nothing is lost
  * (the timer records every tick). A `drop` record (the loss may have lasted any number of
@@ -77,7 +80,7 @@ struct trace_ring {
     (((uint32_t)(head) & 0xff) | (uint32_t)(id) << 8 | (uint32_t)(tick) << 16)
 
 /* Set up `ring` (defined by TRACE_RING_DEFINE with `capacity`, a power of two >= 16),
- * recording off. Cannot fail. */
+ * empty and zeroed, recording off. Cannot fail. */
 void trace_ring_init(struct trace_ring *ring, uint32_t capacity,
                      const volatile uint64_t *clock);
 
@@ -101,15 +104,20 @@ void trace_ring_record_drops(struct trace_ring *ring);
 /* Reader: `tail` has moved on; reopen the gate for writers. */
 void trace_ring_release(struct trace_ring *ring, uint64_t tail);
 
-/* Copy the record that starts at word `head` in. */
+/* Copy the record that starts at word `head` in: the payload first, the header last.
+ * The header word (never 0: ids start at 1) is what makes a record readable, since the
+ * words a writer reserves are zero until it stores them: the ring starts zeroed and
+ * the drain zeroes every word it has copied out. A drain that runs inside a writer
+ * (GDB's `monitor trace` at a stop) so meets a zero header, and waits for that record. */
 static inline void trace_ring_store(struct trace_ring *ring, uint64_t head, unsigned id,
                                     uint32_t tick, const void *payload, uint32_t words)
 {
     uint32_t *at = &ring->words[head & ring->mask];
-    at[0] = TRACE_RECORD_HEADER(head, id, tick);
-    TRACE_RING_NEST_POINT(1);                     /* nested emit mid-record */
     if (words > 1)
         __builtin_memcpy(&at[1], payload, 4 * (words - 1));
+    TRACE_RING_NEST_POINT(1);                     /* nested emit mid-record */
+    barrier();                                    /* the payload before the header */
+    WRITE_ONCE(at[0], TRACE_RECORD_HEADER(head, id, tick));
 }
 
 /* Record one event (`bytes` of payload, a multiple of 4). IRQ-safe, reentrant,

@@ -1,7 +1,8 @@
 /*
  * stream.c - the drain: ring records -> framed byte stream (stream.h). It reads the ring
- * from tail to head, copies each whole record out, then releases the words to writers,
- * so they are never reused before they are copied. It records no events of its own; it
+ * from tail to head, copies each whole record out, zeroes its words and then releases
+ * them to writers, so they are never reused before they are copied; it stops early at a
+ * record whose writer has not finished (a zero header: ring.h). It records no events of its own; it
  * only writes the ring's pending drop count, once per drain, while recording is off and
  * no writer comes to write it.
  * The full tick of each record (kept for `trace tail` and the sync frames) is the last
@@ -88,19 +89,26 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
     if (!s->header_sent)
         send_header(s, ring);
     while (tail != head && n < max_records) {
-        const uint32_t *at = &ring->words[tail & ring->mask];
+        uint32_t *at = &ring->words[tail & ring->mask];
         uint32_t record[TRACE_MAX_RECORD_WORDS];
-        record[0] = at[0];
+        record[0] = READ_ONCE(at[0]);
+        if (record[0] == 0)
+            break;                              /* reserved, not yet written (ring.h) */
+        barrier();                              /* the header before the payload */
         int payload = trace_payload_words((record[0] >> 8) & 0xff);
         if (payload < 0 || (record[0] & 0xff) != (tail & 0xff) ||
             (uint64_t)payload + 1 > head - tail) {
-            /* Cannot happen unless memory was overwritten: skip what is there. */
+            /* Cannot happen unless memory was overwritten: skip what is there, and
+             * zero it, as free words must be (ring.h). */
             s->corrupt += head - tail;
-            tail = head;
+            for (; tail != head; tail++)
+                ring->words[tail & ring->mask] = 0;
             break;
         }
         for (int i = 1; i <= payload; i++)
             record[i] = at[i];
+        for (int i = 0; i <= payload; i++)
+            at[i] = 0;                          /* free words read zero (ring.h) */
         if (s->since_sync >= TRACE_SYNC_INTERVAL)
             send_sync(s, tail);
         tail += 1 + (uint32_t)payload;

@@ -33,12 +33,19 @@ static void sink(const void *bytes, size_t len, void *ctx)
 static int nest_at = -1;
 static uint32_t nest_value;
 static bool nest_ticks;                       /* the nested emitter is the timer: tick++ */
+static bool nest_drains;                      /* instead, the drain runs there (a stop) */
+
+static void drain_all(void);
 
 static void nest_point(int where)
 {
     if (where != nest_at)
         return;
     nest_at = -1;                             /* once: the nested emit must not nest */
+    if (nest_drains) {
+        drain_all();
+        return;
+    }
     if (nest_ticks)
         clock_ticks++;
     const struct trace_mark m = { .value = nest_value };
@@ -55,6 +62,7 @@ static void setup(uint32_t capacity)
     out_len = 0;
     nest_at = -1;
     nest_ticks = false;
+    nest_drains = false;
 }
 
 static void mark(uint32_t value)
@@ -253,6 +261,44 @@ TEST(nested_emit_mid_record)
     CHECK_EQ(record_count, 2);
     CHECK_EQ(records[0].payload[0], 1);
     CHECK_EQ(records[1].payload[0], 2);
+}
+
+/* Regression: GDB's `monitor trace N` drains the ring wherever GDB stopped the kernel,
+ * which may be inside a writer: stepping into any TRACE() stops at trace_ring_store,
+ * after the compare-and-swap. The drain streamed the reserved words as they were (a
+ * stale record from the ring's last lap passes the position check, since the capacity
+ * is a multiple of 256) and released them, so the writer's record was lost and the
+ * stream's framing broken. A drain that meets a record not yet written stops there;
+ * the next drain, once the writer has finished, takes it and the ones after it. */
+TEST(a_drain_inside_a_writer_waits_for_its_record)
+{
+    setup(64);
+    for (uint32_t i = 0; i < 100; i++) {          /* several laps: stale records behind */
+        mark(0xdead0000 + i);
+        drain_all();
+    }
+    size_t before = 100;
+    nest_drains = true;                           /* stopped between payload and header */
+    nest_at = 1;
+    mark(1);
+    mark(2);
+    drain_all();
+    uint64_t head = ring.head;                    /* stopped right after the reservation */
+    ring.head = head + 2;
+    mark(3);                                      /* an interrupt's record, after it */
+    drain_all();                                  /* the monitor, while stopped */
+    trace_ring_store(&ring, head, TRACE_ID_mark, 0, &(struct trace_mark){ .value = 4 }, 2);
+    mark(5);                                      /* resumed */
+    drain_all();
+    parse();
+    CHECK_EQ(stream.corrupt, 0);
+    CHECK_EQ(record_count, before + 5);
+    const uint32_t want[] = { 1, 2, 4, 3, 5 };
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        CHECK_EQ(records[before + i].id, TRACE_ID_mark);
+        CHECK_EQ(records[before + i].payload[0], want[i]);
+    }
+    CHECK_EQ(trace_ring_used(&ring), 0);
 }
 
 /* The tick advances inside the window (the timer interrupt is the nested emitter):
