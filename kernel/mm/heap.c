@@ -15,6 +15,24 @@
 
 static struct heap kernel_heap;
 
+/* True while a call below changes kernel_heap (kmalloc_updating). Only a debugger stop
+ * inside one can observe it (IRQs are off across the whole call); the compiler barriers
+ * keep every heap write between the two stores. Who may touch: these functions, IRQs
+ * off. */
+static bool heap_updating;
+
+static void update_begin(void)
+{
+    heap_updating = true;
+    barrier();
+}
+
+static void update_end(void)
+{
+    barrier();
+    heap_updating = false;
+}
+
 static int frames_commit(void *ctx, uintptr_t virt, size_t len)
 {
     (void)ctx;
@@ -37,7 +55,9 @@ void kmalloc_init(void)
 void *kmalloc(size_t size)
 {
     uint64_t rflags = cpu_irq_save();
+    update_begin();
     void *p = heap_alloc(&kernel_heap, size);
+    update_end();
     cpu_irq_restore(rflags);
     return p;
 }
@@ -45,7 +65,9 @@ void *kmalloc(size_t size)
 void *kmalloc_aligned(size_t size, size_t align)
 {
     uint64_t rflags = cpu_irq_save();
+    update_begin();
     void *p = heap_alloc_aligned(&kernel_heap, size, align);
+    update_end();
     cpu_irq_restore(rflags);
     return p;
 }
@@ -53,7 +75,9 @@ void *kmalloc_aligned(size_t size, size_t align)
 void *kcalloc(size_t count, size_t size)
 {
     uint64_t rflags = cpu_irq_save();
+    update_begin();
     void *p = heap_calloc(&kernel_heap, count, size);
+    update_end();
     cpu_irq_restore(rflags);
     return p;
 }
@@ -61,7 +85,9 @@ void *kcalloc(size_t count, size_t size)
 __noinline void *krealloc(void *ptr, size_t size)
 {
     uint64_t rflags = cpu_irq_save();
+    update_begin();
     void *p = heap_realloc(&kernel_heap, ptr, size, __builtin_return_address(0));
+    update_end();
     cpu_irq_restore(rflags);
     return p;
 }
@@ -69,7 +95,9 @@ __noinline void *krealloc(void *ptr, size_t size)
 __noinline void kfree(void *ptr)
 {
     uint64_t rflags = cpu_irq_save();
+    update_begin();
     heap_free(&kernel_heap, ptr, __builtin_return_address(0));
+    update_end();
     cpu_irq_restore(rflags);
 }
 
@@ -84,8 +112,15 @@ size_t kmalloc_usable_size(const void *ptr)
 void kmalloc_trim(void)
 {
     uint64_t rflags = cpu_irq_save();
+    update_begin();
     heap_trim(&kernel_heap);
+    update_end();
     cpu_irq_restore(rflags);
+}
+
+bool kmalloc_updating(void)
+{
+    return READ_ONCE(heap_updating);
 }
 
 void kmalloc_stats(struct heap_stats *out)

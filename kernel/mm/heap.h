@@ -42,6 +42,13 @@ size_t kmalloc_usable_size(const void *ptr);
 /* Return every page the heap can spare to the frame allocator. Cannot fail. */
 void kmalloc_trim(void);
 
+/* True while kmalloc, kmalloc_aligned, kcalloc, krealloc, kfree or kmalloc_trim is
+ * changing the heap. Code that runs normally never sees it true: each holds IRQs off on
+ * the one CPU, so nothing else runs between its first and last write. Only code run at
+ * a debugger's stop inside one does (GDB's `monitor mem`, which must not then read the
+ * heap: its lists and counts may be half-updated). IRQ-safe; cannot fail. */
+bool kmalloc_updating(void);
+
 /* heap_stats on the kernel heap. Cannot fail; O(slab pages). */
 void kmalloc_stats(struct heap_stats *out);
 

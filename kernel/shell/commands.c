@@ -410,6 +410,13 @@ void shell_monitor(const char *command)
         kprintf("usage: monitor %s\n", m->usage);
     } else if (strcmp(m->name, "help") == 0) {
         monitor_list();
+    } else if (strcmp(m->name, "mem") == 0 && kmalloc_updating()) {
+        /* GDB may stop the kernel inside kmalloc or kfree (a breakpoint, a step; not
+         * Ctrl-C, the heap runs with IRQs off), where the heap's lists and counts are
+         * half-updated: reading them printed a largest free block of 2^64 - 8 bytes.
+         * The shell's own `mem` runs in a task and can never land there. */
+        kprintf("monitor mem: the kernel stopped inside the heap (kmalloc); continue past "
+                "it and ask again\n");
     } else if (strcmp(m->name, "trace") == 0) {
         uint64_t n;
         char *tail[] = { "trace", "tail", args.argv[1], NULL };

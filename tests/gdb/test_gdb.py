@@ -394,6 +394,38 @@ def test_a_hardware_breakpoint_in_a_user_program():
         kernel.expect_exact(PROMPT)
 
 
+
+def test_monitor_mem_stopped_inside_a_heap_update_refuses_and_the_kernel_goes_on():
+    """A watchpoint on TLSF's first-level bitmap stops `hello`'s kcalloc in put(), after
+    that bitmap's write and before the second-level one: `monitor mem` used to read the
+    half-updated lists and print a largest free block of 2^64 - 8 bytes. It refuses
+    now; after `continue` the program runs and the shell's `mem` adds up."""
+    with attached_at_the_prompt() as (kernel, gdb):
+        interrupt(gdb)
+        gdb_says(gdb, "watch kernel_heap.tlsf.fl_bitmap", "Hardware watchpoint 1")
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("hello\r")
+        gdb.expect(r"Hardware watchpoint 1: kernel_heap.tlsf.fl_bitmap")
+        gdb_says(gdb, "bt", r"in kcalloc \(")
+        gdb_says(gdb, "monitor mem", r"(monitor mem: the kernel stopped inside the heap "
+                                     r"\(kmalloc\); continue past it and ask again|"
+                                     r"largest free block \d+ bytes)")
+        assert gdb.match.group(0).startswith("monitor mem: the kernel stopped"), gdb.match.group(0)
+        gdb_says(gdb, "delete", "")
+        gdb_says(gdb, "monitor tasks", r"shell +running")     # the other monitors still answer
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.expect_exact("Hello from user space!")
+        kernel.expect_exact(PROMPT)
+        interrupt(gdb)
+        gdb_says(gdb, "monitor mem", r"largest free block (\d+) bytes")
+        assert int(gdb.match.group(1)) < 1 << 30, gdb.match.group(0)   # out of the heap
+        gdb_says(gdb, "continue", "Continuing")
+        kernel.send("mem\r")
+        kernel.expect(r"largest free block (\d+) bytes")
+        assert int(kernel.match.group(1)) < 1 << 30, kernel.match.group(0)
+        kernel.expect_exact(PROMPT)
+
+
 SELECTORS = ("python print('selectors', [hex(int(gdb.parse_and_eval('$' + r)))"
              " for r in ('ds', 'es', 'fs', 'gs')])")
 
