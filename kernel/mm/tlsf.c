@@ -604,15 +604,20 @@ void tlsf_trim(struct tlsf *t, size_t keep)
     t->top = new_top;
 }
 
+/* Read-only, and safe on an index caught half-updated (a debugger stop inside an insert
+ * or remove): a first-level bit without its second-level bits, or a bit whose list is
+ * still empty, gives 0 rather than clz(0) (undefined) or 0 - TLSF_OVERHEAD. */
 size_t tlsf_largest_free(const struct tlsf *t)
 {
     if (!t->fl_bitmap)
         return 0;
     unsigned fl = 31 - (unsigned)__builtin_clz(t->fl_bitmap);
+    if (!t->sl_bitmap[fl])
+        return 0;
     unsigned sl = 31 - (unsigned)__builtin_clz(t->sl_bitmap[fl]);
     size_t largest = 0;
     for (const struct tlsf_block *b = t->lists[fl][sl]; b; b = b->next_free)
         if (size_of(b) > largest)
             largest = size_of(b);
-    return largest - TLSF_OVERHEAD;
+    return largest > TLSF_OVERHEAD ? largest - TLSF_OVERHEAD : 0;
 }

@@ -214,6 +214,19 @@ TEST(a_corrupted_slab_free_list_takes_the_slab_out_of_use)
     check_heap();
 }
 
+TEST(largest_free_of_a_half_updated_index_is_zero_not_garbage)
+{
+    /* What `monitor mem` could read at a GDB stop inside a TLSF insert: the first-level
+     * bit set before the second-level one, then both set before the list head. It used
+     * to compute clz(0) and then 0 - TLSF_OVERHEAD (18446744073709551608 bytes). */
+    static struct tlsf t;
+    memset(&t, 0, sizeof(t));
+    t.fl_bitmap = 1u << 3;
+    CHECK(tlsf_largest_free(&t) == 0);
+    t.sl_bitmap[3] = 1u << 2;
+    CHECK(tlsf_largest_free(&t) == 0);
+}
+
 TEST(realloc_keeps_contents_and_grows_in_place_when_it_can)
 {
     fresh_heap();
