@@ -55,7 +55,7 @@ def socket_spec(chardev_id, where):
 
 def command(image, boot="kernel", display="none", cmdline="", console_log=None,
             deterministic=False, monitor=None, trace_out=None, modules=(), gdb_port=None,
-            qemu_gdb_port=None, extra=()):
+            qemu_gdb_port=None, extra=(), com1=True):
     """Return the argv that boots `image` (an ELF for boot="kernel", an ISO for "iso").
 
     monitor: a Unix socket path for the QEMU monitor (display "none" only).
@@ -63,7 +63,11 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
     modules: files passed as multiboot modules (-kernel only), e.g. a replay log; the
              user programs' initrd.tar next to `image`, if there is one, comes last.
     gdb_port: COM3 (the kernel's GDB stub) as a TCP server on this local port.
-    qemu_gdb_port: QEMU's own gdbserver on this port, CPU stopped at reset (-S)."""
+    qemu_gdb_port: QEMU's own gdbserver on this port, CPU stopped at reset (-S).
+    com1: False leaves the machine without COM1 (display "none", no console_log): the
+          kernel reports on VGA alone; COM2 and COM3 stay where they are."""
+    if not com1 and (display != "none" or console_log):
+        raise ValueError("a machine without COM1 has display \"none\" and no console log")
     argv = [QEMU, "-machine", "pc", "-m", MEMORY, "-accel", "tcg", "-no-reboot"]
     argv += DEBUG_EXIT
     if boot == "kernel":
@@ -97,7 +101,10 @@ def command(image, boot="kernel", display="none", cmdline="", console_log=None,
     elif display == "none":
         argv += ["-display", "none", "-monitor",
                  "unix:%s,server=on,wait=off" % monitor if monitor else "none"]
-        argv += ["-serial", "file:%s" % console_log if console_log else "stdio"]
+        if com1:
+            argv += ["-serial", "file:%s" % console_log if console_log else "stdio"]
+        else:
+            argv += ["-serial", "none"]            # no COM1; the next -serial is still COM2
     else:
         raise ValueError("unknown display %r" % display)
 
