@@ -1,8 +1,9 @@
 """A kernel running in QEMU with its console (COM1) on a pseudo-terminal that pexpect
 reads, typed at as a user would: bytes on the serial console, or key presses on the PS/2
 keyboard through QEMU's monitor (`sendkey`). tests/boot/test_shell.py and test_programs.py
-boot, type and read through it alone. A session is ready once the shell's first prompt has
-come; used as a `with` block, it stops QEMU (and `make`) on the way out, whatever happened."""
+boot, type and read through it alone, as does test_boot.py's `make run-serial` test. A
+session is ready once the shell's first prompt has come; used as a `with` block, it stops
+QEMU (and `make`) on the way out, whatever happened."""
 import os
 import shutil
 import socket

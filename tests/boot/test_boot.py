@@ -15,6 +15,7 @@ import pytest
 import qemu
 import trace as tracetool
 from conftest import BUILD, ROOT
+from console_session import make_run_serial
 from live import PROMPT
 
 KERNEL = os.path.join(BUILD, "lockstep.elf")
@@ -142,20 +143,11 @@ def test_vga_console_shows_the_same_boot(booted):
 
 
 def test_make_run_serial_in_a_terminal():
-    child = pexpect.spawn("make", ["-s", "run-serial"], cwd=ROOT, timeout=120,
-                          encoding="utf-8", dimensions=(40, 120))
-    try:
-        child.expect(r"\] STI ")
-        child.expect(BANNER)
-        child.expect(PROMPT)
-        child.send("hi\r")
-        child.expect("hi")
-        child.expect(PROMPT)
-        child.sendcontrol("a")
-        child.send("x")
-        child.expect(pexpect.EOF, timeout=20)
-    finally:
-        child.close(force=True)
+    with make_run_serial() as s:                    # ready at the prompt; Ctrl-A x quits
+        boot = s.output()
+        sti = boot.find("] STI ")
+        assert sti >= 0 and BANNER in boot[sti:], boot
+        assert "hi" in s.run("hi")
     log = open(os.path.join(BUILD, "console.log"), encoding="utf-8", errors="replace").read()
     assert BANNER in log, "COM1 was not mirrored to build/console.log"
 
