@@ -138,6 +138,12 @@ KTEST_OBJS := \
 KTEST_OBJS += tools/bench/kbench_trace.o
 KTEST_OBJS := $(addprefix $(BUILD)/,$(KTEST_OBJS))
 
+# Every header and X-macro table a host program (unit test, benchmark, fuzz target) may
+# include. Each is compiled and linked from several sources in one compiler call, whose
+# -MMD file would list only the last source's headers: each depends on them all instead.
+HOST_HEADERS := $(wildcard tests/unit/*.h tests/*.h kernel/*/*.h kernel/*/*.def \
+	kernel/arch/x86_64/*.h trace/*.h trace/*.def debug/gdbstub/*.h)
+
 # ---- host unit tests (AddressSanitizer + UBSan): test name -> kernel sources it tests ----
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -Itests/unit
@@ -182,7 +188,7 @@ BENCH_SRC_executor_cycle_untraced := $(BENCH_SRC_executor_cycle)
 
 # The same cycle with every TRACE compiled out: the executor's own share.
 $(BUILD)/bench/executor_cycle_untraced: tools/bench/executor_cycle.c $(BENCH_SRC_executor_cycle) \
-		$(wildcard kernel/*/*.h kernel/arch/x86_64/*.h trace/*.h)
+		$(HOST_HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -DTRACE_COMPILED_OUT -o $@ $(filter %.c,$^)
@@ -267,14 +273,12 @@ endef
 $(eval $(call make_iso,lockstep,))
 $(eval $(call make_iso,ktest,ktest))
 
-$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h kernel/*/*.h kernel/*/*.def \
-		kernel/arch/x86_64/*.h trace/*.h trace/*.def debug/gdbstub/*.h) $$(UNIT_SRC_$$*)
+$(BUILD)/unit/%: tests/unit/%.c $(HOST_HEADERS) $$(UNIT_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRC_$*)
 
-$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*) $(wildcard kernel/*/*.h kernel/arch/x86_64/*.h \
-		trace/*.h)
+$(BUILD)/bench/%: tools/bench/%.c $$(BENCH_SRC_$$*) $(HOST_HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_SRC_$*)
@@ -463,8 +467,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: deps $(FUZZ_BINS)
 	$(PYTHON) tools/fuzz.py --build $(BUILD) run --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard kernel/*/*.h kernel/*/*.def \
-		kernel/arch/x86_64/*.h trace/*.h debug/gdbstub/*.h) $$(FUZZ_SRC_$$*)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HOST_HEADERS) $$(FUZZ_SRC_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
