@@ -32,6 +32,7 @@ import time
 
 import qemu
 from conftest import BUILD, ROOT
+from fuzz import checksum_frame                          # $payload#cc, as GDB frames it
 from live import PROMPT
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "gdb"))
@@ -63,10 +64,6 @@ def console_flood(seed, size):
     """Random bytes without CR or LF: nothing typed is ever run."""
     data = random.Random(seed).randbytes(size)
     return data.replace(b"\r", b"").replace(b"\n", b"")
-
-
-def checksum(payload):
-    return b"%02x" % (sum(payload) & 0xff)
 
 
 class Console:
@@ -165,7 +162,7 @@ class Stub:
     def packet(self, payload, timeout=REPLY_TIMEOUT):
         """Send one packet; return the payload of the next packet that comes back."""
         seen = len(self.packets)
-        self.sock.sendall(b"$" + payload + b"#" + checksum(payload))
+        self.sock.sendall(checksum_frame(payload))
         return self.wait_packet(seen, timeout)
 
     def wait_packet(self, seen, timeout=REPLY_TIMEOUT):
