@@ -57,6 +57,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keys as keysfile                      # noqa: E402
 import qemu                                  # noqa: E402
 from live import PROMPT                      # noqa: E402  the shell's prompt
+import replay                                # noqa: E402
 import timeline                              # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -139,10 +140,10 @@ def ktest_lines(name):
     return clean(text)
 
 
-# Seconds for replay.py's diverge report: more than its own 120 for QEMU, so that a
+# Seconds for replay.py's diverge report: more than its own limit for QEMU, so that a
 # hung kernel is reported by replay.py (with its last console line), and this only
 # catches a replay.py that hangs itself.
-DIVERGE_TIMEOUT = 180
+DIVERGE_TIMEOUT = replay.TIMEOUT + 60
 
 
 def diverge_lines(case):
