@@ -2,7 +2,9 @@
 `make run-serial` (GRUB, the initrd as a multiboot2 module) runs every program in the
 initrd, each misbehaving one is contained with its report, `spin` is killed by Ctrl+C
 while the timer keeps preempting it, and no frame leaks. A second boot (QEMU's direct
-loader, the PS/2 keyboard through the monitor) kills `spin` with Ctrl+C on the keyboard."""
+loader, the PS/2 keyboard through the monitor) kills `spin` with Ctrl+C on the keyboard.
+Two more sessions of `make run-serial`: lines typed while a program runs reach the shell
+afterwards (but for those Ctrl+C drops), and bad number arguments are refused."""
 import re
 import time
 
