@@ -401,10 +401,13 @@ def initrd_seeds():
             out = os.path.join(tmp, "out.tar")
             entries = names or sorted({n.split("/")[0] for n, _ in files} |
                                       {n for n, _ in links})
+            # pax headers would carry the files' atime and ctime: the seed would change
+            # at every `fuzz.py seed`.
+            pax = ["--pax-option=delete=atime,delete=ctime"] if format == "pax" else []
             subprocess.run(["tar", "--create", "--file=" + out, "--format=" + format,
                             "--blocking-factor=1", "--owner=0", "--group=0",
                             "--numeric-owner", "--mtime=@0", "--sort=name",
-                            "--mode=a=rX,u+w", "-C", tmp] + entries, check=True)
+                            "--mode=a=rX,u+w"] + pax + ["-C", tmp] + entries, check=True)
             with open(out, "rb") as f:
                 return f.read()
 
