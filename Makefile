@@ -184,7 +184,6 @@ BENCH_SRC_heap := kernel/mm/heap_core.c kernel/mm/heap_check.c kernel/mm/tlsf.c 
 	kernel/arch/x86_64/paging.c kernel/lib/kprintf.c kernel/lib/format.c kernel/lib/ksyms.c
 BENCH_SRC_trace_emit := trace/ring.c trace/stream.c trace/table.c
 BENCH_SRC_executor_cycle := kernel/async/executor.c trace/ring.c trace/stream.c trace/table.c
-BENCH_SRC_executor_cycle_untraced := $(BENCH_SRC_executor_cycle)
 
 # The same cycle with every TRACE compiled out: the executor's own share.
 $(BUILD)/bench/executor_cycle_untraced: tools/bench/executor_cycle.c $(BENCH_SRC_executor_cycle) \
