@@ -6,10 +6,12 @@
  * frame is reported on the console with the caller's address and refused.
  * Pure logic: the bitmap is reached through a callback, so host tests run it on fake
  * memory maps. Not IRQ-safe by itself: callers serialise. In the kernel, vmm.c makes
- * every call after boot (the heap takes its frames through vmm) and holds IRQs off
- * around each, so frames may be taken and given back from IRQ handlers too; the boot
- * code calls it before interrupts are on. The in-kernel tests that call it directly
- * rely on no IRQ handler allocating while they run.
+ * every call that takes or gives back frames after boot (the heap takes its frames
+ * through vmm) and holds IRQs off around each, so frames may be taken and given back
+ * from IRQ handlers too; the one other caller after boot, kmalloc_print_stats, reads
+ * pmm_stats with IRQs off as well, and the boot code calls it before interrupts are on.
+ * The in-kernel tests that call it directly rely on no IRQ handler allocating while
+ * they run.
  */
 #ifndef LOCKSTEP_MM_FRAME_H
 #define LOCKSTEP_MM_FRAME_H

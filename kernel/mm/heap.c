@@ -16,21 +16,27 @@
 static struct heap kernel_heap;
 
 /* True while a call below changes kernel_heap (kmalloc_updating). Only a debugger stop
- * inside one can observe it (IRQs are off across the whole call); the compiler barriers
- * keep every heap write between the two stores. Who may touch: these functions, IRQs
- * off. */
+ * inside one can observe it: update_begin sets it after turning IRQs off and update_end
+ * clears it before turning them back on, so nothing else runs while it is set. The
+ * compiler barriers keep every heap write between the two stores. Who may touch:
+ * update_begin and update_end. */
 static bool heap_updating;
 
-static void update_begin(void)
+/* IRQs off and heap_updating set, around every call that changes the heap; returns the
+ * flags for update_end. */
+static uint64_t update_begin(void)
 {
+    uint64_t rflags = cpu_irq_save();
     heap_updating = true;
     barrier();
+    return rflags;
 }
 
-static void update_end(void)
+static void update_end(uint64_t rflags)
 {
     barrier();
     heap_updating = false;
+    cpu_irq_restore(rflags);
 }
 
 static int frames_commit(void *ctx, uintptr_t virt, size_t len)
@@ -54,51 +60,41 @@ void kmalloc_init(void)
 
 void *kmalloc(size_t size)
 {
-    uint64_t rflags = cpu_irq_save();
-    update_begin();
+    uint64_t rflags = update_begin();
     void *p = heap_alloc(&kernel_heap, size);
-    update_end();
-    cpu_irq_restore(rflags);
+    update_end(rflags);
     return p;
 }
 
 void *kmalloc_aligned(size_t size, size_t align)
 {
-    uint64_t rflags = cpu_irq_save();
-    update_begin();
+    uint64_t rflags = update_begin();
     void *p = heap_alloc_aligned(&kernel_heap, size, align);
-    update_end();
-    cpu_irq_restore(rflags);
+    update_end(rflags);
     return p;
 }
 
 void *kcalloc(size_t count, size_t size)
 {
-    uint64_t rflags = cpu_irq_save();
-    update_begin();
+    uint64_t rflags = update_begin();
     void *p = heap_calloc(&kernel_heap, count, size);
-    update_end();
-    cpu_irq_restore(rflags);
+    update_end(rflags);
     return p;
 }
 
 __noinline void *krealloc(void *ptr, size_t size)
 {
-    uint64_t rflags = cpu_irq_save();
-    update_begin();
+    uint64_t rflags = update_begin();
     void *p = heap_realloc(&kernel_heap, ptr, size, __builtin_return_address(0));
-    update_end();
-    cpu_irq_restore(rflags);
+    update_end(rflags);
     return p;
 }
 
 __noinline void kfree(void *ptr)
 {
-    uint64_t rflags = cpu_irq_save();
-    update_begin();
+    uint64_t rflags = update_begin();
     heap_free(&kernel_heap, ptr, __builtin_return_address(0));
-    update_end();
-    cpu_irq_restore(rflags);
+    update_end(rflags);
 }
 
 size_t kmalloc_usable_size(const void *ptr)
@@ -111,11 +107,9 @@ size_t kmalloc_usable_size(const void *ptr)
 
 void kmalloc_trim(void)
 {
-    uint64_t rflags = cpu_irq_save();
-    update_begin();
+    uint64_t rflags = update_begin();
     heap_trim(&kernel_heap);
-    update_end();
-    cpu_irq_restore(rflags);
+    update_end(rflags);
 }
 
 bool kmalloc_updating(void)

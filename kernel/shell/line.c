@@ -233,9 +233,7 @@ enum line_result line_feed(struct line_editor *e, enum line_key key, char c)
         out(e, "\n");
         memcpy(e->done, e->buf, e->len + 1);
         line_history_add(e, e->done);
-        e->len = e->cursor = 0;
-        e->buf[0] = '\0';
-        e->browse = 0;
+        clear_line(e);
         return LINE_DONE;
     case LINE_KEY_NONE:
         break;

@@ -2,7 +2,8 @@
  * programs.c - the shell's commands for user programs (rows of commands.c's table):
  * `ls` and `cat` over the initrd, `run PROG [ARGS...]` (also just `PROG`), and
  * `syscalls`, which prints the syscall table. A program runs in the foreground: the
- * shell waits for it (shell.c) and passes it typed lines; Ctrl+C kills it.
+ * shell waits for it (shell.c), queues typed lines where its read(0) finds them
+ * (terminal.h) and runs what it leaves unread; Ctrl+C kills it.
  */
 #include "commands.h"
 #include "elf.h"

@@ -9,7 +9,6 @@
 #include "executor.h"
 #include "kprintf.h"
 #include "process.h"
-#include "string.h"
 #include "terminal.h"
 
 #define WRITE_CHUNK  256               /* bytes copied in and written per step */

@@ -23,7 +23,6 @@ static void check_image(const struct elf_image *image, size_t size)
         FUZZ_CHECK(s->filesz == 0 || (s->offset <= size && s->filesz <= size - s->offset));
         FUZZ_CHECK(s->vaddr >= USER_BASE && s->vaddr < USER_SEGMENTS_END);
         FUZZ_CHECK(s->memsz <= USER_SEGMENTS_END - s->vaddr);
-        FUZZ_CHECK(USER_SEGMENTS_END == USER_STACK_TOP - USER_STACK_SIZE - PAGE);
         FUZZ_CHECK((s->flags & ~(uint32_t)(ELF_SEGMENT_READ | ELF_SEGMENT_WRITE |
                                            ELF_SEGMENT_EXEC)) == 0);
         FUZZ_CHECK(!((s->flags & ELF_SEGMENT_WRITE) && (s->flags & ELF_SEGMENT_EXEC)));

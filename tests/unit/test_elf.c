@@ -409,6 +409,20 @@ TEST(segment_bytes_outside_the_file_are_refused)
     check_segment(3, 0x403010, 0x2000, UINT64_MAX, 0, R | W);
 }
 
+/* PT_LOAD segment 3 of the valid file moved to each (vaddr, memsz) of `bad`, with one
+ * file byte: refused, saying `reason`. */
+static void check_segment_3_refused(const uint64_t (*bad)[2], size_t count,
+                                    const char *reason)
+{
+    for (size_t i = 0; i < count; i++) {
+        build_valid();
+        put64(phdr(3) + PH_VADDR, bad[i][0]);
+        put64(phdr(3) + PH_MEMSZ, bad[i][1]);
+        put64(phdr(3) + PH_FILESZ, 1);
+        CHECK_REFUSED(parse(), reason);
+    }
+}
+
 TEST(segments_outside_user_space_are_refused)
 {
     const char *below = "PT_LOAD segment 0: starts below user space (p_vaddr < USER_BASE, "
@@ -429,13 +443,7 @@ TEST(segments_outside_user_space_are_refused)
         { 0x403000, UINT64_MAX },                        /* memsz wraps */
         { 0x403000, USER_END - 0x403000 + 1 },
     };
-    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-        build_valid();
-        put64(phdr(3) + PH_VADDR, bad[i][0]);
-        put64(phdr(3) + PH_MEMSZ, bad[i][1]);
-        put64(phdr(3) + PH_FILESZ, 1);
-        CHECK_REFUSED(parse(), past);
-    }
+    check_segment_3_refused(bad, ARRAY_SIZE(bad), past);
 }
 
 /* Regression (review): `ls` checked segments against USER_END and the loader against the
@@ -453,13 +461,7 @@ TEST(a_segment_in_the_user_stack_or_its_guard_page_is_refused_saying_so)
         { USER_END - 0x2000, 0x2000 },                   /* ending at USER_END */
         { 0x403000, SEGMENTS_END - 0x403000 + 1 },
     };
-    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-        build_valid();
-        put64(phdr(3) + PH_VADDR, bad[i][0]);
-        put64(phdr(3) + PH_MEMSZ, bad[i][1]);
-        put64(phdr(3) + PH_FILESZ, 1);
-        CHECK_REFUSED(parse(), stack);
-    }
+    check_segment_3_refused(bad, ARRAY_SIZE(bad), stack);
 
     build_valid();                         /* ending exactly at the guard page is fine */
     put64(phdr(3) + PH_VADDR, SEGMENTS_END - 0x2000);
