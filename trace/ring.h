@@ -42,8 +42,9 @@
  *
  * SMP: this ring is per CPU. With more CPUs each would own one ring (written only by
  * its own CPU, nesting as here) and the reader would merge them by tick, as Linux ftrace
- * does with its per-CPU buffers; a reader on another CPU would also need a commit count
- * so that it never reads a reserved but unwritten record.
+ * does with its per-CPU buffers. A reader on another CPU would need no commit count (a
+ * zero header already marks a reserved but unwritten record), but CPU barriers where
+ * barrier() now orders only the compiler: the header's store and load, and tail's.
  */
 #ifndef LOCKSTEP_TRACE_RING_H
 #define LOCKSTEP_TRACE_RING_H

@@ -105,10 +105,11 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
                 ring->words[tail & ring->mask] = 0;
             break;
         }
-        for (int i = 1; i <= payload; i++)
+        at[0] = 0;                              /* free words read zero (ring.h) */
+        for (int i = 1; i <= payload; i++) {
             record[i] = at[i];
-        for (int i = 0; i <= payload; i++)
-            at[i] = 0;                          /* free words read zero (ring.h) */
+            at[i] = 0;
+        }
         if (s->since_sync >= TRACE_SYNC_INTERVAL)
             send_sync(s, tail);
         tail += 1 + (uint32_t)payload;

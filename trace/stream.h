@@ -95,7 +95,8 @@ void trace_stream_init(struct trace_stream *stream,
 int trace_stream_set_mode(struct trace_stream *stream, unsigned mode);
 
 /* Move up to `max_records` records from `ring` to the stream's writer, framing them.
- * Reader context only (one reader; never inside an emit). Returns records written. */
+ * One reader at a time; it may run inside an emit (ring.h), and then stops at the
+ * record not yet written, for a later drain to take. Returns records written. */
 size_t trace_stream_drain(struct trace_stream *stream, struct trace_ring *ring,
                           size_t max_records);
 

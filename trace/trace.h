@@ -111,9 +111,11 @@ void trace_set_mode(enum trace_run_mode mode);
 void trace_set_enabled(bool enabled);
 
 /* Move recorded events to the backend, in order, framed as docs/trace-format.md says.
- * Task context only (never from an IRQ handler): it produces no events itself (with
- * recording off, it writes a pending drop count into the room it frees: ring.h).
- * Returns the number of records written. Never blocks beyond the backend's writes. */
+ * Task context, never an IRQ handler; the two exceptions, GDB's `monitor trace` at a
+ * stop and the flush at a panic, may run inside a writer, whose record a later drain
+ * takes (ring.h). It produces no events itself (with recording off, it writes a pending
+ * drop count into the room it frees: ring.h). Re-entered, it returns 0. Returns the
+ * number of records written. Never blocks beyond the backend's writes. */
 size_t trace_drain(void);
 
 /* End of a run (test exit, panic, reboot): drain all and record any pending drop count,
