@@ -28,12 +28,13 @@
  * recording off no writer comes, so switching it off, the drain (once per drain, in the
  * room it freed) and trace_ring_record_drops write the count themselves.
  * The reader normally runs in task context, never inside a writer, so every record
- * below head is complete when it reads it. Two readers run inside one: GDB's `monitor
- * trace` at a stop, and the flush at a panic. So a record's header is stored last, the
- * drain zeroes the words it has copied out, and a zero header tells it that the record
- * there is still being written: it stops, and takes it (and the ones after it) at a
- * later drain, once the writer has finished. (At a panic that writer never finishes, so
- * the flush ends there.) Interrupts are never disabled here.
+ * below head is complete when it reads it. One reader may run inside one: GDB's
+ * `monitor trace` at a stop (trace_stream_drain_at_stop). So a record's header is stored
+ * last, the drain zeroes the words it has copied out, and at a stop a zero header tells
+ * it that the record there is still being written: it stops, and takes it (and the ones
+ * after it) at a later drain, once the writer has finished. Anywhere else a zero header
+ * is damage, skipped like any other (as at a panic, whose writer never finishes).
+ * Interrupts are never disabled here.
  *
  * Ticks: a header holds 16 bits of tick, enough while recording is on and nothing is lost
  * (the timer records every tick). A `drop` record (the loss may have lasted any number of
@@ -108,8 +109,8 @@ void trace_ring_release(struct trace_ring *ring, uint64_t tail);
 /* Copy the record that starts at word `head` in: the payload first, the header last.
  * The header word (never 0: ids start at 1) is what makes a record readable, since the
  * words a writer reserves are zero until it stores them: the ring starts zeroed and
- * the drain zeroes every word it has copied out. A drain that runs inside a writer
- * (GDB's `monitor trace` at a stop) so meets a zero header, and waits for that record. */
+ * the drain zeroes every word it has copied out. A drain at a stop inside a writer
+ * (GDB's `monitor trace`) so meets a zero header, and waits for that record. */
 static inline void trace_ring_store(struct trace_ring *ring, uint64_t head, unsigned id,
                                     uint32_t tick, const void *payload, uint32_t words)
 {

@@ -80,7 +80,8 @@ static void keep_recent(struct trace_stream *s, const uint32_t *record, uint32_t
         e->record[i] = record[i];
 }
 
-size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_t max_records)
+static size_t drain(struct trace_stream *s, struct trace_ring *ring, size_t max_records,
+                    bool at_stop)
 {
     uint64_t head = READ_ONCE(ring->head);
     uint64_t tail = ring->tail;
@@ -92,14 +93,15 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
         uint32_t *at = &ring->words[tail & ring->mask];
         uint32_t record[TRACE_MAX_RECORD_WORDS];
         record[0] = READ_ONCE(at[0]);
-        if (record[0] == 0)
+        if (record[0] == 0 && at_stop)
             break;                              /* reserved, not yet written (ring.h) */
         barrier();                              /* the header before the payload */
         int payload = trace_payload_words((record[0] >> 8) & 0xff);
         if (payload < 0 || (record[0] & 0xff) != (tail & 0xff) ||
             (uint64_t)payload + 1 > head - tail) {
-            /* Cannot happen unless memory was overwritten: skip what is there, and
-             * zero it, as free words must be (ring.h). */
+            /* Cannot happen unless memory was overwritten (a zero header too, outside
+             * a stop: no writer can be half-way): skip what is there, and zero it, as
+             * free words must be (ring.h). */
             s->corrupt += head - tail;
             for (; tail != head; tail++)
                 ring->words[tail & ring->mask] = 0;
@@ -137,4 +139,15 @@ size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_
     if (!READ_ONCE(ring->enabled))
         trace_ring_record_drops(ring);          /* recording off: no writer will */
     return n;
+}
+
+size_t trace_stream_drain(struct trace_stream *s, struct trace_ring *ring, size_t max_records)
+{
+    return drain(s, ring, max_records, false);
+}
+
+size_t trace_stream_drain_at_stop(struct trace_stream *s, struct trace_ring *ring,
+                                  size_t max_records)
+{
+    return drain(s, ring, max_records, true);
 }

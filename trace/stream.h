@@ -95,9 +95,15 @@ void trace_stream_init(struct trace_stream *stream,
 int trace_stream_set_mode(struct trace_stream *stream, unsigned mode);
 
 /* Move up to `max_records` records from `ring` to the stream's writer, framing them.
- * One reader at a time; it may run inside an emit (ring.h), and then stops at the
- * record not yet written, for a later drain to take. Returns records written. */
+ * One reader at a time, never inside an emit: a record whose header is still zero is
+ * damage there, skipped and counted as corrupt. Returns records written. */
 size_t trace_stream_drain(struct trace_stream *stream, struct trace_ring *ring,
                           size_t max_records);
+
+/* The same at a stop that may have interrupted an emit (a debugger's): a zero header is
+ * a record reserved and not yet written, and the drain ends before it, for a later
+ * drain to take (ring.h). */
+size_t trace_stream_drain_at_stop(struct trace_stream *stream, struct trace_ring *ring,
+                                  size_t max_records);
 
 #endif

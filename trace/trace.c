@@ -44,14 +44,25 @@ void trace_set_enabled(bool enabled)
     trace_ring_set_enabled(&trace_ring, enabled);
 }
 
-size_t trace_drain(void)
+static size_t drain(bool at_stop)
 {
     if (draining || !stream.write)
         return 0;
     draining = true;
-    size_t n = trace_stream_drain(&stream, &trace_ring, SIZE_MAX);
+    size_t n = at_stop ? trace_stream_drain_at_stop(&stream, &trace_ring, SIZE_MAX)
+                       : trace_stream_drain(&stream, &trace_ring, SIZE_MAX);
     draining = false;
     return n;
+}
+
+size_t trace_drain(void)
+{
+    return drain(false);
+}
+
+size_t trace_drain_at_stop(void)
+{
+    return drain(true);
 }
 
 size_t trace_flush(void)

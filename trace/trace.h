@@ -111,12 +111,16 @@ void trace_set_mode(enum trace_run_mode mode);
 void trace_set_enabled(bool enabled);
 
 /* Move recorded events to the backend, in order, framed as docs/trace-format.md says.
- * Task context, never an IRQ handler; the two exceptions, GDB's `monitor trace` at a
- * stop and the flush at a panic, may run inside a writer, whose record a later drain
- * takes (ring.h). It produces no events itself (with recording off, it writes a pending
- * drop count into the room it frees: ring.h). Re-entered, it returns 0. Returns the
- * number of records written. Never blocks beyond the backend's writes. */
+ * Task context, never an IRQ handler, never inside a writer (or at a panic, where a
+ * half-written record counts as damage). It produces no events itself (with recording
+ * off, it writes a pending drop count into the room it frees: ring.h). Re-entered, it
+ * returns 0. Returns the number of records written. Never blocks beyond the backend's
+ * writes. */
 size_t trace_drain(void);
+
+/* The same at a debugger's stop (GDB's `monitor trace`), which may have interrupted a
+ * writer: it ends before that writer's record, which a later drain takes (ring.h). */
+size_t trace_drain_at_stop(void);
 
 /* End of a run (test exit, panic, reboot): drain all and record any pending drop count,
  * recording on or off, so that the stream reports every loss. */

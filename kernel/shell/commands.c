@@ -419,12 +419,13 @@ void shell_monitor(const char *command)
                 "it and ask again\n");
     } else if (strcmp(m->name, "trace") == 0) {
         uint64_t n;
-        char *tail[] = { "trace", "tail", args.argv[1], NULL };
-        if (parse_unsigned(args.argv[1], TRACE_TAIL_MAX, &n) != 0)
+        if (parse_unsigned(args.argv[1], TRACE_TAIL_MAX, &n) != 0) {
             kprintf("monitor trace: N must be a number from 0 to %u, not %s\n",
                     TRACE_TAIL_MAX, args.argv[1]);
-        else
-            command_run(NULL, 3, tail);
+        } else {
+            trace_drain_at_stop();               /* GDB may have stopped a writer */
+            trace_recent((size_t)n, print_recent, NULL);
+        }
     } else {
         command_run(NULL, args.argc, args.argv);
     }

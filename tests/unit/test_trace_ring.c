@@ -42,8 +42,8 @@ static void nest_point(int where)
     if (where != nest_at)
         return;
     nest_at = -1;                             /* once: the nested emit must not nest */
-    if (nest_drains) {
-        drain_all();
+    if (nest_drains) {                        /* the monitor's drain, at a stop */
+        trace_stream_drain_at_stop(&stream, &ring, SIZE_MAX);
         return;
     }
     if (nest_ticks)
@@ -286,7 +286,7 @@ TEST(a_drain_inside_a_writer_waits_for_its_record)
     uint64_t head = ring.head;                    /* stopped right after the reservation */
     ring.head = head + 2;
     mark(3);                                      /* an interrupt's record, after it */
-    drain_all();                                  /* the monitor, while stopped */
+    trace_stream_drain_at_stop(&stream, &ring, SIZE_MAX);   /* the monitor, while stopped */
     trace_ring_store(&ring, head, TRACE_ID_mark, 0, &(struct trace_mark){ .value = 4 }, 2);
     mark(5);                                      /* resumed */
     drain_all();
@@ -299,6 +299,28 @@ TEST(a_drain_inside_a_writer_waits_for_its_record)
         CHECK_EQ(records[before + i].payload[0], want[i]);
     }
     CHECK_EQ(trace_ring_used(&ring), 0);
+}
+
+/* Outside a stop no writer can be half-way, so a zero header is damage: counted and
+ * skipped, not waited for (regression: the drain stalled on it for good, and everything
+ * after it was dropped with no drop record ever written). */
+TEST(a_zero_header_outside_a_stop_is_damage_not_a_wait)
+{
+    setup(64);
+    mark(1);
+    mark(2);
+    ring.words[ring.tail & ring.mask] = 0;        /* memory overwritten */
+    drain_all();
+    CHECK_EQ(stream.corrupt, 4);                  /* both records' words, skipped */
+    CHECK_EQ(trace_ring_used(&ring), 0);
+    size_t before = out_len;
+    mark(3);
+    drain_all();                                  /* the stream goes on after the damage */
+    CHECK(out_len >= before + 8);
+    uint32_t last[2];
+    memcpy(last, out + out_len - 8, 8);
+    CHECK_EQ((last[0] >> 8) & 0xff, TRACE_ID_mark);
+    CHECK_EQ(last[1], 3);
 }
 
 /* The tick advances inside the window (the timer interrupt is the nested emitter):
