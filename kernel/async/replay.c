@@ -29,7 +29,7 @@
 static const struct replay_entry *entries;     /* the module, read only */
 static uint32_t count, next;                   /* the executor only */
 static uint32_t boundary;                      /* boundaries passed so far */
-static enum input_mode mode = INPUT_LIVE;
+static enum trace_run_mode mode = TRACE_MODE_NORMAL;
 
 static void inject(const struct replay_entry *e)
 {
@@ -181,8 +181,8 @@ int replay_start(const struct boot_info *boot)
     irq_mask(COM1_IRQ);
     panic_add_hook(replay_panic);
     executor_set_points(&replay_points);
-    mode = INPUT_REPLAY;
-    trace_set_mode(TRACE_MODE_REPLAY);         /* the stream's header says so */
+    mode = TRACE_MODE_REPLAY;
+    trace_set_mode(mode);                      /* the stream's header says so */
     return (int)count;
 }
 
@@ -205,13 +205,13 @@ void record_start(void)
 {
     irq_mask(COM1_IRQ);                        /* only the PS/2 keyboard types */
     executor_set_points(&record_points);
-    mode = INPUT_RECORD;
-    trace_set_mode(TRACE_MODE_RECORD);         /* so convert knows its captures */
+    mode = TRACE_MODE_RECORD;
+    trace_set_mode(mode);                      /* so convert knows its captures */
 }
 
 bool replay_program_input(void)
 {
-    if (mode != INPUT_REPLAY)
+    if (mode != TRACE_MODE_REPLAY)
         return false;
     if (next == count)                         /* ring 3 runs with interrupts off here: */
         finish(DEBUG_EXIT_SUCCESS);            /* a program without syscalls would spin */
@@ -221,13 +221,13 @@ bool replay_program_input(void)
     return true;
 }
 
-enum input_mode input_mode(void)
+enum trace_run_mode input_mode(void)
 {
     return mode;
 }
 
 void replay_reboot(void)
 {
-    if (mode == INPUT_REPLAY)
+    if (mode == TRACE_MODE_REPLAY)
         finish(REPLAY_EXIT_REBOOT);
 }

@@ -12,6 +12,7 @@
 #define LOCKSTEP_ASYNC_REPLAY_H
 
 #include "boot_info.h"
+#include "trace.h"
 
 #define REPLAY_MAGIC        "LKRPLAY1"
 #define REPLAY_AT_IDLE      0xffffffffu    /* boundary: the next idle point */
@@ -65,11 +66,11 @@ void record_start(void);
  * program again. False otherwise, and always outside replay mode. */
 bool replay_program_input(void);
 
-/* Where interrupts come from. Code that waits for time to pass inside one poll (the
- * shell's `busy`) or for a person (its `gdb`) asks, since neither can happen in a
- * replay: time moves only at boundaries, and only by the log. */
-enum input_mode { INPUT_LIVE, INPUT_RECORD, INPUT_REPLAY };
-enum input_mode input_mode(void);
+/* Where interrupts come from: the run mode the trace stream's header carries (trace.h),
+ * TRACE_MODE_NORMAL until replay_start or record_start. Code that waits for time to pass
+ * inside one poll (the shell's `busy`) or for a person (its `gdb`) asks, since neither
+ * can happen in a replay: time moves only at boundaries, and only by the log. */
+enum trace_run_mode input_mode(void);
 
 /* A reboot during a replay ends it (REPLAY_EXIT_REBOOT, the trace flushed): the log
  * describes one boot. Returns only when not replaying. */

@@ -194,7 +194,7 @@ int process_spawn(int argc, char *const argv[])
     }
     p->frame = (struct trap_frame *)p->kernel_stack - 1;
     user_frame_init(p->frame, p->space.entry, p->space.stack_pointer,
-                    input_mode() != INPUT_REPLAY);
+                    input_mode() != TRACE_MODE_REPLAY);
     strlcpy(p->name, argv[0], sizeof(p->name));
 
     int pid = task_spawn(p->name, process_poll, p);

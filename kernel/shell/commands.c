@@ -326,7 +326,7 @@ static int cmd_busy(struct shell_state *shell, int argc, char **argv)
         kprintf("busy: expected milliseconds, 0 to 60000\n");
         return -EINVAL;
     }
-    if (input_mode() != INPUT_LIVE) {          /* no tick arrives inside a poll */
+    if (input_mode() != TRACE_MODE_NORMAL) {          /* no tick arrives inside a poll */
         kprintf("busy: unavailable in record and replay mode (ticks come only between polls)\n");
         return -EPERM;
     }
@@ -341,7 +341,7 @@ static int cmd_gdb(struct shell_state *shell, int argc, char **argv)
     (void)shell;
     if (no_arguments(argc, argv))
         return -EINVAL;
-    if (input_mode() != INPUT_LIVE) {          /* a debugger session cannot be replayed */
+    if (input_mode() != TRACE_MODE_NORMAL) {          /* a debugger session cannot be replayed */
         kprintf("gdb: unavailable in record and replay mode "
                 "(a debugger session cannot be replayed)\n");
         return -EPERM;
