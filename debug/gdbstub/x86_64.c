@@ -389,8 +389,8 @@ void gdbstub_set_monitor(void (*fn)(const char *command))
     monitor_fn = fn;
 }
 
-/* rbp, rsp, rip: enough for GDB to show the stop and walk frames without a 'g'. */
-static const uint8_t expedited[] = { 6, 7, 16 };
+/* Enough for GDB to show the stop and walk frames without a 'g'. */
+static const uint8_t expedited[] = { X86_64_RBP, X86_64_RSP, X86_64_RIP };
 
 static const struct gdb_target x86_64_target = {
     .target_xml = x86_64_target_xml,
