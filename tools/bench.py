@@ -429,11 +429,11 @@ def bench_gdb():
 
 
 def request_round_trips(stub, count=200):
-    """({request: [seconds] * count}, whether packets were acked): the round trip of each
-    request a GDB `stepi` makes (with tools/gdbinit's 16-byte stack reads) and of qC,
-    sent by gdbtest.RspClient to `stub` ("ours" or "qemu") over a Unix socket, stopped at
-    shell_start as gdb_timing() is. Each round of the four steps the CPU once, as a
-    stepi does."""
+    """({request: [seconds] * count}, whether packets were acked): the round trip of the
+    requests a GDB `stepi` makes (with tools/gdbinit's 16-byte stack reads) but its
+    closing qsThreadInfo, and of qC, sent by gdbtest.RspClient to `stub` ("ours" or
+    "qemu") over a Unix socket, stopped at shell_start as gdb_timing() is. Each round of
+    the four steps the CPU once, as a stepi does."""
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     sys.path.insert(0, os.path.join(ROOT, "tests", "gdb"))
     import gdbtest
