@@ -213,6 +213,8 @@ def qemu_floor(image):
 def bench_boot():
     """Wall time from QEMU start to the shell prompt, both boot paths, against QEMU
     starting and exiting with no guest work (the floor), same flags, same run."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import live
     runs = 7
     floor = timed(lambda: qemu_floor(os.path.join(BUILD, "bench", "floor.elf")), runs)
     kernel = [boot_to_prompt(os.path.join(BUILD, "lockstep.elf"), "kernel") for _ in range(runs)]
@@ -226,7 +228,7 @@ def bench_boot():
          "median of %d, min %.3f, max %.3f; tools/bench/floor.S: a multiboot image whose "
          "first instruction exits through isa-debug-exit" % (runs, floor[1], floor[2])),
         row("QEMU -kernel (multiboot v1) to the prompt", kernel,
-            "tools/qemu.py flags, COM1 to a file polled every 2 ms for 'lockstep> '"),
+            "tools/qemu.py flags, COM1 to a file polled every 2 ms for %r" % live.PROMPT),
         row("GRUB ISO (multiboot2) to the prompt", iso, "the same, booting build/lockstep.iso"),
         ("-kernel boot above the floor", "%.3f" % (statistics.median(kernel) - floor[0]), "s",
          "medians subtracted: the kernel's own boot plus QEMU's loading of it"),
