@@ -703,6 +703,18 @@ def test_make_debug_server_serves_the_stub():
     assert "kernel, the CPU: interrupts, idle, boot" in out, out
 
 
+def test_stopping_make_debug_server_stops_its_qemu():
+    """Regression (review): make passes on the SIGTERM that stops `make debug-server`,
+    and tools/debug.py's handler ran again inside its `finally`, before that had stopped
+    QEMU: after a GDB had detached, one stop in three or four left QEMU running, an
+    orphan in a session of its own. make_debug_server checks every time that QEMU went;
+    here six times over."""
+    for _ in range(6):
+        with make_debug_server() as port:
+            out = gdb_batch(port, ["detach"])
+        assert "detached" in out, out
+
+
 def test_ctrl_c_typed_in_make_debugs_gdb_stops_the_kernel_not_qemu():
     """Regression: the terminal sends Ctrl-C to its whole foreground group, and QEMU, in
     the same group as GDB under `make debug`, died of it ("terminating on signal 2"): the
