@@ -213,6 +213,8 @@ def qemu_floor(image):
 def bench_boot():
     """Wall time from QEMU start to the shell prompt, both boot paths, against QEMU
     starting and exiting with no guest work (the floor), same flags, same run."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import live
     runs = 7
     floor = timed(lambda: qemu_floor(os.path.join(BUILD, "bench", "floor.elf")), runs)
     kernel = [boot_to_prompt(os.path.join(BUILD, "lockstep.elf"), "kernel") for _ in range(runs)]
@@ -226,7 +228,7 @@ def bench_boot():
          "median of %d, min %.3f, max %.3f; tools/bench/floor.S: a multiboot image whose "
          "first instruction exits through isa-debug-exit" % (runs, floor[1], floor[2])),
         row("QEMU -kernel (multiboot v1) to the prompt", kernel,
-            "tools/qemu.py flags, COM1 to a file polled every 2 ms for 'lockstep> '"),
+            "tools/qemu.py flags, COM1 to a file polled every 2 ms for %r" % live.PROMPT),
         row("GRUB ISO (multiboot2) to the prompt", iso, "the same, booting build/lockstep.iso"),
         ("-kernel boot above the floor", "%.3f" % (statistics.median(kernel) - floor[0]), "s",
          "medians subtracted: the kernel's own boot plus QEMU's loading of it"),
@@ -429,11 +431,11 @@ def bench_gdb():
 
 
 def request_round_trips(stub, count=200):
-    """({request: [seconds] * count}, whether packets were acked): the round trip of each
-    request a GDB `stepi` makes (with tools/gdbinit's 16-byte stack reads) and of qC,
-    sent by gdbtest.RspClient to `stub` ("ours" or "qemu") over a Unix socket, stopped at
-    shell_start as gdb_timing() is. Each round of the four steps the CPU once, as a
-    stepi does."""
+    """({request: [seconds] * count}, whether packets were acked): the round trip of the
+    requests a GDB `stepi` makes (with tools/gdbinit's 16-byte stack reads) but its
+    closing qsThreadInfo, and of qC, sent by gdbtest.RspClient to `stub` ("ours" or
+    "qemu") over a Unix socket, stopped at shell_start as gdb_timing() is. Each round of
+    the four steps the CPU once, as a stepi does."""
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     sys.path.insert(0, os.path.join(ROOT, "tests", "gdb"))
     import gdbtest

@@ -90,8 +90,15 @@ def main(argv=None):
     # Its own session: the Ctrl-C typed at GDB (to stop the kernel) reaches the whole
     # terminal's foreground group, and QEMU would die of it. So QEMU no longer gets the
     # group's SIGTERM or SIGHUP either: they end this script, whose `finally` stops it.
+    # The first one only: make passes the group's SIGTERM on to this script, and a
+    # second exit, inside the `finally`, left QEMU running.
+    def leave(number, _):
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        sys.exit(128 + number)
+
     for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda number, _: sys.exit(128 + number))
+        signal.signal(sig, leave)
     process = subprocess.Popen(argv, start_new_session=True)
     try:
         wait_port(args.port, process)

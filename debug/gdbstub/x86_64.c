@@ -389,8 +389,8 @@ void gdbstub_set_monitor(void (*fn)(const char *command))
     monitor_fn = fn;
 }
 
-/* rbp, rsp, rip: enough for GDB to show the stop and walk frames without a 'g'. */
-static const uint8_t expedited[] = { 6, 7, 16 };
+/* Enough for GDB to show the stop and walk frames without a 'g'. */
+static const uint8_t expedited[] = { X86_64_RBP, X86_64_RSP, X86_64_RIP };
 
 static const struct gdb_target x86_64_target = {
     .target_xml = x86_64_target_xml,
@@ -448,8 +448,9 @@ static bool steps_in_kernel(const struct trap_frame *frame)
 
 /* Stop with `frame` as the stopped context, talk to GDB, and set the frame up for what
  * it asked: continue, step (TF), detach or kill. GDB's breakpoints are out of memory
- * and DR7 is clear from here until the resume, which arms them again. */
-static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop *stop)
+ * and DR7 is clear from here until the resume, which arms them again. Returns whether
+ * GDB moved the pc (`c ADDR`, `jump`, `return`, `set $pc`). */
+static __debug_trap_path bool session(struct trap_frame *frame, struct gdb_stop *stop)
 {
     cpu_write_dr7(0);
     lift_breakpoints();
@@ -467,15 +468,22 @@ static __debug_trap_path void session(struct trap_frame *frame, struct gdb_stop 
     stepping = resume == GDB_STEP;
     if (stepping)
         frame->rflags |= RFLAGS_TF;
-    /* RF: do not stop on the same instruction again. Only if it is the same one: RF
-     * would also let through a hardware breakpoint where GDB moved the pc (c ADDR, jump). */
-    if (stop->reason == GDB_STOP_HWBREAK && frame->rip == rip)
+    /* RF lets the next instruction past its instruction breakpoints, once: it belongs to
+     * the instruction the kernel stopped at. We set it after a hardware breakpoint there,
+     * so as not to stop on it again; the CPU sets it in the frame of every other fault
+     * (SDM Vol.3B 18.3.1.1). If GDB moved the pc, a breakpoint on the new instruction
+     * must stop it, whoever set RF. */
+    bool moved = frame->rip != rip;
+    if (moved)
+        frame->rflags &= ~(uint64_t)RFLAGS_RF;
+    else if (stop->reason == GDB_STOP_HWBREAK)
         frame->rflags |= RFLAGS_RF;
     if (resume == GDB_KILL)
         arch_triple_fault();
     irq_hold(stepping && steps_in_kernel(frame));
     arm_breakpoints();
     hw_load();
+    return moved;
 }
 
 /* The trap hook for #DB, #BP and (post-mortem) unhandled exceptions. DR7 is cleared at
@@ -521,12 +529,11 @@ static __debug_trap_path bool debugger(struct trap_frame *frame)
         cpu_write_dr7(dr7);
         return false;
     }
-    uint64_t rip = frame->rip;
-    session(frame, &stop);
+    bool moved = session(frame, &stop);
     /* After a fault the kernel goes on as it would have without GDB (it panics), unless
      * GDB moved the pc (`return`, `jump`, `set $pc`): then it resumes there. */
     bool fault = frame->vector != VECTOR_DEBUG && frame->vector != VECTOR_BREAKPOINT;
-    return !fault || frame->rip != rip;
+    return !fault || moved;
 }
 
 void gdbstub_interrupt(struct trap_frame *frame)

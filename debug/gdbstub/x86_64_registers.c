@@ -97,15 +97,15 @@ int x86_64_register_read(const struct trap_frame *frame, const struct gdbstub_ta
         } else {                            /* a task between polls: where it waits */
             if (regno == X86_64_RIP)
                 value = task->resume;
-            else if (regno == 5)            /* rdi: the poll function's argument */
+            else if (regno == X86_64_RDI)   /* the poll function's argument */
                 value = task->argument;
-            else if (regno == 7)            /* rsp: a zero return address, where */
+            else if (regno == X86_64_RSP)   /* a zero return address, where */
                 value = (uint64_t)(uintptr_t)&no_caller;    /* GDB's bt ends cleanly */
-            else if (regno == 17)           /* eflags */
+            else if (regno == X86_64_EFLAGS)
                 value = RFLAGS_RESERVED1;
-            else if (regno == 18)
+            else if (regno == X86_64_CS)
                 value = GDT_KERNEL_CODE;
-            else if (regno == 19)
+            else if (regno == X86_64_SS)
                 value = GDT_KERNEL_DATA;
         }
         break;
@@ -130,7 +130,7 @@ int x86_64_register_write(struct trap_frame *frame, unsigned regno, const void *
     if (regno >= X86_64_REGISTERS)
         return -EINVAL;
     const struct gdb_register *r = &registers[regno];
-    if (r->source != FRAME || regno == 18 || regno == 19) {
+    if (r->source != FRAME || regno == X86_64_CS || regno == X86_64_SS) {
         /* Segments, cs and ss (the frame's ring), the FPU and SSE (unused): only their
          * value now may be written (`G` writes every register); a change is refused. */
         uint8_t now[16];

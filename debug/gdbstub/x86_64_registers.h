@@ -12,7 +12,12 @@
 #include "trap.h"
 
 #define X86_64_REGISTERS 65                 /* rax ... efer: GDB's numbers 0-64 */
-#define X86_64_RIP       16
+
+/* GDB's numbers (its amd64 order, the table's) of the registers the stub treats apart. */
+enum x86_64_register {
+    X86_64_RDI = 5, X86_64_RBP = 6, X86_64_RSP = 7,
+    X86_64_RIP = 16, X86_64_EFLAGS = 17, X86_64_CS = 18, X86_64_SS = 19,
+};
 
 /* target.xml, built from the table by x86_64_registers_init (once, at stub init;
  * panics if it outgrows its buffer). */

@@ -175,10 +175,27 @@ class RspClient:
         self.sock.close()
 
 
+def qemus_serving(port):
+    """The pids of QEMU processes running this build's kernel with COM3 on `port`."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue                        # gone, or not ours to read
+        if "qemu-system" in os.path.basename(argv[0].decode("utf-8", "replace")) and \
+                ELF.encode() in argv and any(b"port=%d," % port in a for a in argv):
+            pids.append(int(pid))
+    return pids
+
+
 @contextlib.contextmanager
 def make_debug_server(*make_args):
     """`make debug-server` on a free port (with extra make arguments such as CASE=x): yields
-    the port once QEMU listens on it; stops make, tools/debug.py and QEMU afterwards."""
+    the port once QEMU listens on it; stops make, and with it tools/debug.py, which stops
+    QEMU (in a session of its own, beyond the group's signal) on its way out: checked,
+    and a QEMU left running is killed and the test fails."""
     port = free_port()
     with tempfile.TemporaryFile() as stderr:          # a file: a pipe nobody reads can fill
         server = subprocess.Popen(["make", "-s", "debug-server", "GDB_PORT=%d" % port] +
@@ -201,3 +218,13 @@ def make_debug_server(*make_args):
             with contextlib.suppress(ProcessLookupError):      # the group may be gone
                 os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
+            deadline = time.time() + 10     # make may exit before tools/debug.py has
+            while qemus_serving(port) and time.time() < deadline:
+                time.sleep(0.1)
+            left = qemus_serving(port)
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    if left:
+        raise AssertionError("stopping make debug-server left QEMU running on port %d "
+                             "(pid %s)" % (port, ", ".join(map(str, left))))

@@ -240,6 +240,20 @@ def test_continue_at_an_address_after_a_hardware_breakpoint_stops_at_one_there()
     assert "SIGSEGV" not in out, out
 
 
+def test_a_moved_pc_drops_rf_whoever_set_it():
+    """Regression (review): RF was dropped on a moved pc only when the stub had set it
+    (after a hardware breakpoint). The CPU sets it too, in the frame of every fault but an
+    instruction breakpoint's (SDM Vol.3B 18.3.1.1; QEMU 7.2 does not), so on hardware
+    `return` or `jump` after a page fault ran past a hardware breakpoint at the new pc.
+    GDB sets it here in the CPU's place, at a stop on a software breakpoint."""
+    out = run("ours", ["break shell_start", "continue", "delete", "hbreak cmd_version",
+                       "set var $eflags = $eflags | 0x10000", "p $eflags",
+                       "jump cmd_version", "kill"])
+    assert re.search(r"^\$1 = \[.* RF .*\]$", out, re.M), out
+    assert re.search(r"Breakpoint 2, cmd_version \(", out), out
+    assert "SIGSEGV" not in out, out
+
+
 def test_threads_monitor_and_detach():
     machine = Machine("ours")
     try:
@@ -687,6 +701,18 @@ def test_make_debug_server_serves_the_stub():
     with make_debug_server() as port:
         out = gdb_batch(port, ["info threads", "detach"])
     assert "kernel, the CPU: interrupts, idle, boot" in out, out
+
+
+def test_stopping_make_debug_server_stops_its_qemu():
+    """Regression (review): make passes on the SIGTERM that stops `make debug-server`,
+    and tools/debug.py's handler ran again inside its `finally`, before that had stopped
+    QEMU: after a GDB had detached, one stop in three or four left QEMU running, an
+    orphan in a session of its own. make_debug_server checks every time that QEMU went;
+    here six times over."""
+    for _ in range(6):
+        with make_debug_server() as port:
+            out = gdb_batch(port, ["detach"])
+        assert "detached" in out, out
 
 
 def test_ctrl_c_typed_in_make_debugs_gdb_stops_the_kernel_not_qemu():
