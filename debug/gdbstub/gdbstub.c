@@ -403,12 +403,24 @@ static void monitor_out(const char *text, size_t len, void *ctx)
 
 static void handle_monitor(struct gdbstub *stub, const char *hex)
 {
-    char command[128];
+    char command[GDBSTUB_MONITOR_MAX + 1];
     size_t digits = strlen(hex), n = digits / 2;
-    if (digits % 2 || n >= sizeof(command) || rsp_hex_decode(command, hex, n) != 0) {
+    bool hex_ok = digits % 2 == 0;
+    for (size_t i = 0; hex_ok && i < digits; i++)
+        hex_ok = rsp_hex_value(hex[i]) >= 0;
+    if (!hex_ok) {
         reply(stub, REPLY_BAD);
         return;
     }
+    if (n > GDBSTUB_MONITOR_MAX) {          /* said, not E01, which ends GDB's script */
+        char text[64];
+        int len = ksnprintf(text, sizeof(text), "monitor: the command is longer than %d "
+                            "characters\n", GDBSTUB_MONITOR_MAX);
+        monitor_out(text, (size_t)len, stub);
+        reply(stub, "OK");
+        return;
+    }
+    rsp_hex_decode(command, hex, n);
     command[n] = '\0';
     /* The monitor's commands, and what it says to one it does not know, are its own:
      * the stub only relays. It speaks for itself only when there is no monitor. */

@@ -48,10 +48,14 @@ struct gdbstub_tasks {
 /* Give the stub its view of the tasks. Until then GDB sees one thread, the CPU. */
 void gdbstub_set_tasks(const struct gdbstub_tasks *tasks);
 
+/* The longest `monitor` command the stub hands on; it answers a longer one itself. */
+#define GDBSTUB_MONITOR_MAX 127
+
 /* `monitor CMD` from GDB runs fn(CMD) with GDB registered as one more console: what it
- * prints goes to GDB too (the other consoles still show it). fn answers every command
- * itself, with its own text for one it does not know (the stub relays what it prints
- * and adds nothing). The shell registers it. */
+ * prints goes to GDB too (the other consoles still show it). CMD has at most
+ * GDBSTUB_MONITOR_MAX characters. fn answers every command itself, with its own text
+ * for one it does not know (the stub relays what it prints and adds nothing). The shell
+ * registers it. */
 void gdbstub_set_monitor(void (*fn)(const char *command));
 
 #endif

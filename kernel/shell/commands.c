@@ -384,14 +384,9 @@ static void monitor_list(void)
 
 void shell_monitor(const char *command)
 {
-    char line[64];
+    char line[GDBSTUB_MONITOR_MAX + 1];      /* the stub hands on no longer command */
     struct parsed_line args;
     const char *error;
-    if (strlen(command) >= sizeof(line)) {
-        kprintf("unknown monitor command (longer than %zu characters)\n", sizeof(line) - 1);
-        monitor_list();
-        return;
-    }
     strlcpy(line, command, sizeof(line));
     if (parse_line(line, &args, &error) != 0) {
         kprintf("monitor: %s\n", error);

@@ -656,6 +656,31 @@ TEST(monitor_commands)
     CHECK_STR(ask("qRcmd,68656c6c6f"), "OK");     /* "hello" */
     CHECK(strstr(out, "$O6869207468657265") != NULL);   /* "O" + hex("hi there") */
     CHECK_STR(ask("qRcmd,6"), "E01");
+    CHECK_STR(ask("qRcmd,7a7a"), "OK");                 /* "zz", hex: the monitor's */
+    CHECK_STR(ask("qRcmd,zz"), "E01");                  /* not hex */
+}
+
+/* Regression (review): the stub took commands up to 127 characters and the shell's
+ * monitor up to 63; past 127 the stub answered E01, which GDB reports as a protocol
+ * error that ends a script. Now one limit, GDBSTUB_MONITOR_MAX: up to it the monitor
+ * gets the whole command; past it the stub says so, and answers OK. */
+TEST(a_monitor_command_up_to_the_limit_reaches_the_monitor_a_longer_one_is_said)
+{
+    setup();
+    static char packet[6 + 2 * (GDBSTUB_MONITOR_MAX + 1) + 1];
+    memcpy(packet, "qRcmd,", 6);
+    for (int i = 0; i < 2 * (GDBSTUB_MONITOR_MAX + 1); i += 2)
+        memcpy(packet + 6 + i, "61", 2);               /* "aaa...": unknown to it */
+    packet[6 + 2 * GDBSTUB_MONITOR_MAX] = '\0';        /* GDBSTUB_MONITOR_MAX of them */
+    CHECK_STR(ask(packet), "OK");
+    CHECK(strstr(out, "$O776861743f0a#") != NULL);       /* the monitor's "what?\n" */
+    packet[6 + 2 * GDBSTUB_MONITOR_MAX] = '6';          /* one more */
+    CHECK_STR(ask(packet), "OK");
+    CHECK(strstr(out, "$O776861743f0a#") == NULL);
+    const char *said = "monitor: the command is longer than 127 characters\n";
+    char hex[2 * 64 + 1];
+    hex[rsp_hex_encode(hex, said, strlen(said))] = '\0';
+    CHECK(strstr(out, hex) != NULL);
 }
 
 /* Regression (review): the stub answered a command the monitor did not know with its own
