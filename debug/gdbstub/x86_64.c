@@ -378,7 +378,11 @@ static int monitor(const char *command, void (*out)(const char *text, size_t len
         return -ENOSYS;
     struct capture c = { .console = { .name = "gdb", .write = capture_write },
                          .out = out, .ctx = ctx };
-    console_register(&c.console);
+    if (console_register(&c.console) != 0) {  /* every console slot taken: GDB would hear nothing */
+        static const char full[] = "monitor: no console slot free for GDB's output\n";
+        out(full, sizeof(full) - 1, ctx);
+        return 0;
+    }
     monitor_fn(command);
     console_unregister(&c.console);
     return 0;
