@@ -94,6 +94,10 @@ class Trace(gdb.Command):
         while tail < head:
             first = struct.unpack("<I", read(base + 4 * (tail & mask), 4))[0]
             event = table.events.get((first >> 8) & 0xff)
+            if first == 0:                         # reserved, header not yet stored (ring.h)
+                lines.append("(a record still being written at word %d; it and the ones "
+                             "after it show once the kernel has gone on)" % tail)
+                break
             if event is None:
                 lines.append("(damaged record in the ring at word %d)" % tail)
                 break

@@ -621,6 +621,18 @@ def test_gdbinit_commands_list_tasks_and_decode_the_trace_from_memory():
         "task_spawn task=3" in out, out
 
 
+def test_lockstep_trace_at_a_stop_inside_a_writer_says_the_record_is_being_written():
+    """A stop inside a trace writer (ring.h) finds a reserved record whose header is still
+    zero; lockstep-trace called it damaged. The reservation is made here by hand (the
+    words past head are zero until written), then undone before detaching."""
+    out = run("ours", ["source tools/gdbinit", "break executor_run", "continue", "delete",
+                       "set var trace_ring.head = trace_ring.head + 2", "lockstep-trace 3",
+                       "set var trace_ring.head = trace_ring.head - 2", "detach"])
+    assert re.search(r"^\(a record still being written at word \d+; it and the ones after "
+                     r"it show once the kernel has gone on\)$", out, re.M), out
+    assert "damaged record" not in out, out
+
+
 def test_lockstep_tasks_at_the_boot_stop_reads_the_executors_tasks():
     """Regression: at the boot stop (and any stop inside the stub) `tasks` named the
     stub's own pointer in debug/gdbstub/x86_64.c, and lockstep-tasks failed with a Python
